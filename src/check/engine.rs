@@ -1,0 +1,886 @@
+//! Running one check end to end, inside its time budget.
+
+use std::time::Duration;
+
+use base64::Engine;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use sha2::{Digest, Sha256};
+use tokio::time::Instant;
+
+use super::http::{self, Answer, TlsProblem, TransportError};
+use super::interpret::{self, Context, Failure, Issued, Retry, Verdict, short};
+use super::lint;
+use super::report::{Blame, Reason, Report, ScopesSource, Status};
+use super::request::{AuthMethod, CheckRequest, Endpoint};
+use super::scopes;
+use crate::log::{Level, emit};
+
+/// Cancels a running check when it turns true (Terraform's StopProvider, Ctrl-C in the CLI).
+pub type Cancel = tokio::sync::watch::Receiver<bool>;
+
+/// Longest wait a server's `Retry-After` may impose on one retry.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+
+/// Runs a check. Never panics on outside input and never outlives `request.timeout` by more than a moment.
+pub async fn run(request: CheckRequest, mut cancel: Cancel) -> Report {
+    let budget = request.timeout;
+    let work = check(&request);
+    let report = tokio::select! {
+        report = tokio::time::timeout(budget + Duration::from_millis(250), work) => match report {
+            Ok(report) => report,
+            Err(_) => timed_out(&request),
+        },
+        () = cancelled(&mut cancel) => {
+            let mut report = Report::new(
+                Reason::EndpointUnreachable,
+                "The check was cancelled before it finished",
+                "The run was interrupted (Terraform asked the provider to stop, or the process was interrupted) \
+                 while the check was in progress, so nothing can be said about the credentials.",
+            );
+            report.push("token_request", Status::Skip, "cancelled");
+            report
+        }
+    };
+    emit(
+        if report.valid { Level::Info } else { Level::Warn },
+        "check finished",
+        &[
+            ("reason", report.reason.code()),
+            ("token_url", report.token_url.as_deref().unwrap_or("")),
+            ("client_id", &request.client_id),
+        ],
+    );
+    report
+}
+
+async fn cancelled(cancel: &mut Cancel) {
+    if cancel.wait_for(|stop| *stop).await.is_err() {
+        // The sender is gone: nobody can cancel any more.
+        std::future::pending::<()>().await;
+    }
+}
+
+fn timed_out(request: &CheckRequest) -> Report {
+    let mut report = Report::new(
+        Reason::EndpointUnreachable,
+        format!("The check did not finish within timeout_seconds ({}s)", request.timeout.as_secs()),
+        "The server accepted the connection but did not answer in time. This says nothing about the credentials.\n\
+         Likely causes: the server or a proxy in between hangs; a firewall drops the traffic; the timeout is too \
+         short for this network.\nWhat to do: check that the URL answers from this machine (curl -v); raise \
+         timeout_seconds if the network is slow.",
+    );
+    report.push("token_request", Status::Fail, "timed out");
+    report
+}
+
+/// The endpoint resolved to one token URL, with what discovery learnt.
+struct Resolved {
+    token_url: url::Url,
+    /// Auth methods the server says it supports, when it says.
+    methods_supported: Option<Vec<String>>,
+    genesys: bool,
+}
+
+async fn check(request: &CheckRequest) -> Report {
+    let deadline = Instant::now() + request.timeout;
+    let mut report = Report::new(Reason::Ok, "", "");
+
+    let findings = lint::lint(request);
+    if let Some(fatal) = findings.iter().find(|f| f.fatal) {
+        report.conclude(lint::FATAL_REASON, fatal.summary.clone(), fatal.detail.clone());
+        report.blame = Some(fatal.blame);
+        for finding in &findings {
+            report.push("inputs", if finding.fatal { Status::Fail } else { Status::Warn }, finding.summary.clone());
+        }
+        return report;
+    }
+    if findings.is_empty() {
+        report.push("inputs", Status::Pass, "client id and secret are well-formed");
+    }
+    for finding in &findings {
+        report.push("inputs", Status::Warn, finding.summary.clone());
+    }
+
+    let client = match http::client(request.ca_cert_pem.as_deref(), request.timeout) {
+        Ok(client) => client,
+        Err(message) => {
+            report.conclude(
+                Reason::InvalidInput,
+                message.clone(),
+                "ca_cert_pem must hold one or more PEM certificates (-----BEGIN CERTIFICATE----- ... \
+                 -----END CERTIFICATE-----) of the CA that signed the server's certificate.",
+            );
+            report.blame = Some(Blame::CaCertPem);
+            report.push("inputs", Status::Fail, message);
+            return report;
+        }
+    };
+
+    let resolved = match resolve_endpoint(request, &client, deadline, &mut report).await {
+        Some(resolved) => resolved,
+        None => return report,
+    };
+    report.token_url = Some(resolved.token_url.to_string());
+
+    exchange(request, &client, &resolved, deadline, &mut report).await;
+    report
+}
+
+/// Validates a URL the user gave; `None` after concluding the report when it cannot be used.
+fn usable_url(text: &str, what: &str, blame: Blame, allow_http: bool, report: &mut Report) -> Option<url::Url> {
+    let fail = |report: &mut Report, reason: Reason, summary: String, detail: String| {
+        report.conclude(reason, summary.clone(), detail);
+        report.blame = Some(blame);
+        report.push("endpoint", Status::Fail, summary);
+    };
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        fail(report, Reason::InvalidInput, format!("{what} is empty"), format!("Set {what} to an absolute https:// URL."));
+        return None;
+    }
+    if trimmed != text {
+        fail(
+            report,
+            Reason::InvalidInput,
+            format!("{what} has leading or trailing whitespace"),
+            format!("Remove the whitespace around the URL in {what}."),
+        );
+        return None;
+    }
+    let url = match url::Url::parse(trimmed) {
+        Ok(url) => url,
+        Err(err) => {
+            fail(
+                report,
+                Reason::InvalidInput,
+                format!("{what} is not an absolute URL ({err})"),
+                format!("{what} must be an absolute URL such as https://login.example.com/oauth2/token."),
+            );
+            return None;
+        }
+    };
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none_or(str::is_empty) {
+        fail(
+            report,
+            Reason::InvalidInput,
+            format!("{what} must be an https:// URL with a host, got scheme {:?}", url.scheme()),
+            format!("{what} must be an absolute https:// URL such as https://login.example.com/oauth2/token."),
+        );
+        return None;
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        fail(
+            report,
+            Reason::InvalidInput,
+            format!("{what} carries credentials in the URL (user:password@host)"),
+            format!(
+                "Remove the user and password from {what}: the client id and secret are sent the OAuth2 way, and \
+                 credentials in URLs leak into logs."
+            ),
+        );
+        return None;
+    }
+    if url.scheme() == "http" && !allow_http && !is_loopback(&url) {
+        let host = url.host_str().unwrap_or_default().to_string();
+        let mut https = url.clone();
+        let _ = https.set_scheme("https");
+        if url.port() == Some(80) {
+            let _ = https.set_port(None);
+        }
+        fail(
+            report,
+            Reason::InsecureTransport,
+            format!("{what} uses plain http to {host}: the secret would cross the network unencrypted"),
+            format!(
+                "authcheck sends client secrets only over https, except to loopback addresses. Use {https}. If the \
+                 traffic really stays on a private network you trust, set allow_http = true."
+            ),
+        );
+        return None;
+    }
+    Some(url)
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost") || domain.ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn host_label(url: &url::Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        _ => "the server".to_string(),
+    }
+}
+
+async fn resolve_endpoint(
+    request: &CheckRequest,
+    client: &reqwest::Client,
+    deadline: Instant,
+    report: &mut Report,
+) -> Option<Resolved> {
+    match &request.endpoint {
+        Endpoint::TokenUrl(text) => {
+            let url = usable_url(text, "token_url", Blame::TokenUrl, request.allow_http, report)?;
+            report.push("endpoint", Status::Pass, format!("token endpoint {url}"));
+            Some(Resolved { token_url: url, methods_supported: None, genesys: false })
+        }
+        Endpoint::Genesys { login_base, region, .. } => {
+            let text = format!("{login_base}/oauth/token");
+            let url = usable_url(&text, "genesys_login_url", Blame::GenesysRegion, request.allow_http, report)?;
+            let detail = match region {
+                Some(region) => format!("Genesys Cloud region {region}: token endpoint {url}"),
+                None => format!("Genesys Cloud token endpoint {url}"),
+            };
+            report.push("endpoint", Status::Pass, detail);
+            Some(Resolved { token_url: url, methods_supported: None, genesys: true })
+        }
+        Endpoint::Issuer(issuer) => discover(issuer, request, client, deadline, report).await,
+    }
+}
+
+/// RFC 8414 / OIDC discovery: the issuer's metadata names the token endpoint.
+async fn discover(
+    issuer_text: &str,
+    request: &CheckRequest,
+    client: &reqwest::Client,
+    deadline: Instant,
+    report: &mut Report,
+) -> Option<Resolved> {
+    let issuer = usable_url(issuer_text, "issuer", Blame::Issuer, request.allow_http, report)?;
+    let base = issuer.as_str().trim_end_matches('/').to_string();
+    let mut candidates = vec![format!("{base}/.well-known/openid-configuration")];
+    // RFC 8414 inserts the well-known segment between host and path.
+    let origin = issuer.origin().ascii_serialization();
+    let path = issuer.path().trim_end_matches('/');
+    candidates.push(format!("{origin}/.well-known/oauth-authorization-server{path}"));
+    let mut tried = Vec::new();
+    for candidate in candidates {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let answer = tokio::time::timeout(remaining, http::get(client, &candidate, HeaderMap::new())).await;
+        let outcome = match answer {
+            Err(_) => Err(TransportError::Timeout),
+            Ok(result) => result,
+        };
+        match outcome {
+            Err(err) => {
+                let failure = transport_failure(&err, &issuer, request);
+                if failure.reason == Reason::TlsError || failure.reason == Reason::EndpointUnreachable {
+                    conclude_failure(report, &failure, &format!("GET {candidate}"), None);
+                    report.blame = Some(Blame::Issuer);
+                    report.push("discovery", Status::Fail, failure.summary.clone());
+                    return None;
+                }
+                tried.push(format!("{candidate}: {}", failure.got));
+            }
+            Ok(answer) => {
+                match metadata_token_endpoint(&answer) {
+                    Ok((token_endpoint, methods)) => {
+                        let url = usable_url(&token_endpoint, "the discovered token_endpoint", Blame::Issuer, request.allow_http, report)?;
+                        report.push("discovery", Status::Pass, format!("{candidate} names token endpoint {url}"));
+                        return Some(Resolved { token_url: url, methods_supported: methods, genesys: false });
+                    }
+                    Err(problem) => tried.push(format!("{candidate}: {problem}")),
+                }
+            }
+        }
+    }
+    let summary = format!("No usable discovery document for issuer {base}");
+    report.conclude(
+        Reason::DiscoveryFailed,
+        summary.clone(),
+        format!(
+            "Tried:\n{}\nMeaning: authcheck could not learn the token endpoint from the issuer.\nLikely causes: the \
+             issuer URL is wrong (Keycloak issuers end in /realms/<realm>; Okta's custom servers in \
+             /oauth2/<server id>); the server does not publish metadata.\nWhat to do: open the issuer URL plus \
+             /.well-known/openid-configuration in a browser; if the server has no metadata, set token_url instead.",
+            tried.iter().map(|t| format!("  - {t}")).collect::<Vec<_>>().join("\n")
+        ),
+    );
+    report.blame = Some(Blame::Issuer);
+    report.push("discovery", Status::Fail, summary);
+    None
+}
+
+fn metadata_token_endpoint(answer: &Answer) -> Result<(String, Option<Vec<String>>), String> {
+    if answer.status != 200 {
+        return Err(format!("HTTP {}", answer.status));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&answer.body).map_err(|_| "not JSON".to_string())?;
+    let endpoint = value
+        .get("token_endpoint")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| "JSON without token_endpoint".to_string())?;
+    let methods = value
+        .get("token_endpoint_auth_methods_supported")
+        .and_then(|v| v.as_array())
+        .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect());
+    Ok((endpoint.to_string(), methods))
+}
+
+/// One way of presenting the credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presentation {
+    /// RFC 6749 section 2.3.1: form-encode, then Basic.
+    Basic,
+    /// In the form body.
+    Post,
+    /// Basic without form-encoding, as many servers (and curl) expect.
+    BasicRaw,
+}
+
+impl Presentation {
+    fn method_name(self) -> &'static str {
+        match self {
+            Presentation::Basic | Presentation::BasicRaw => "client_secret_basic",
+            Presentation::Post => "client_secret_post",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Presentation::Basic => "client_secret_basic",
+            Presentation::Post => "client_secret_post",
+            Presentation::BasicRaw => "client_secret_basic without form-encoding",
+        }
+    }
+}
+
+fn form_encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+fn plan(request: &CheckRequest, resolved: &Resolved) -> Vec<Presentation> {
+    match request.auth_method {
+        AuthMethod::ClientSecretBasic => vec![Presentation::Basic],
+        AuthMethod::ClientSecretPost => vec![Presentation::Post],
+        AuthMethod::Auto => {
+            let post_only = resolved.methods_supported.as_ref().is_some_and(|methods| {
+                methods.iter().any(|m| m == "client_secret_post") && !methods.iter().any(|m| m == "client_secret_basic")
+            });
+            let mut plan = if post_only {
+                vec![Presentation::Post, Presentation::Basic]
+            } else {
+                vec![Presentation::Basic, Presentation::Post]
+            };
+            let changes = |text: &str| form_encode(text) != text;
+            if changes(&request.client_id) || changes(request.client_secret.expose()) {
+                plan.push(Presentation::BasicRaw);
+            }
+            plan
+        }
+    }
+}
+
+fn build_request(request: &CheckRequest, how: Presentation) -> (HeaderMap, String) {
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    form.append_pair("grant_type", "client_credentials");
+    if !request.scopes.is_empty() {
+        form.append_pair("scope", &request.scopes.join(" "));
+    }
+    if let Some(audience) = &request.audience {
+        form.append_pair("audience", audience);
+    }
+    if let Some(resource) = &request.resource {
+        form.append_pair("resource", resource);
+    }
+    let mut headers = HeaderMap::new();
+    match how {
+        Presentation::Post => {
+            form.append_pair("client_id", &request.client_id);
+            form.append_pair("client_secret", request.client_secret.expose());
+        }
+        Presentation::Basic | Presentation::BasicRaw => {
+            let (id, secret) = if how == Presentation::Basic {
+                (form_encode(&request.client_id), form_encode(request.client_secret.expose()))
+            } else {
+                (request.client_id.clone(), request.client_secret.expose().to_string())
+            };
+            let mut pair = format!("{id}:{secret}");
+            let mut encoded = base64::engine::general_purpose::STANDARD.encode(pair.as_bytes());
+            super::secret::wipe(&mut pair);
+            if let Ok(mut value) = HeaderValue::from_str(&format!("Basic {encoded}")) {
+                value.set_sensitive(true);
+                headers.insert(AUTHORIZATION, value);
+            }
+            super::secret::wipe(&mut encoded);
+        }
+    }
+    (headers, form.finish())
+}
+
+/// The result of one presentation, after its retries.
+struct Attempt {
+    how: Presentation,
+    outcome: Result<Verdict, Failure>,
+    tries: u32,
+}
+
+async fn exchange(
+    request: &CheckRequest,
+    client: &reqwest::Client,
+    resolved: &Resolved,
+    deadline: Instant,
+    report: &mut Report,
+) {
+    let url = resolved.token_url.as_str();
+    let host = host_label(&resolved.token_url);
+    let origin = request.secret_origin.describe();
+    let mut attempts: Vec<Attempt> = Vec::new();
+    for how in plan(request, resolved) {
+        let ctx = Context {
+            host: &host,
+            client_id: &request.client_id,
+            method: how.method_name(),
+            secret_origin: &origin,
+            scopes: &request.scopes,
+            genesys: resolved.genesys,
+        };
+        let attempt = attempt_with_retries(request, client, url, how, &ctx, &resolved.token_url, deadline).await;
+        let retry_other_way = match &attempt.outcome {
+            Ok(Verdict::Failed(failure)) => {
+                matches!(failure.reason, Reason::InvalidClient | Reason::InvalidSecret | Reason::ClientNotFound)
+                    || (failure.reason == Reason::InvalidInput && failure.error_code.as_deref() == Some("invalid_request"))
+            }
+            _ => false,
+        };
+        attempts.push(attempt);
+        if !retry_other_way || Instant::now() >= deadline {
+            break;
+        }
+    }
+    let Some(last) = attempts.pop() else {
+        return;
+    };
+    let sent = |how: Presentation| {
+        format!(
+            "POST {url} as client {:?} using {} (secret from {origin})",
+            request.client_id,
+            how.describe()
+        )
+    };
+    match last.outcome {
+        Ok(Verdict::Token(issued)) => {
+            let mut refused = String::new();
+            for earlier in &attempts {
+                if let Ok(Verdict::Failed(failure)) = &earlier.outcome {
+                    report.push("token_request", Status::Warn, format!("{} refused: {}", earlier.how.describe(), failure.got));
+                    refused.push_str(&format!("{} was refused first ({}). ", earlier.how.describe(), failure.got));
+                }
+            }
+            if !refused.is_empty() {
+                let advice = match last.how {
+                    Presentation::BasicRaw => {
+                        "The server decodes Basic credentials without form-decoding them (not RFC 6749 section 2.3.1). \
+                         Clients that follow the RFC, such as Go's oauth2, fail on this secret; authcheck only \
+                         succeeded by sending it raw."
+                            .to_string()
+                    }
+                    other => format!("Set auth_method = \"{}\" so clients use what the server accepts.", other.method_name()),
+                };
+                report.push("auth_method", Status::Warn, format!("{refused}{advice}"));
+            }
+            success(request, report, issued, last.how, &sent(last.how), &host);
+        }
+        Ok(Verdict::Failed(failure)) | Err(failure) => {
+            // Prefer the most specific explanation among the ways tried.
+            let mut chosen = (last.how, failure);
+            let mut also = Vec::new();
+            for earlier in attempts {
+                if let Ok(Verdict::Failed(failure)) | Err(failure) = earlier.outcome {
+                    let specific = |r: Reason| matches!(r, Reason::ClientNotFound | Reason::InvalidSecret);
+                    if specific(failure.reason) && !specific(chosen.1.reason) {
+                        also.push(format!("{}: {}", chosen.0.describe(), chosen.1.got));
+                        chosen = (earlier.how, failure);
+                    } else {
+                        also.push(format!("{}: {}", earlier.how.describe(), failure.got));
+                    }
+                }
+            }
+            report.push("token_request", Status::Fail, chosen.1.summary.clone());
+            let also = (!also.is_empty()).then(|| also.join("; "));
+            conclude_failure(report, &chosen.1, &sent(chosen.0), also.as_deref());
+            if last.tries > 1 {
+                report.detail.push_str(&format!("\n(The request was tried {} times.)", last.tries));
+            }
+            report.auth_method_used = None;
+        }
+    }
+}
+
+async fn attempt_with_retries(
+    request: &CheckRequest,
+    client: &reqwest::Client,
+    url: &str,
+    how: Presentation,
+    ctx: &Context<'_>,
+    parsed: &url::Url,
+    deadline: Instant,
+) -> Attempt {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let (headers, form) = build_request(request, how);
+        emit(
+            Level::Debug,
+            "requesting a token",
+            &[("token_url", url), ("client_id", &request.client_id), ("auth_method", how.describe())],
+        );
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let sent = match tokio::time::timeout(remaining, http::post_form(client, url, headers, form)).await {
+            Err(_) => Err(TransportError::Timeout),
+            Ok(result) => result,
+        };
+        let (outcome, retry) = match sent {
+            Err(err) => {
+                let transient = err.is_transient();
+                let failure = transport_failure(&err, parsed, request);
+                (Err(failure), if transient { Retry::Yes(None) } else { Retry::No })
+            }
+            Ok(answer) => {
+                emit(Level::Debug, "token endpoint answered", &[("status", &answer.status.to_string())]);
+                let verdict = interpret::interpret(&answer, ctx);
+                let retry = match &verdict {
+                    Verdict::Failed(failure) => failure.retry,
+                    Verdict::Token(_) => Retry::No,
+                };
+                (Ok(verdict), retry)
+            }
+        };
+        let Retry::Yes(asked) = retry else {
+            return Attempt { how, outcome, tries };
+        };
+        if tries > request.max_retries {
+            return Attempt { how, outcome, tries };
+        }
+        let wait = asked.unwrap_or_else(|| backoff(tries)).min(MAX_RETRY_WAIT);
+        if Instant::now() + wait >= deadline {
+            return Attempt { how, outcome, tries };
+        }
+        emit(Level::Debug, "retrying after a transient failure", &[("wait_ms", &wait.as_millis().to_string())]);
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Exponential backoff with jitter: about 0.5s, 1s, 2s … capped.
+fn backoff(tries: u32) -> Duration {
+    let base = 250u64 << tries.min(5);
+    let jitter = u64::from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos())
+        % (base / 2 + 1);
+    Duration::from_millis(base + jitter).min(MAX_RETRY_WAIT)
+}
+
+fn transport_failure(err: &TransportError, url: &url::Url, request: &CheckRequest) -> Failure {
+    let host = host_label(url);
+    let port = url.port_or_known_default().unwrap_or(443);
+    let bare_host = url.host_str().unwrap_or("the server").to_string();
+    let target = format!("{bare_host}:{port}");
+    let mut failure = Failure {
+        reason: Reason::EndpointUnreachable,
+        summary: String::new(),
+        got: String::new(),
+        meaning: "No answer came back, so nothing can be said about the credentials.".to_string(),
+        causes: Vec::new(),
+        fix: String::new(),
+        blame: Some(Blame::TokenUrl),
+        retry: Retry::No,
+        error_code: None,
+    };
+    match err {
+        TransportError::Timeout => {
+            failure.summary = format!("{host} did not answer within {}s", request.timeout.as_secs());
+            failure.got = "no answer before the timeout".to_string();
+            failure.causes = vec![
+                "a firewall drops traffic from this machine to the server".to_string(),
+                "the server or a proxy in between hangs".to_string(),
+                "timeout_seconds is too short for this network".to_string(),
+            ];
+            failure.fix = format!("Check from this machine: curl -v {url}; raise timeout_seconds if the network is slow.");
+        }
+        TransportError::Dns(_) => {
+            failure.summary = format!("The host name {bare_host} does not resolve");
+            failure.got = format!("DNS lookup of {bare_host} failed");
+            failure.causes = vec![
+                "the host name is mistyped (for Genesys Cloud, the region's login host is login.<region domain>)".to_string(),
+                "the host is only resolvable inside another network (VPN, private DNS)".to_string(),
+            ];
+            failure.fix = format!("Check the host in the URL; from this machine, try: getent hosts {bare_host}");
+        }
+        TransportError::Refused(_) => {
+            failure.summary = format!("Connection to {target} refused: nothing listens there");
+            failure.got = format!("connection refused by {target}");
+            failure.causes = vec![
+                "the port is wrong or the server is down".to_string(),
+                "http vs https mix-up (port 80 vs 443)".to_string(),
+            ];
+            failure.fix = "Check the URL's scheme, host and port.".to_string();
+        }
+        TransportError::Reset(detail) => {
+            failure.summary = format!("The connection to {target} broke before an answer came back");
+            failure.got = format!("connection reset ({})", interpret::excerpt(detail, 120));
+            failure.causes = vec![
+                "a proxy or firewall cut the connection".to_string(),
+                "the server crashed or restarted".to_string(),
+            ];
+            failure.fix = "Retry; if it persists, check proxies and firewalls between this machine and the server.".to_string();
+        }
+        TransportError::Proxy(detail) => {
+            failure.summary = format!("The proxy failed to reach {target}");
+            failure.got = format!("proxy error ({})", interpret::excerpt(detail, 160));
+            failure.causes = vec![
+                "HTTPS_PROXY points at a proxy that is down or refuses this destination".to_string(),
+                "the host should be in NO_PROXY".to_string(),
+            ];
+            failure.fix = "Check HTTPS_PROXY and NO_PROXY in the environment Terraform runs in.".to_string();
+        }
+        TransportError::Tls(problem, detail) => {
+            failure.reason = Reason::TlsError;
+            failure.got = format!("TLS handshake failed ({})", interpret::excerpt(detail, 160));
+            failure.meaning = "The connection was refused at the TLS layer before any credential was sent.".to_string();
+            match problem {
+                TlsProblem::UnknownIssuer => {
+                    failure.summary = format!("The TLS certificate of {host} is not signed by a trusted CA");
+                    failure.causes = vec![
+                        "a TLS-inspecting proxy re-signs traffic with a corporate CA".to_string(),
+                        "the server uses a private or self-signed CA".to_string(),
+                    ];
+                    failure.fix = "Give that CA's certificate in ca_cert_pem (or SSL_CERT_FILE).".to_string();
+                    failure.blame = Some(Blame::CaCertPem);
+                }
+                TlsProblem::NameMismatch => {
+                    failure.summary = format!("The TLS certificate of {host} is for another name");
+                    failure.causes = vec![
+                        "the URL uses an IP address or an alias the certificate does not list".to_string(),
+                        "a proxy or load balancer presents its own certificate".to_string(),
+                    ];
+                    failure.fix = "Use the host name the certificate was issued for.".to_string();
+                }
+                TlsProblem::Expired => {
+                    failure.summary = format!("The TLS certificate of {host} has expired or is not yet valid");
+                    failure.causes = vec![
+                        "the server's certificate was not renewed".to_string(),
+                        "this machine's clock is wrong".to_string(),
+                    ];
+                    failure.fix = "Renew the server certificate, or fix the clock here.".to_string();
+                }
+                TlsProblem::NotTls => {
+                    failure.summary = format!("{host} does not speak TLS on this port");
+                    failure.causes = vec!["the port serves plain http: use http:// or the https port".to_string()];
+                    failure.fix = "Check the URL's scheme and port.".to_string();
+                }
+                TlsProblem::Other => {
+                    failure.summary = format!("The TLS handshake with {host} failed");
+                    failure.causes = vec!["the server needs a client certificate or an old TLS version".to_string()];
+                    failure.fix = "Check the server's TLS settings (TLS 1.2 or newer is required).".to_string();
+                }
+            }
+        }
+        TransportError::Other(detail) => {
+            failure.summary = format!("The request to {host} failed: {}", interpret::excerpt(detail, 160));
+            failure.got = interpret::excerpt(detail, 200);
+            failure.causes = vec!["network trouble between this machine and the server".to_string()];
+            failure.fix = format!("Check that {url} answers from this machine.");
+        }
+    }
+    failure
+}
+
+fn conclude_failure(report: &mut Report, failure: &Failure, sent: &str, also: Option<&str>) {
+    let mut detail = format!("Sent: {sent}\nGot: {}\n", failure.got);
+    if let Some(also) = also {
+        detail.push_str(&format!("Also tried: {also}\n"));
+    }
+    detail.push_str(&format!("Meaning: {}\n", failure.meaning));
+    if !failure.causes.is_empty() {
+        detail.push_str("Likely causes, most likely first:\n");
+        for (i, cause) in failure.causes.iter().enumerate() {
+            detail.push_str(&format!("  {}. {cause}\n", i + 1));
+        }
+    }
+    detail.push_str(&format!("What to do: {}", failure.fix));
+    report.conclude(failure.reason, failure.summary.clone(), detail);
+    report.blame = failure.blame;
+}
+
+fn success(request: &CheckRequest, report: &mut Report, issued: Issued, how: Presentation, sent: &str, host: &str) {
+    let Issued { access_token, token_type, expires_in, scope, warnings } = issued;
+    report.auth_method_used = Some(how.method_name().to_string());
+    report.token_type = Some(token_type.clone());
+    report.expires_in = expires_in;
+    report.expires_at = expires_in.map(|seconds| super::clock::rfc3339(super::clock::now_unix().saturating_add(seconds)));
+    let digest = Sha256::digest(access_token.expose().as_bytes());
+    report.token_fingerprint = Some(format!(
+        "sha256:{}",
+        digest.iter().take(6).map(|b| format!("{b:02x}")).collect::<String>()
+    ));
+    report.push(
+        "token_request",
+        Status::Pass,
+        format!(
+            "{host} issued a {token_type} token{}",
+            expires_in.map(|s| format!(" valid for {s}s")).unwrap_or_default()
+        ),
+    );
+    for warning in &warnings {
+        report.push("token_response", Status::Warn, warning.clone());
+    }
+
+    let (granted, source) = match scope {
+        Some(scope) => (Some(scopes::split(&scope)), ScopesSource::Response),
+        None => match scopes::from_jwt(access_token.expose()) {
+            Some(found) => (Some(found), ScopesSource::Jwt),
+            None => (None, ScopesSource::Unknown),
+        },
+    };
+    report.scopes_source = source;
+    report.granted_scopes = granted.clone().unwrap_or_default();
+    report.access_token = Some(access_token);
+
+    let mut detail = format!("Sent: {sent}\nGot: a {token_type} token");
+    if let Some(seconds) = expires_in {
+        detail.push_str(&format!(" valid for {seconds}s"));
+    }
+    if let Some(fingerprint) = &report.token_fingerprint {
+        detail.push_str(&format!(" (fingerprint {fingerprint})"));
+    }
+    detail.push('\n');
+
+    if request.required_scopes.is_empty() {
+        report.push("scopes", Status::Skip, "no required_scopes given");
+    } else {
+        match granted {
+            Some(granted) => {
+                let missing = scopes::missing(&request.required_scopes, &granted);
+                if missing.is_empty() {
+                    report.push("scopes", Status::Pass, format!("every required scope granted ({})", source.code()));
+                } else {
+                    report.missing_scopes = missing.clone();
+                    let summary = format!(
+                        "The token for client {} lacks required scope{} {}",
+                        short(&request.client_id),
+                        if missing.len() == 1 { "" } else { "s" },
+                        missing.join(", ")
+                    );
+                    report.push("scopes", Status::Fail, summary.clone());
+                    detail.push_str(&format!(
+                        "Granted scopes ({}): {}\nRequired: {}\nMissing: {}\nMeaning: the credentials work, but the \
+                         token will be refused for what needs the missing scopes.\nWhat to do: grant the missing \
+                         scopes to the client on the server (or request them in `scopes` if the server grants only \
+                         what is asked).",
+                        source.code(),
+                        if granted.is_empty() { "(none)".to_string() } else { granted.join(" ") },
+                        request.required_scopes.join(" "),
+                        missing.join(" ")
+                    ));
+                    report.conclude(Reason::MissingScopes, summary, detail);
+                    report.blame = Some(Blame::RequiredScopes);
+                    return;
+                }
+            }
+            None => {
+                report.push(
+                    "scopes",
+                    Status::Warn,
+                    "could not verify required_scopes: the answer has no scope field and the token is not a JWT",
+                );
+            }
+        }
+    }
+
+    if matches!(request.endpoint, Endpoint::Genesys { .. }) {
+        report.push("organization", Status::Skip, "organisation lookup is not part of this version");
+    }
+    let summary = format!("Client {} obtained a token from {host}", short(&request.client_id));
+    detail.push_str(&format!("Auth method accepted: {}", how.describe()));
+    report.conclude(Reason::Ok, summary, detail);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::request::SecretOrigin;
+    use crate::check::secret::Secret;
+
+    fn request(id: &str, secret: &str) -> CheckRequest {
+        CheckRequest {
+            endpoint: Endpoint::TokenUrl("https://idp.example/token".into()),
+            client_id: id.into(),
+            client_secret: Secret::new(secret),
+            secret_origin: SecretOrigin::Env("S".into()),
+            auth_method: AuthMethod::ClientSecretBasic,
+            scopes: vec!["read".into(), "write".into()],
+            required_scopes: vec![],
+            audience: Some("https://api".into()),
+            resource: None,
+            expected_organization: None,
+            ca_cert_pem: None,
+            timeout: Duration::from_secs(5),
+            max_retries: 0,
+            allow_http: false,
+        }
+    }
+
+    #[test]
+    fn basic_credentials_are_form_encoded_before_base64() {
+        let (headers, form) = build_request(&request("my id", "p&ss:w+rd"), Presentation::Basic);
+        let value = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(value.trim_start_matches("Basic "))
+            .unwrap_or_default();
+        assert_eq!(String::from_utf8_lossy(&decoded), "my+id:p%26ss%3Aw%2Brd");
+        assert_eq!(form, "grant_type=client_credentials&scope=read+write&audience=https%3A%2F%2Fapi");
+    }
+
+    #[test]
+    fn post_sends_credentials_in_the_body_and_never_both() {
+        let (headers, form) = build_request(&request("id", "s3cret"), Presentation::Post);
+        assert!(headers.get(AUTHORIZATION).is_none());
+        assert!(form.ends_with("&client_id=id&client_secret=s3cret"), "{form}");
+    }
+
+    #[test]
+    fn plain_http_to_a_remote_host_is_insecure_transport() {
+        let mut report = Report::new(Reason::Ok, "", "");
+        let url = usable_url("http://idp.example/token", "token_url", Blame::TokenUrl, false, &mut report);
+        assert!(url.is_none());
+        assert_eq!(report.reason, Reason::InsecureTransport);
+        assert!(report.detail.contains("https://idp.example/token"), "{}", report.detail);
+        let mut report = Report::new(Reason::Ok, "", "");
+        assert!(usable_url("http://127.0.0.1:8080/token", "token_url", Blame::TokenUrl, false, &mut report).is_some());
+        assert!(usable_url("http://[::1]:8080/token", "token_url", Blame::TokenUrl, false, &mut report).is_some());
+        assert!(usable_url("http://idp.example/token", "token_url", Blame::TokenUrl, true, &mut report).is_some());
+    }
+
+    #[test]
+    fn urls_with_credentials_or_without_host_are_refused() {
+        for bad in ["https://user:pw@idp.example/token", "not a url", "ftp://idp.example/x", ""] {
+            let mut report = Report::new(Reason::Ok, "", "");
+            assert!(usable_url(bad, "token_url", Blame::TokenUrl, false, &mut report).is_none(), "{bad}");
+            assert_eq!(report.reason, Reason::InvalidInput, "{bad}");
+            assert!(!report.summary.contains("pw@"), "{}", report.summary);
+        }
+    }
+
+    #[test]
+    fn auto_adds_a_raw_basic_attempt_only_when_encoding_changes_the_values() {
+        let resolved = Resolved {
+            token_url: url::Url::parse("https://x/token").expect("static"),
+            methods_supported: None,
+            genesys: false,
+        };
+        let mut plain = request("id", "abc");
+        plain.auth_method = AuthMethod::Auto;
+        assert_eq!(plan(&plain, &resolved), vec![Presentation::Basic, Presentation::Post]);
+        let mut special = request("id", "a+b/c=");
+        special.auth_method = AuthMethod::Auto;
+        assert_eq!(
+            plan(&special, &resolved),
+            vec![Presentation::Basic, Presentation::Post, Presentation::BasicRaw]
+        );
+    }
+}

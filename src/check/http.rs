@@ -1,0 +1,318 @@
+//! One HTTP exchange with an authorisation server: sending, capping the answer, and naming transport failures.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+
+/// Largest answer body read; the rest is dropped, so a hostile server cannot exhaust memory.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What came back from the server.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// HTTP status code.
+    pub status: u16,
+    /// `Content-Type`, lower-cased.
+    pub content_type: String,
+    /// `Retry-After` in seconds, when given as seconds or an HTTP date.
+    pub retry_after: Option<Duration>,
+    /// `Location`, for redirects.
+    pub location: Option<String>,
+    /// `WWW-Authenticate`.
+    pub www_authenticate: Option<String>,
+    /// A request or correlation id header, for support tickets.
+    pub request_id: Option<(String, String)>,
+    /// The body, at most [`MAX_BODY_BYTES`].
+    pub body: Vec<u8>,
+    /// True when the body was longer than the cap.
+    pub truncated: bool,
+}
+
+/// Why no answer came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// The time budget ran out.
+    Timeout,
+    /// The host name did not resolve.
+    Dns(String),
+    /// Nothing listens at host:port.
+    Refused(String),
+    /// The connection broke mid-exchange.
+    Reset(String),
+    /// TLS failed; the kind and the library's words.
+    Tls(TlsProblem, String),
+    /// The configured proxy failed.
+    Proxy(String),
+    /// Anything else.
+    Other(String),
+}
+
+/// The TLS failures users can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsProblem {
+    /// The certificate chains to no trusted root.
+    UnknownIssuer,
+    /// The certificate is for another name.
+    NameMismatch,
+    /// The certificate has expired or is not yet valid.
+    Expired,
+    /// The server speaks no TLS (often plain http on the port).
+    NotTls,
+    /// Something else in the handshake.
+    Other,
+}
+
+impl TransportError {
+    /// True when trying again may help.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, TransportError::Reset(_) | TransportError::Refused(_))
+    }
+}
+
+/// Builds the HTTP client for one check.
+pub fn client(ca_cert_pem: Option<&str>, timeout: Duration) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
+        // Credentials must never follow a redirect; the Location is reported instead.
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .user_agent(concat!("authcheck/", env!("CARGO_PKG_VERSION")))
+        .tls_version_min(reqwest::tls::Version::TLS_1_2);
+    let mut extra = Vec::new();
+    if let Some(pem) = ca_cert_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+            .map_err(|_| "ca_cert_pem holds no readable PEM certificate".to_string())?;
+        if certs.is_empty() {
+            return Err("ca_cert_pem holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)".to_string());
+        }
+        extra.extend(certs);
+    }
+    if let Some(path) = std::env::var_os("SSL_CERT_FILE")
+        && let Ok(pem) = std::fs::read(&path)
+        && let Ok(certs) = reqwest::Certificate::from_pem_bundle(&pem)
+    {
+        extra.extend(certs);
+    }
+    if !extra.is_empty() {
+        builder = builder.tls_certs_merge(extra);
+    }
+    builder
+        .build()
+        .map_err(|err| format!("cannot set up the HTTP client: {err}"))
+}
+
+/// POSTs a form and reads the answer, capped.
+pub async fn post_form(
+    client: &reqwest::Client,
+    url: &str,
+    headers: HeaderMap,
+    form: String,
+) -> Result<Answer, TransportError> {
+    let request = client
+        .post(url)
+        .headers(headers)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        )
+        .header(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"))
+        .body(form);
+    read(request.send().await).await
+}
+
+/// GETs a URL and reads the answer, capped.
+pub async fn get(client: &reqwest::Client, url: &str, headers: HeaderMap) -> Result<Answer, TransportError> {
+    let request = client
+        .get(url)
+        .headers(headers)
+        .header(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+    read(request.send().await).await
+}
+
+async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Answer, TransportError> {
+    let mut response = sent.map_err(|err| classify(&err))?;
+    let headers = response.headers();
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let status = response.status().as_u16();
+    let content_type = text("content-type").unwrap_or_default().to_ascii_lowercase();
+    let retry_after = text("retry-after").and_then(|v| parse_retry_after(&v));
+    let location = text("location");
+    let www_authenticate = text("www-authenticate");
+    let request_id = [
+        "x-request-id",
+        "x-correlation-id",
+        "inin-correlation-id",
+        "x-ms-request-id",
+        "client-request-id",
+        "x-okta-request-id",
+        "x-amzn-requestid",
+        "cf-ray",
+    ]
+    .iter()
+    .find_map(|name| text(name).map(|value| (name.to_string(), value)));
+    let mut body = Vec::new();
+    let mut truncated = false;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = MAX_BODY_BYTES - body.len();
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    truncated = true;
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(err) => {
+                let classified = classify(&err);
+                // A body cut short after the status line still tells us the status; keep what arrived.
+                if body.is_empty() && matches!(classified, TransportError::Timeout) {
+                    return Err(classified);
+                }
+                if body.is_empty() {
+                    return Err(classified);
+                }
+                truncated = true;
+                break;
+            }
+        }
+    }
+    Ok(Answer {
+        status,
+        content_type,
+        retry_after,
+        location,
+        www_authenticate,
+        request_id,
+        body,
+        truncated,
+    })
+}
+
+/// `Retry-After` as seconds or an IMF-fixdate.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let target = parse_http_date(value)?;
+    let now = super::clock::now_unix();
+    Some(Duration::from_secs(u64::try_from(target - now).unwrap_or(0)))
+}
+
+/// Parses `Sun, 06 Nov 1994 08:49:37 GMT`.
+fn parse_http_date(value: &str) -> Option<i64> {
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let day: i64 = day.parse().ok()?;
+    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        .iter()
+        .position(|m| m == month)? as i64
+        + 1;
+    let year: i64 = year.parse().ok()?;
+    let hms: Vec<i64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let [h, m, s] = hms.as_slice() else { return None };
+    // Days from civil date (inverse of clock::civil_from_days).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + m * 60 + s)
+}
+
+/// Names a reqwest failure by what the user can do about it.
+fn classify(err: &reqwest::Error) -> TransportError {
+    if err.is_timeout() {
+        return TransportError::Timeout;
+    }
+    let mut chain = Vec::new();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = source {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return tls_error(tls);
+        }
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            if let Some(tls) = io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+                return tls_error(tls);
+            }
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    return TransportError::Refused(describe_target(err));
+                }
+                std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::UnexpectedEof => {
+                    return TransportError::Reset(io.to_string());
+                }
+                std::io::ErrorKind::TimedOut => return TransportError::Timeout,
+                _ => {}
+            }
+            if io.to_string().contains("corrupt message") || io.to_string().contains("InvalidContentType") {
+                return TransportError::Tls(TlsProblem::NotTls, io.to_string());
+            }
+        }
+        chain.push(current.to_string());
+        source = current.source();
+    }
+    let text = chain.join(": ");
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("dns error") || lower.contains("failed to lookup address") || lower.contains("name or service not known") {
+        TransportError::Dns(describe_target(err))
+    } else if lower.contains("proxy") || lower.contains("tunnel") {
+        TransportError::Proxy(text)
+    } else if lower.contains("connection closed") || lower.contains("incomplete message") || lower.contains("reset") {
+        TransportError::Reset(text)
+    } else {
+        TransportError::Other(text)
+    }
+}
+
+fn tls_error(err: &rustls::Error) -> TransportError {
+    use rustls::CertificateError as C;
+    let problem = match err {
+        rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => TlsProblem::UnknownIssuer,
+        rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
+            TlsProblem::NameMismatch
+        }
+        rustls::Error::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        ) => TlsProblem::Expired,
+        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => TlsProblem::NotTls,
+        rustls::Error::InvalidCertificate(C::Other(other)) if other.to_string().contains("UnknownIssuer") => {
+            TlsProblem::UnknownIssuer
+        }
+        _ => TlsProblem::Other,
+    };
+    TransportError::Tls(problem, err.to_string())
+}
+
+fn describe_target(err: &reqwest::Error) -> String {
+    match err.url() {
+        Some(url) => format!(
+            "{}:{}",
+            url.host_str().unwrap_or("?"),
+            url.port_or_known_default().unwrap_or(0)
+        ),
+        None => "the server".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_takes_seconds_and_dates() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}

@@ -1,0 +1,699 @@
+//! Turning one answer from a token endpoint into a verdict: a token, or a named failure with its fix.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::http::Answer;
+use super::report::{Blame, Reason};
+use super::secret::Secret;
+
+/// What the check knows about the request, for wording the verdict.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    /// Host (and port) of the token endpoint.
+    pub host: &'a str,
+    /// The client id sent.
+    pub client_id: &'a str,
+    /// How the secret was sent.
+    pub method: &'a str,
+    /// Where the secret came from, in words.
+    pub secret_origin: &'a str,
+    /// Scopes requested.
+    pub scopes: &'a [String],
+    /// True for Genesys Cloud endpoints.
+    pub genesys: bool,
+}
+
+/// The token fields of a successful answer.
+#[derive(Debug)]
+pub struct Issued {
+    /// The token.
+    pub access_token: Secret,
+    /// `token_type` as sent.
+    pub token_type: String,
+    /// `expires_in`, when present and sane.
+    pub expires_in: Option<i64>,
+    /// `scope`, when present.
+    pub scope: Option<String>,
+    /// Oddities that did not stop the token from being usable.
+    pub warnings: Vec<String>,
+}
+
+/// A failed exchange, explained.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The reason code.
+    pub reason: Reason,
+    /// One line naming the cause.
+    pub summary: String,
+    /// What came back, in one line.
+    pub got: String,
+    /// What it means.
+    pub meaning: String,
+    /// Likely causes, most likely first.
+    pub causes: Vec<String>,
+    /// What to do.
+    pub fix: String,
+    /// The input to blame.
+    pub blame: Option<Blame>,
+    /// Whether trying again may help, and after how long the server asked to wait.
+    pub retry: Retry,
+    /// The RFC 6749 `error` code, when there was one.
+    pub error_code: Option<String>,
+}
+
+/// Whether a failure is worth retrying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// No: the answer will not change.
+    No,
+    /// Yes, after backoff or the server's `Retry-After`.
+    Yes(Option<Duration>),
+}
+
+/// Either a token or a failure.
+#[derive(Debug)]
+pub enum Verdict {
+    /// A usable token came back.
+    Token(Issued),
+    /// It did not.
+    Failed(Failure),
+}
+
+/// The body, as far as it could be understood.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// A JSON object.
+    Json(Map<String, Value>),
+    /// `application/x-www-form-urlencoded` pairs (some old servers answer this way).
+    Form(Vec<(String, String)>),
+    /// An HTML page, with its title when it has one.
+    Html(Option<String>),
+    /// Something else: a short, printable excerpt.
+    Other(String),
+    /// Nothing.
+    Empty,
+}
+
+/// Parses a body without trusting it.
+pub fn parse_body(answer: &Answer) -> Body {
+    let text = String::from_utf8_lossy(&answer.body);
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    if trimmed.is_empty() {
+        return Body::Empty;
+    }
+    if trimmed.starts_with('{') {
+        if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(trimmed) {
+            return Body::Json(map);
+        }
+    }
+    let lower_head: String = trimmed.chars().take(512).collect::<String>().to_ascii_lowercase();
+    if answer.content_type.contains("html") || lower_head.starts_with("<!doctype html") || lower_head.contains("<html") {
+        return Body::Html(html_title(trimmed));
+    }
+    if (answer.content_type.contains("x-www-form-urlencoded") || answer.content_type.starts_with("text/plain"))
+        && trimmed.contains('=')
+        && !trimmed.contains(' ')
+    {
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(trimmed.as_bytes()).into_owned().collect();
+        if pairs.iter().any(|(k, _)| k == "access_token" || k == "error") {
+            return Body::Form(pairs);
+        }
+    }
+    Body::Other(excerpt(trimmed, 120))
+}
+
+/// Printable, single-line, bounded excerpt of untrusted text.
+pub fn excerpt(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for ch in text.chars() {
+        if out.chars().count() >= max_chars {
+            out.push('…');
+            break;
+        }
+        out.push(if ch.is_control() { ' ' } else { ch });
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn html_title(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let start = lower.find("<title")?;
+    let open_end = lower[start..].find('>')? + start + 1;
+    let close = lower[open_end..].find("</title")? + open_end;
+    let title = excerpt(html.get(open_end..close)?, 100);
+    (!title.is_empty()).then_some(title)
+}
+
+fn field<'b>(body: &'b Body, name: &str) -> Option<String> {
+    match body {
+        Body::Json(map) => match map.get(name)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        },
+        Body::Form(pairs) => pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+        _ => None,
+    }
+}
+
+/// Interprets one answer from the token endpoint.
+pub fn interpret(answer: &Answer, ctx: &Context<'_>) -> Verdict {
+    let body = parse_body(answer);
+    let status = answer.status;
+    if (300..400).contains(&status) {
+        let location = answer.location.clone().unwrap_or_else(|| "(no Location header)".to_string());
+        return Verdict::Failed(Failure {
+            reason: Reason::NotATokenEndpoint,
+            summary: format!("{} answered with a redirect (HTTP {status}) instead of a token", ctx.host),
+            got: format!("HTTP {status}, Location: {}", super::interpret::excerpt(&location, 200)),
+            meaning: "A token endpoint answers a POST directly. A redirect usually means the URL is a web page, a \
+                      login page, or http that the server upgrades to https. authcheck does not follow redirects \
+                      with credentials."
+                .to_string(),
+            causes: vec![
+                "the URL is missing a path segment or has an extra or missing trailing slash".to_string(),
+                "the URL uses http:// and the server redirects to https://".to_string(),
+                "the URL points at a sign-in page rather than the OAuth2 token endpoint".to_string(),
+            ],
+            fix: format!("If the redirect target is the token endpoint, use it as token_url: {location}"),
+            blame: Some(Blame::TokenUrl),
+            retry: Retry::No,
+            error_code: None,
+        });
+    }
+    if let Some(error) = field(&body, "error") {
+        return Verdict::Failed(oauth_error(answer, &body, &error, ctx));
+    }
+    if (200..300).contains(&status) {
+        return success(answer, &body, ctx);
+    }
+    Verdict::Failed(non_oauth_failure(answer, &body, ctx))
+}
+
+fn describe_body(body: &Body) -> String {
+    match body {
+        Body::Json(map) => {
+            let keys: Vec<&str> = map.keys().map(String::as_str).take(8).collect();
+            format!("a JSON object with fields {}", keys.join(", "))
+        }
+        Body::Form(_) => "a form-encoded body".to_string(),
+        Body::Html(Some(title)) => format!("an HTML page titled {title:?}"),
+        Body::Html(None) => "an HTML page".to_string(),
+        Body::Other(text) => format!("{text:?}"),
+        Body::Empty => "an empty body".to_string(),
+    }
+}
+
+fn success(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Verdict {
+    let malformed = |what: String| {
+        Verdict::Failed(Failure {
+            reason: Reason::MalformedResponse,
+            summary: format!("{} answered HTTP {} but not with a usable token: {what}", ctx.host, answer.status),
+            got: format!("HTTP {}, {}", answer.status, describe_body(body)),
+            meaning: "RFC 6749 section 5.1 says a successful answer carries access_token and token_type. This one \
+                      does not, so no client can use it."
+                .to_string(),
+            causes: vec![
+                "the URL is not the token endpoint but another endpoint that answers 200".to_string(),
+                "a proxy or gateway rewrote the answer".to_string(),
+                "the server is non-standard".to_string(),
+            ],
+            fix: "Check token_url against the server's documentation or its discovery document \
+                  (/.well-known/openid-configuration, field token_endpoint)."
+                .to_string(),
+            blame: Some(Blame::TokenUrl),
+            retry: Retry::No,
+            error_code: None,
+        })
+    };
+    match body {
+        Body::Json(_) | Body::Form(_) => {}
+        Body::Html(_) | Body::Other(_) | Body::Empty => {
+            return Verdict::Failed(Failure {
+                reason: Reason::NotATokenEndpoint,
+                summary: format!(
+                    "{} answered HTTP {} with {} instead of a token",
+                    ctx.host,
+                    answer.status,
+                    describe_body(body)
+                ),
+                got: format!("HTTP {}, {}", answer.status, describe_body(body)),
+                meaning: "A token endpoint answers JSON. This URL serves something else: a web page, a portal, \
+                          or a proxy's own page."
+                    .to_string(),
+                causes: vec![
+                    "token_url points at a web page or API base URL instead of the token endpoint".to_string(),
+                    "a proxy or captive portal answered instead of the server".to_string(),
+                ],
+                fix: "Use the token endpoint URL (for OIDC servers, token_endpoint in \
+                      /.well-known/openid-configuration; for Genesys Cloud, https://login.<region domain>/oauth/token)."
+                    .to_string(),
+                blame: Some(Blame::TokenUrl),
+                retry: Retry::No,
+                error_code: None,
+            });
+        }
+    }
+    let Some(token) = field(body, "access_token").filter(|t| !t.is_empty()) else {
+        return malformed("access_token is missing".to_string());
+    };
+    let access_token = Secret::new(token);
+    let Some(token_type) = field(body, "token_type") else {
+        return malformed("token_type is missing".to_string());
+    };
+    let mut warnings = Vec::new();
+    if !token_type.eq_ignore_ascii_case("bearer") {
+        if token_type.eq_ignore_ascii_case("dpop") || token_type.eq_ignore_ascii_case("n_a") {
+            warnings.push(format!("token_type is {token_type:?}, not Bearer; clients expecting Bearer may not use it"));
+        } else {
+            return malformed(format!("token_type is {:?}, expected Bearer", excerpt(&token_type, 40)));
+        }
+    }
+    let expires_in = match field(body, "expires_in") {
+        None => {
+            warnings.push("the answer has no expires_in, so the token's lifetime is unknown".to_string());
+            None
+        }
+        Some(text) => match text.parse::<f64>() {
+            Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 10.0 * 365.0 * 86_400.0 => {
+                Some(seconds as i64)
+            }
+            Ok(seconds) if seconds.is_finite() && seconds > 0.0 => {
+                warnings.push(format!("expires_in is {seconds}, more than ten years"));
+                Some(seconds.min(i64::MAX as f64) as i64)
+            }
+            _ => return malformed(format!("expires_in is {:?}, not a positive number of seconds", excerpt(&text, 40))),
+        },
+    };
+    Verdict::Token(Issued {
+        access_token,
+        token_type,
+        expires_in,
+        scope: field(body, "scope"),
+        warnings,
+    })
+}
+
+fn got_line(answer: &Answer, error: &str, description: Option<&str>) -> String {
+    let mut got = format!("HTTP {}, error {error:?}", answer.status);
+    if let Some(description) = description {
+        got.push_str(&format!(", error_description {:?}", excerpt(description, 300)));
+    }
+    if let Some((name, value)) = &answer.request_id {
+        got.push_str(&format!(" ({name}: {})", excerpt(value, 80)));
+    }
+    got
+}
+
+fn contains_any(text: &str, needles: &[&str]) -> bool {
+    needles.iter().any(|needle| text.contains(needle))
+}
+
+fn oauth_error(answer: &Answer, body: &Body, error: &str, ctx: &Context<'_>) -> Failure {
+    let description = field(body, "error_description").or_else(|| field(body, "description"));
+    let lower = description.clone().unwrap_or_default().to_ascii_lowercase();
+    let got = got_line(answer, error, description.as_deref());
+    let quoted = description
+        .as_deref()
+        .map(|d| format!(" The server says: {:?}.", excerpt(d, 300)))
+        .unwrap_or_default();
+    let id = ctx.client_id;
+    let host = ctx.host;
+    let mut failure = Failure {
+        reason: Reason::InvalidClient,
+        summary: String::new(),
+        got,
+        meaning: String::new(),
+        causes: Vec::new(),
+        fix: String::new(),
+        blame: None,
+        retry: Retry::No,
+        error_code: Some(error.to_string()),
+    };
+    let secret_origin = ctx.secret_origin;
+    let rate_limit_words = contains_any(&lower, &["rate limit", "too many requests", "throttl"]);
+    match error {
+        _ if rate_limit_words || answer.status == 429 => {
+            failure.reason = Reason::RateLimited;
+            failure.summary = format!("{host} is rate-limiting token requests for client {}", short(id));
+            failure.meaning = format!(
+                "The token endpoint refused to issue more tokens for now.{quoted} This says nothing about whether \
+                 the credentials are right."
+            );
+            failure.causes = vec![
+                "other pipelines or tools share this client and mint tokens at the same time".to_string(),
+                "a provider in the same run requests many tokens (Genesys' provider mints about token_pool_size + 1 per run)"
+                    .to_string(),
+            ];
+            failure.fix = "Wait and retry; give each pipeline its own client, or lower token pools.".to_string();
+            failure.retry = Retry::Yes(answer.retry_after);
+        }
+        "invalid_client" => classify_invalid_client(&mut failure, &lower, &quoted, ctx),
+        "unauthorized_client" => {
+            if contains_any(&lower, &["invalid client", "credentials", "secret", "authentication"]) {
+                classify_invalid_client(&mut failure, &lower, &quoted, ctx);
+            } else {
+                grant_not_allowed(&mut failure, &quoted, ctx);
+            }
+        }
+        "unsupported_grant_type" => {
+            grant_not_allowed(&mut failure, &quoted, ctx);
+            failure.meaning = format!(
+                "The server does not support the client-credentials grant at this endpoint.{quoted}"
+            );
+        }
+        "invalid_request"
+            if contains_any(&lower, &["grant type", "grant_type", "granttype"])
+                && contains_any(&lower, &["not allowed", "not authorized", "unauthorized", "not permitted", "not enabled"]) =>
+        {
+            grant_not_allowed(&mut failure, &quoted, ctx)
+        }
+        "invalid_request" if contains_any(&lower, &["client"]) && contains_any(&lower, &["authenticat", "credential", "secret"]) => {
+            classify_invalid_client(&mut failure, &lower, &quoted, ctx)
+        }
+        "invalid_request" => {
+            failure.reason = Reason::InvalidInput;
+            failure.summary = format!("{host} refused the token request as malformed (invalid_request)");
+            failure.meaning = format!("The server could not accept the request as sent.{quoted}");
+            failure.causes = vec![
+                "a required parameter is missing for this server (Auth0 needs `audience`; Entra ID needs a scope ending in /.default)"
+                    .to_string(),
+                "the server wants the other client authentication method (set auth_method)".to_string(),
+            ];
+            failure.fix = "Read the server's words above; add the parameter it names (audience, resource, scopes).".to_string();
+        }
+        "invalid_scope" => {
+            failure.reason = Reason::InvalidScope;
+            failure.blame = Some(Blame::Scopes);
+            let requested = if ctx.scopes.is_empty() {
+                "no scope (the server's default)".to_string()
+            } else {
+                format!("{:?}", ctx.scopes.join(" "))
+            };
+            let named: Vec<&String> = ctx.scopes.iter().filter(|s| lower.contains(&s.to_ascii_lowercase())).collect();
+            failure.summary = if named.is_empty() {
+                format!("{host} refused the requested scopes {requested} for client {}", short(id))
+            } else {
+                format!(
+                    "{host} refused scope {} for client {}",
+                    named.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "),
+                    short(id)
+                )
+            };
+            failure.meaning = format!("The credentials are valid, but the client may not have the scopes requested ({requested}).{quoted}");
+            failure.causes = vec![
+                "the scope is not granted to this client on the server".to_string(),
+                "the scope name is misspelt or belongs to another API or resource".to_string(),
+                "Entra ID: client-credentials scopes must be <resource>/.default".to_string(),
+            ];
+            failure.fix = "Grant the scope to the client on the server, or remove it from `scopes`.".to_string();
+        }
+        "access_denied" if answer.status == 401 || lower == "unauthorized" => {
+            // Auth0 says access_denied "Unauthorized" for a wrong secret.
+            classify_invalid_client(&mut failure, &lower, &quoted, ctx)
+        }
+        "access_denied" => access_denied(&mut failure, &quoted, ctx),
+        "temporarily_unavailable" | "server_error" => {
+            failure.reason = Reason::ServerError;
+            failure.summary = format!("{host} could not issue a token right now ({error})");
+            failure.meaning = format!("The server failed; this says nothing about the credentials.{quoted}");
+            failure.causes = vec!["an outage or maintenance at the identity provider".to_string()];
+            failure.fix = "Retry later; check the provider's status page.".to_string();
+            failure.retry = Retry::Yes(answer.retry_after);
+        }
+        "invalid_grant" => {
+            failure.reason = Reason::InvalidClient;
+            failure.summary = format!("{host} refused the grant for client {} (invalid_grant)", short(id));
+            failure.meaning = format!("The server rejected the client-credentials grant for this client.{quoted}");
+            failure.causes = vec![
+                "the client is disabled or its credentials expired".to_string(),
+                "the secret is wrong".to_string(),
+            ];
+            failure.fix = format!("Check the client on the server and the secret in {secret_origin}.");
+        }
+        other => {
+            failure.reason = match answer.status {
+                401 => Reason::InvalidClient,
+                403 => Reason::AccessDenied,
+                429 => Reason::RateLimited,
+                500..=599 => Reason::ServerError,
+                _ => Reason::InvalidClient,
+            };
+            failure.summary = format!(
+                "{host} refused the token request with error {:?} (HTTP {})",
+                excerpt(other, 60),
+                answer.status
+            );
+            failure.meaning = format!("The server used an error code outside RFC 6749.{quoted}");
+            failure.causes = vec!["see the server's description above".to_string()];
+            failure.fix = "Look the error code up in the identity provider's documentation.".to_string();
+            if failure.reason.is_inconclusive() {
+                failure.retry = Retry::Yes(answer.retry_after);
+            }
+        }
+    }
+    add_vendor_hints(&mut failure, &lower);
+    failure
+}
+
+fn grant_not_allowed(failure: &mut Failure, quoted: &str, ctx: &Context<'_>) {
+    failure.reason = Reason::GrantNotAllowed;
+    failure.blame = Some(Blame::ClientId);
+    failure.summary = format!(
+        "Client {} is not allowed to use the client-credentials grant at {}",
+        short(ctx.client_id),
+        ctx.host
+    );
+    failure.meaning = format!(
+        "The server knows the client and accepted its secret, but the client is not registered for the \
+         client_credentials grant.{quoted}"
+    );
+    failure.causes = vec![
+        "the client was created for another flow (authorization code, PKCE, SAML bearer)".to_string(),
+        "Keycloak: service accounts are not enabled for the client".to_string(),
+        "Okta: the app is not a service app, or client credentials is not ticked".to_string(),
+    ];
+    failure.fix = "Enable the client-credentials grant for this client on the server, or use a client created for \
+                   machine-to-machine access."
+        .to_string();
+}
+
+fn access_denied(failure: &mut Failure, quoted: &str, ctx: &Context<'_>) {
+    failure.reason = Reason::AccessDenied;
+    failure.summary = format!("{} denied client {} access", ctx.host, short(ctx.client_id));
+    failure.meaning = format!("The server refused to issue a token to this client from here.{quoted}");
+    failure.causes = vec![
+        "an IP allow-list (organisation or per client) does not include this runner's address".to_string(),
+        "a WAF or gateway in front of the server blocked the request".to_string(),
+        "Auth0: the client has no client grant for the requested audience".to_string(),
+    ];
+    failure.fix = "Check the allow-lists against this machine's public address and the client's grants.".to_string();
+}
+
+fn classify_invalid_client(failure: &mut Failure, lower: &str, quoted: &str, ctx: &Context<'_>) {
+    let id = ctx.client_id;
+    let host = ctx.host;
+    let secret_origin = ctx.secret_origin;
+    let not_found = contains_any(
+        lower,
+        &["not found", "unknown client", "does not exist", "no such client", "aadsts700016", "client_id not found", "invalid client_id"],
+    );
+    let bad_secret = contains_any(
+        lower,
+        &["secret", "bad credentials", "password", "aadsts7000215", "aadsts7000222", "signature"],
+    ) || (ctx.genesys && lower.contains("authentication failed"));
+    failure.error_code.get_or_insert_with(|| "invalid_client".to_string());
+    if not_found && !bad_secret {
+        failure.reason = Reason::ClientNotFound;
+        failure.blame = Some(Blame::ClientId);
+        failure.summary = format!("{host} does not know client {}", short(id));
+        failure.meaning = format!("The server has no client with id {id:?}.{quoted}");
+        failure.causes = if ctx.genesys {
+            vec![
+                "the client lives in another Genesys Cloud region (check genesys_region against the organisation's region)".to_string(),
+                "the client was deleted".to_string(),
+                "the client id is mistyped or belongs to another organisation".to_string(),
+            ]
+        } else {
+            vec![
+                "the client id is mistyped, or belongs to another tenant, realm or environment".to_string(),
+                "the client was deleted".to_string(),
+                "the token endpoint is for another tenant or authorisation server".to_string(),
+            ]
+        };
+        failure.fix = "Compare client_id with the client's page on the server, and the token endpoint with the \
+                       tenant or region the client was created in."
+            .to_string();
+    } else if bad_secret {
+        failure.reason = Reason::InvalidSecret;
+        failure.blame = Some(Blame::ClientSecret);
+        failure.summary = if ctx.genesys {
+            format!("Genesys Cloud rejected the client secret for client {}", short(id))
+        } else {
+            format!("{host} rejected the client secret for client {}", short(id))
+        };
+        failure.meaning = format!("The server knows the client but the secret sent is not its current secret.{quoted}");
+        failure.causes = if ctx.genesys {
+            vec![
+                format!("the secret was regenerated (often during an SSO roll-out or a security review) and {secret_origin} still holds the old one"),
+                "the client lives in another Genesys Cloud region, whose login host answers the same way".to_string(),
+                "the stored secret has a trailing newline or space, or belongs to another client".to_string(),
+            ]
+        } else {
+            vec![
+                format!("the secret was rotated and {secret_origin} still holds the old one"),
+                "the secret expired (Entra ID secrets have an end date)".to_string(),
+                "the stored value is the secret's id rather than its value, or has a trailing newline".to_string(),
+            ]
+        };
+        failure.fix = format!("Copy the client's current secret into {secret_origin} (or regenerate it and update every pipeline that uses it).");
+        if ctx.genesys {
+            failure.fix.push_str(
+                " SAML/SSO enforcement is not the cause: it governs interactive user logins, not the client-credentials grant.",
+            );
+        }
+    } else {
+        failure.reason = Reason::InvalidClient;
+        failure.blame = Some(Blame::ClientSecret);
+        failure.summary = format!("{host} rejected client {}: unknown client or wrong secret", short(id));
+        failure.meaning = format!(
+            "Client authentication failed. The server does not say whether the client id or the secret is wrong.{quoted}"
+        );
+        failure.causes = vec![
+            format!("the secret in {secret_origin} is not the client's current secret (rotated, expired, trailing newline)"),
+            "the client id is wrong, or the client lives in another tenant, realm or region".to_string(),
+            format!("the server expects the other authentication method (this request used {})", ctx.method),
+        ];
+        failure.fix = format!(
+            "Check client_id and the secret in {secret_origin} against the client's page on the server; if both are \
+             right, set auth_method to the method the client is registered for."
+        );
+    }
+}
+
+fn add_vendor_hints(failure: &mut Failure, lower: &str) {
+    let hints: [(&str, &str); 6] = [
+        ("aadsts7000215", "Entra ID AADSTS7000215: the value sent is often the secret's ID, not its value; copy the Value column of the secret."),
+        ("aadsts7000222", "Entra ID AADSTS7000222: the client secret has expired; create a new one under Certificates & secrets."),
+        ("aadsts700016", "Entra ID AADSTS700016: the application is not in this tenant; check the tenant id in the token URL."),
+        ("aadsts1002012", "Entra ID AADSTS1002012: client-credentials scopes must be <resource>/.default, e.g. https://graph.microsoft.com/.default."),
+        ("client not enabled to retrieve service account", "Keycloak: turn on 'Service accounts roles' (client authentication on) for the client."),
+        ("client-grant", "Auth0: authorise the application for this API (Applications > APIs > Machine to Machine Applications)."),
+    ];
+    for (needle, hint) in hints {
+        if lower.contains(needle) {
+            failure.causes.insert(0, hint.to_string());
+        }
+    }
+    if lower.contains("client not enabled to retrieve service account") {
+        failure.reason = Reason::GrantNotAllowed;
+    }
+    if lower.contains("aadsts1002012") {
+        failure.reason = Reason::InvalidScope;
+        failure.blame = Some(Blame::Scopes);
+    }
+}
+
+fn non_oauth_failure(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Failure {
+    let status = answer.status;
+    let host = ctx.host;
+    let mut got = format!("HTTP {status}, {}", describe_body(body));
+    if let Some((name, value)) = &answer.request_id {
+        got.push_str(&format!(" ({name}: {})", excerpt(value, 80)));
+    }
+    let message = field(body, "message").map(|m| format!(" The server says: {:?}.", excerpt(&m, 200))).unwrap_or_default();
+    let mut failure = Failure {
+        reason: Reason::NotATokenEndpoint,
+        summary: String::new(),
+        got,
+        meaning: String::new(),
+        causes: Vec::new(),
+        fix: String::new(),
+        blame: Some(Blame::TokenUrl),
+        retry: Retry::No,
+        error_code: None,
+    };
+    match status {
+        401 => {
+            failure.blame = Some(Blame::ClientSecret);
+            let ctx_secret = ctx.secret_origin;
+            classify_invalid_client(&mut failure, "", &message, ctx);
+            failure.error_code = None;
+            failure.meaning = format!(
+                "The server refused the client's credentials without an OAuth2 error body{}.{message}",
+                answer
+                    .www_authenticate
+                    .as_deref()
+                    .map(|w| format!(" (WWW-Authenticate: {})", excerpt(w, 120)))
+                    .unwrap_or_default()
+            );
+            failure.fix = format!("Check client_id and the secret in {ctx_secret}; check that token_url is the token endpoint.");
+        }
+        403 => {
+            access_denied(&mut failure, &message, ctx);
+            failure.blame = None;
+            if let Body::Html(title) = body {
+                failure.causes.insert(
+                    0,
+                    format!(
+                        "a firewall, WAF or proxy answered with its own page{}",
+                        title.as_deref().map(|t| format!(" ({t:?})")).unwrap_or_default()
+                    ),
+                );
+            }
+        }
+        429 => {
+            failure.reason = Reason::RateLimited;
+            failure.blame = None;
+            failure.summary = format!("{host} is rate-limiting requests (HTTP 429)");
+            failure.meaning = format!("Too many requests; this says nothing about the credentials.{message}");
+            failure.causes = vec!["other jobs share this client or this address and request tokens at the same time".to_string()];
+            failure.fix = "Wait and retry; spread token requests or use separate clients per pipeline.".to_string();
+            failure.retry = Retry::Yes(answer.retry_after);
+        }
+        500..=599 => {
+            failure.reason = Reason::ServerError;
+            failure.blame = None;
+            failure.summary = format!("{host} failed with HTTP {status}");
+            failure.meaning = format!("The server (or a gateway in front of it) failed; this says nothing about the credentials.{message}");
+            failure.causes = vec![
+                "an outage at the identity provider".to_string(),
+                "a gateway or proxy in front of it cannot reach it".to_string(),
+            ];
+            failure.fix = "Retry later; check the provider's status page. If it persists only from CI, check the proxy.".to_string();
+            // 501 means the method is not implemented: retrying will not change it.
+            failure.retry = if status == 501 { Retry::No } else { Retry::Yes(answer.retry_after) };
+        }
+        _ => {
+            failure.summary = match body {
+                Body::Html(Some(title)) => format!("{host} answered HTTP {status} with an HTML page ({title:?}), not a token endpoint's answer"),
+                _ => format!("{host} answered HTTP {status} with {}: this is not a token endpoint", describe_body(body)),
+            };
+            failure.meaning = format!(
+                "A token endpoint answers a client-credentials POST with a token or an OAuth2 error (JSON with an \
+                 `error` field). HTTP {status} without one means the URL is something else.{message}"
+            );
+            failure.causes = vec![
+                "token_url has a wrong path (e.g. /token vs /oauth2/v2.0/token vs /oauth/token)".to_string(),
+                "token_url points at an API host instead of the login/authorisation host".to_string(),
+                "a proxy answered instead of the server".to_string(),
+            ];
+            failure.fix = "Use the token_endpoint from the server's /.well-known/openid-configuration, or the URL \
+                           its documentation gives for the client-credentials grant."
+                .to_string();
+        }
+    }
+    failure
+}
+
+/// Shortens long ids for one-line summaries; the detail always has the whole id.
+pub fn short(id: &str) -> String {
+    if id.chars().count() > 12 {
+        format!("{}…", id.chars().take(8).collect::<String>())
+    } else {
+        id.to_string()
+    }
+}

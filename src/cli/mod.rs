@@ -1,0 +1,1 @@
+//! The `authcheck` command: argument parsing, text and JSON reports, and the `external` protocol.
