@@ -5,9 +5,11 @@
 //!   No Terraform, gRPC or terminal code lives here.
 //! - [`plugin`]: the Terraform provider (go-plugin handshake, tfplugin6 gRPC services, cty values).
 //! - [`cli`]: the `authcheck` command (human and JSON reports, the `external` data source protocol).
+//! - [`demo`]: an embedded test OAuth2 server for `authcheck demo` and the tests.
 //! - [`log`]: the seam through which the engine logs, wired by each face.
 
 pub mod check;
 pub mod cli;
+pub mod demo;
 pub mod log;
 pub mod plugin;

@@ -19,7 +19,11 @@ pub fn rfc3339(unix_seconds: i64) -> String {
 pub fn rfc3339_micros(time: SystemTime) -> String {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let base = rfc3339(i64::try_from(since.as_secs()).unwrap_or(i64::MAX / 2));
-    format!("{}.{:06}Z", base.trim_end_matches('Z'), since.subsec_micros())
+    format!(
+        "{}.{:06}Z",
+        base.trim_end_matches('Z'),
+        since.subsec_micros()
+    )
 }
 
 /// Seconds since the Unix epoch, now.

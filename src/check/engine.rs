@@ -42,7 +42,11 @@ pub async fn run(request: CheckRequest, mut cancel: Cancel) -> Report {
         }
     };
     emit(
-        if report.valid { Level::Info } else { Level::Warn },
+        if report.valid {
+            Level::Info
+        } else {
+            Level::Warn
+        },
         "check finished",
         &[
             ("reason", report.reason.code()),
@@ -63,7 +67,10 @@ async fn cancelled(cancel: &mut Cancel) {
 fn timed_out(request: &CheckRequest) -> Report {
     let mut report = Report::new(
         Reason::EndpointUnreachable,
-        format!("The check did not finish within timeout_seconds ({}s)", request.timeout.as_secs()),
+        format!(
+            "The check did not finish within timeout_seconds ({}s)",
+            request.timeout.as_secs()
+        ),
         "The server accepted the connection but did not answer in time. This says nothing about the credentials.\n\
          Likely causes: the server or a proxy in between hangs; a firewall drops the traffic; the timeout is too \
          short for this network.\nWhat to do: check that the URL answers from this machine (curl -v); raise \
@@ -87,21 +94,42 @@ async fn check(request: &CheckRequest) -> Report {
 
     let findings = lint::lint(request);
     if let Some(fatal) = findings.iter().find(|f| f.fatal) {
-        report.conclude(lint::FATAL_REASON, fatal.summary.clone(), fatal.detail.clone());
+        report.conclude(
+            lint::FATAL_REASON,
+            fatal.summary.clone(),
+            fatal.detail.clone(),
+        );
         report.blame = Some(fatal.blame);
         for finding in &findings {
-            report.push("inputs", if finding.fatal { Status::Fail } else { Status::Warn }, finding.summary.clone());
+            report.push(
+                "inputs",
+                if finding.fatal {
+                    Status::Fail
+                } else {
+                    Status::Warn
+                },
+                finding.summary.clone(),
+            );
         }
         return report;
     }
     if findings.is_empty() {
-        report.push("inputs", Status::Pass, "client id and secret are well-formed");
+        report.push(
+            "inputs",
+            Status::Pass,
+            "client id and secret are well-formed",
+        );
     }
     for finding in &findings {
         report.push("inputs", Status::Warn, finding.summary.clone());
     }
 
-    let client = match http::client(request.ca_cert_pem.as_deref(), request.timeout) {
+    let endpoint_text = match &request.endpoint {
+        Endpoint::TokenUrl(url) | Endpoint::Issuer(url) => url.as_str(),
+        Endpoint::Genesys { login_base, .. } => login_base.as_str(),
+    };
+    let loopback = url::Url::parse(endpoint_text.trim()).is_ok_and(|url| is_loopback(&url));
+    let client = match http::client(request.ca_cert_pem.as_deref(), request.timeout, loopback) {
         Ok(client) => client,
         Err(message) => {
             report.conclude(
@@ -127,7 +155,13 @@ async fn check(request: &CheckRequest) -> Report {
 }
 
 /// Validates a URL the user gave; `None` after concluding the report when it cannot be used.
-fn usable_url(text: &str, what: &str, blame: Blame, allow_http: bool, report: &mut Report) -> Option<url::Url> {
+fn usable_url(
+    text: &str,
+    what: &str,
+    blame: Blame,
+    allow_http: bool,
+    report: &mut Report,
+) -> Option<url::Url> {
     let fail = |report: &mut Report, reason: Reason, summary: String, detail: String| {
         report.conclude(reason, summary.clone(), detail);
         report.blame = Some(blame);
@@ -135,7 +169,12 @@ fn usable_url(text: &str, what: &str, blame: Blame, allow_http: bool, report: &m
     };
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        fail(report, Reason::InvalidInput, format!("{what} is empty"), format!("Set {what} to an absolute https:// URL."));
+        fail(
+            report,
+            Reason::InvalidInput,
+            format!("{what} is empty"),
+            format!("Set {what} to an absolute https:// URL."),
+        );
         return None;
     }
     if trimmed != text {
@@ -154,7 +193,9 @@ fn usable_url(text: &str, what: &str, blame: Blame, allow_http: bool, report: &m
                 report,
                 Reason::InvalidInput,
                 format!("{what} is not an absolute URL ({err})"),
-                format!("{what} must be an absolute URL such as https://login.example.com/oauth2/token."),
+                format!(
+                    "{what} must be an absolute URL such as https://login.example.com/oauth2/token."
+                ),
             );
             return None;
         }
@@ -163,8 +204,13 @@ fn usable_url(text: &str, what: &str, blame: Blame, allow_http: bool, report: &m
         fail(
             report,
             Reason::InvalidInput,
-            format!("{what} must be an https:// URL with a host, got scheme {:?}", url.scheme()),
-            format!("{what} must be an absolute https:// URL such as https://login.example.com/oauth2/token."),
+            format!(
+                "{what} must be an https:// URL with a host, got scheme {:?}",
+                url.scheme()
+            ),
+            format!(
+                "{what} must be an absolute https:// URL such as https://login.example.com/oauth2/token."
+            ),
         );
         return None;
     }
@@ -190,7 +236,9 @@ fn usable_url(text: &str, what: &str, blame: Blame, allow_http: bool, report: &m
         fail(
             report,
             Reason::InsecureTransport,
-            format!("{what} uses plain http to {host}: the secret would cross the network unencrypted"),
+            format!(
+                "{what} uses plain http to {host}: the secret would cross the network unencrypted"
+            ),
             format!(
                 "authcheck sends client secrets only over https, except to loopback addresses. Use {https}. If the \
                  traffic really stays on a private network you trust, set allow_http = true."
@@ -203,7 +251,9 @@ fn usable_url(text: &str, what: &str, blame: Blame, allow_http: bool, report: &m
 
 fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost") || domain.ends_with(".localhost"),
+        Some(url::Host::Domain(domain)) => {
+            domain.eq_ignore_ascii_case("localhost") || domain.ends_with(".localhost")
+        }
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
@@ -226,19 +276,41 @@ async fn resolve_endpoint(
 ) -> Option<Resolved> {
     match &request.endpoint {
         Endpoint::TokenUrl(text) => {
-            let url = usable_url(text, "token_url", Blame::TokenUrl, request.allow_http, report)?;
+            let url = usable_url(
+                text,
+                "token_url",
+                Blame::TokenUrl,
+                request.allow_http,
+                report,
+            )?;
             report.push("endpoint", Status::Pass, format!("token endpoint {url}"));
-            Some(Resolved { token_url: url, methods_supported: None, genesys: false })
+            Some(Resolved {
+                token_url: url,
+                methods_supported: None,
+                genesys: false,
+            })
         }
-        Endpoint::Genesys { login_base, region, .. } => {
+        Endpoint::Genesys {
+            login_base, region, ..
+        } => {
             let text = format!("{login_base}/oauth/token");
-            let url = usable_url(&text, "genesys_login_url", Blame::GenesysRegion, request.allow_http, report)?;
+            let url = usable_url(
+                &text,
+                "genesys_login_url",
+                Blame::GenesysRegion,
+                request.allow_http,
+                report,
+            )?;
             let detail = match region {
                 Some(region) => format!("Genesys Cloud region {region}: token endpoint {url}"),
                 None => format!("Genesys Cloud token endpoint {url}"),
             };
             report.push("endpoint", Status::Pass, detail);
-            Some(Resolved { token_url: url, methods_supported: None, genesys: true })
+            Some(Resolved {
+                token_url: url,
+                methods_supported: None,
+                genesys: true,
+            })
         }
         Endpoint::Issuer(issuer) => discover(issuer, request, client, deadline, report).await,
     }
@@ -252,17 +324,26 @@ async fn discover(
     deadline: Instant,
     report: &mut Report,
 ) -> Option<Resolved> {
-    let issuer = usable_url(issuer_text, "issuer", Blame::Issuer, request.allow_http, report)?;
+    let issuer = usable_url(
+        issuer_text,
+        "issuer",
+        Blame::Issuer,
+        request.allow_http,
+        report,
+    )?;
     let base = issuer.as_str().trim_end_matches('/').to_string();
     let mut candidates = vec![format!("{base}/.well-known/openid-configuration")];
     // RFC 8414 inserts the well-known segment between host and path.
     let origin = issuer.origin().ascii_serialization();
     let path = issuer.path().trim_end_matches('/');
-    candidates.push(format!("{origin}/.well-known/oauth-authorization-server{path}"));
+    candidates.push(format!(
+        "{origin}/.well-known/oauth-authorization-server{path}"
+    ));
     let mut tried = Vec::new();
     for candidate in candidates {
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let answer = tokio::time::timeout(remaining, http::get(client, &candidate, HeaderMap::new())).await;
+        let answer =
+            tokio::time::timeout(remaining, http::get(client, &candidate, HeaderMap::new())).await;
         let outcome = match answer {
             Err(_) => Err(TransportError::Timeout),
             Ok(result) => result,
@@ -270,7 +351,9 @@ async fn discover(
         match outcome {
             Err(err) => {
                 let failure = transport_failure(&err, &issuer, request);
-                if failure.reason == Reason::TlsError || failure.reason == Reason::EndpointUnreachable {
+                if failure.reason == Reason::TlsError
+                    || failure.reason == Reason::EndpointUnreachable
+                {
                     conclude_failure(report, &failure, &format!("GET {candidate}"), None);
                     report.blame = Some(Blame::Issuer);
                     report.push("discovery", Status::Fail, failure.summary.clone());
@@ -278,16 +361,28 @@ async fn discover(
                 }
                 tried.push(format!("{candidate}: {}", failure.got));
             }
-            Ok(answer) => {
-                match metadata_token_endpoint(&answer) {
-                    Ok((token_endpoint, methods)) => {
-                        let url = usable_url(&token_endpoint, "the discovered token_endpoint", Blame::Issuer, request.allow_http, report)?;
-                        report.push("discovery", Status::Pass, format!("{candidate} names token endpoint {url}"));
-                        return Some(Resolved { token_url: url, methods_supported: methods, genesys: false });
-                    }
-                    Err(problem) => tried.push(format!("{candidate}: {problem}")),
+            Ok(answer) => match metadata_token_endpoint(&answer) {
+                Ok((token_endpoint, methods)) => {
+                    let url = usable_url(
+                        &token_endpoint,
+                        "the discovered token_endpoint",
+                        Blame::Issuer,
+                        request.allow_http,
+                        report,
+                    )?;
+                    report.push(
+                        "discovery",
+                        Status::Pass,
+                        format!("{candidate} names token endpoint {url}"),
+                    );
+                    return Some(Resolved {
+                        token_url: url,
+                        methods_supported: methods,
+                        genesys: false,
+                    });
                 }
-            }
+                Err(problem) => tried.push(format!("{candidate}: {problem}")),
+            },
         }
     }
     let summary = format!("No usable discovery document for issuer {base}");
@@ -311,7 +406,8 @@ fn metadata_token_endpoint(answer: &Answer) -> Result<(String, Option<Vec<String
     if answer.status != 200 {
         return Err(format!("HTTP {}", answer.status));
     }
-    let value: serde_json::Value = serde_json::from_slice(&answer.body).map_err(|_| "not JSON".to_string())?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&answer.body).map_err(|_| "not JSON".to_string())?;
     let endpoint = value
         .get("token_endpoint")
         .and_then(|v| v.as_str())
@@ -319,7 +415,12 @@ fn metadata_token_endpoint(answer: &Answer) -> Result<(String, Option<Vec<String
     let methods = value
         .get("token_endpoint_auth_methods_supported")
         .and_then(|v| v.as_array())
-        .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect());
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect()
+        });
     Ok((endpoint.to_string(), methods))
 }
 
@@ -361,7 +462,8 @@ fn plan(request: &CheckRequest, resolved: &Resolved) -> Vec<Presentation> {
         AuthMethod::ClientSecretPost => vec![Presentation::Post],
         AuthMethod::Auto => {
             let post_only = resolved.methods_supported.as_ref().is_some_and(|methods| {
-                methods.iter().any(|m| m == "client_secret_post") && !methods.iter().any(|m| m == "client_secret_basic")
+                methods.iter().any(|m| m == "client_secret_post")
+                    && !methods.iter().any(|m| m == "client_secret_basic")
             });
             let mut plan = if post_only {
                 vec![Presentation::Post, Presentation::Basic]
@@ -397,9 +499,15 @@ fn build_request(request: &CheckRequest, how: Presentation) -> (HeaderMap, Strin
         }
         Presentation::Basic | Presentation::BasicRaw => {
             let (id, secret) = if how == Presentation::Basic {
-                (form_encode(&request.client_id), form_encode(request.client_secret.expose()))
+                (
+                    form_encode(&request.client_id),
+                    form_encode(request.client_secret.expose()),
+                )
             } else {
-                (request.client_id.clone(), request.client_secret.expose().to_string())
+                (
+                    request.client_id.clone(),
+                    request.client_secret.expose().to_string(),
+                )
             };
             let mut pair = format!("{id}:{secret}");
             let mut encoded = base64::engine::general_purpose::STANDARD.encode(pair.as_bytes());
@@ -441,11 +549,23 @@ async fn exchange(
             scopes: &request.scopes,
             genesys: resolved.genesys,
         };
-        let attempt = attempt_with_retries(request, client, url, how, &ctx, &resolved.token_url, deadline).await;
+        let attempt = attempt_with_retries(
+            request,
+            client,
+            url,
+            how,
+            &ctx,
+            &resolved.token_url,
+            deadline,
+        )
+        .await;
         let retry_other_way = match &attempt.outcome {
             Ok(Verdict::Failed(failure)) => {
-                matches!(failure.reason, Reason::InvalidClient | Reason::InvalidSecret | Reason::ClientNotFound)
-                    || (failure.reason == Reason::InvalidInput && failure.error_code.as_deref() == Some("invalid_request"))
+                matches!(
+                    failure.reason,
+                    Reason::InvalidClient | Reason::InvalidSecret | Reason::ClientNotFound
+                ) || (failure.reason == Reason::InvalidInput
+                    && failure.error_code.as_deref() == Some("invalid_request"))
             }
             _ => false,
         };
@@ -469,8 +589,16 @@ async fn exchange(
             let mut refused = String::new();
             for earlier in &attempts {
                 if let Ok(Verdict::Failed(failure)) = &earlier.outcome {
-                    report.push("token_request", Status::Warn, format!("{} refused: {}", earlier.how.describe(), failure.got));
-                    refused.push_str(&format!("{} was refused first ({}). ", earlier.how.describe(), failure.got));
+                    report.push(
+                        "token_request",
+                        Status::Warn,
+                        format!("{} refused: {}", earlier.how.describe(), failure.got),
+                    );
+                    refused.push_str(&format!(
+                        "{} was refused first ({}). ",
+                        earlier.how.describe(),
+                        failure.got
+                    ));
                 }
             }
             if !refused.is_empty() {
@@ -488,25 +616,32 @@ async fn exchange(
             success(request, report, issued, last.how, &sent(last.how), &host);
         }
         Ok(Verdict::Failed(failure)) | Err(failure) => {
-            // Prefer the most specific explanation among the ways tried.
-            let mut chosen = (last.how, failure);
-            let mut also = Vec::new();
-            for earlier in attempts {
-                if let Ok(Verdict::Failed(failure)) | Err(failure) = earlier.outcome {
-                    let specific = |r: Reason| matches!(r, Reason::ClientNotFound | Reason::InvalidSecret);
-                    if specific(failure.reason) && !specific(chosen.1.reason) {
-                        also.push(format!("{}: {}", chosen.0.describe(), chosen.1.got));
-                        chosen = (earlier.how, failure);
-                    } else {
-                        also.push(format!("{}: {}", earlier.how.describe(), failure.got));
-                    }
-                }
-            }
+            // Report the first way tried unless a later one got a more specific explanation.
+            let mut failures: Vec<(Presentation, Failure)> = attempts
+                .into_iter()
+                .filter_map(|earlier| match earlier.outcome {
+                    Ok(Verdict::Failed(failure)) | Err(failure) => Some((earlier.how, failure)),
+                    Ok(Verdict::Token(_)) => None,
+                })
+                .collect();
+            failures.push((last.how, failure));
+            let specific = |r: Reason| matches!(r, Reason::ClientNotFound | Reason::InvalidSecret);
+            let index = failures
+                .iter()
+                .position(|(_, f)| specific(f.reason))
+                .unwrap_or(0);
+            let chosen = failures.remove(index);
+            let also: Vec<String> = failures
+                .iter()
+                .map(|(how, f)| format!("{}: {}", how.describe(), f.got))
+                .collect();
             report.push("token_request", Status::Fail, chosen.1.summary.clone());
             let also = (!also.is_empty()).then(|| also.join("; "));
             conclude_failure(report, &chosen.1, &sent(chosen.0), also.as_deref());
             if last.tries > 1 {
-                report.detail.push_str(&format!("\n(The request was tried {} times.)", last.tries));
+                report
+                    .detail
+                    .push_str(&format!("\n(The request was tried {} times.)", last.tries));
             }
             report.auth_method_used = None;
         }
@@ -529,10 +664,19 @@ async fn attempt_with_retries(
         emit(
             Level::Debug,
             "requesting a token",
-            &[("token_url", url), ("client_id", &request.client_id), ("auth_method", how.describe())],
+            &[
+                ("token_url", url),
+                ("client_id", &request.client_id),
+                ("auth_method", how.describe()),
+            ],
         );
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let sent = match tokio::time::timeout(remaining, http::post_form(client, url, headers, form)).await {
+        let sent = match tokio::time::timeout(
+            remaining,
+            http::post_form(client, url, headers, form),
+        )
+        .await
+        {
             Err(_) => Err(TransportError::Timeout),
             Ok(result) => result,
         };
@@ -540,10 +684,21 @@ async fn attempt_with_retries(
             Err(err) => {
                 let transient = err.is_transient();
                 let failure = transport_failure(&err, parsed, request);
-                (Err(failure), if transient { Retry::Yes(None) } else { Retry::No })
+                (
+                    Err(failure),
+                    if transient {
+                        Retry::Yes(None)
+                    } else {
+                        Retry::No
+                    },
+                )
             }
             Ok(answer) => {
-                emit(Level::Debug, "token endpoint answered", &[("status", &answer.status.to_string())]);
+                emit(
+                    Level::Debug,
+                    "token endpoint answered",
+                    &[("status", &answer.status.to_string())],
+                );
                 let verdict = interpret::interpret(&answer, ctx);
                 let retry = match &verdict {
                     Verdict::Failed(failure) => failure.retry,
@@ -553,16 +708,32 @@ async fn attempt_with_retries(
             }
         };
         let Retry::Yes(asked) = retry else {
-            return Attempt { how, outcome, tries };
+            return Attempt {
+                how,
+                outcome,
+                tries,
+            };
         };
         if tries > request.max_retries {
-            return Attempt { how, outcome, tries };
+            return Attempt {
+                how,
+                outcome,
+                tries,
+            };
         }
         let wait = asked.unwrap_or_else(|| backoff(tries)).min(MAX_RETRY_WAIT);
         if Instant::now() + wait >= deadline {
-            return Attempt { how, outcome, tries };
+            return Attempt {
+                how,
+                outcome,
+                tries,
+            };
         }
-        emit(Level::Debug, "retrying after a transient failure", &[("wait_ms", &wait.as_millis().to_string())]);
+        emit(
+            Level::Debug,
+            "retrying after a transient failure",
+            &[("wait_ms", &wait.as_millis().to_string())],
+        );
         tokio::time::sleep(wait).await;
     }
 }
@@ -570,8 +741,12 @@ async fn attempt_with_retries(
 /// Exponential backoff with jitter: about 0.5s, 1s, 2s … capped.
 fn backoff(tries: u32) -> Duration {
     let base = 250u64 << tries.min(5);
-    let jitter = u64::from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos())
-        % (base / 2 + 1);
+    let jitter = u64::from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .subsec_nanos(),
+    ) % (base / 2 + 1);
     Duration::from_millis(base + jitter).min(MAX_RETRY_WAIT)
 }
 
@@ -593,14 +768,19 @@ fn transport_failure(err: &TransportError, url: &url::Url, request: &CheckReques
     };
     match err {
         TransportError::Timeout => {
-            failure.summary = format!("{host} did not answer within {}s", request.timeout.as_secs());
+            failure.summary = format!(
+                "{host} did not answer within {}s",
+                request.timeout.as_secs()
+            );
             failure.got = "no answer before the timeout".to_string();
             failure.causes = vec![
                 "a firewall drops traffic from this machine to the server".to_string(),
                 "the server or a proxy in between hangs".to_string(),
                 "timeout_seconds is too short for this network".to_string(),
             ];
-            failure.fix = format!("Check from this machine: curl -v {url}; raise timeout_seconds if the network is slow.");
+            failure.fix = format!(
+                "Check from this machine: curl -v {url}; raise timeout_seconds if the network is slow."
+            );
         }
         TransportError::Dns(_) => {
             failure.summary = format!("The host name {bare_host} does not resolve");
@@ -609,7 +789,9 @@ fn transport_failure(err: &TransportError, url: &url::Url, request: &CheckReques
                 "the host name is mistyped (for Genesys Cloud, the region's login host is login.<region domain>)".to_string(),
                 "the host is only resolvable inside another network (VPN, private DNS)".to_string(),
             ];
-            failure.fix = format!("Check the host in the URL; from this machine, try: getent hosts {bare_host}");
+            failure.fix = format!(
+                "Check the host in the URL; from this machine, try: getent hosts {bare_host}"
+            );
         }
         TransportError::Refused(_) => {
             failure.summary = format!("Connection to {target} refused: nothing listens there");
@@ -621,7 +803,8 @@ fn transport_failure(err: &TransportError, url: &url::Url, request: &CheckReques
             failure.fix = "Check the URL's scheme, host and port.".to_string();
         }
         TransportError::Reset(detail) => {
-            failure.summary = format!("The connection to {target} broke before an answer came back");
+            failure.summary =
+                format!("The connection to {target} broke before an answer came back");
             failure.got = format!("connection reset ({})", interpret::excerpt(detail, 120));
             failure.causes = vec![
                 "a proxy or firewall cut the connection".to_string(),
@@ -633,57 +816,75 @@ fn transport_failure(err: &TransportError, url: &url::Url, request: &CheckReques
             failure.summary = format!("The proxy failed to reach {target}");
             failure.got = format!("proxy error ({})", interpret::excerpt(detail, 160));
             failure.causes = vec![
-                "HTTPS_PROXY points at a proxy that is down or refuses this destination".to_string(),
+                "HTTPS_PROXY points at a proxy that is down or refuses this destination"
+                    .to_string(),
                 "the host should be in NO_PROXY".to_string(),
             ];
-            failure.fix = "Check HTTPS_PROXY and NO_PROXY in the environment Terraform runs in.".to_string();
+            failure.fix =
+                "Check HTTPS_PROXY and NO_PROXY in the environment Terraform runs in.".to_string();
         }
         TransportError::Tls(problem, detail) => {
             failure.reason = Reason::TlsError;
             failure.got = format!("TLS handshake failed ({})", interpret::excerpt(detail, 160));
-            failure.meaning = "The connection was refused at the TLS layer before any credential was sent.".to_string();
+            failure.meaning =
+                "The connection was refused at the TLS layer before any credential was sent."
+                    .to_string();
             match problem {
                 TlsProblem::UnknownIssuer => {
-                    failure.summary = format!("The TLS certificate of {host} is not signed by a trusted CA");
+                    failure.summary =
+                        format!("The TLS certificate of {host} is not signed by a trusted CA");
                     failure.causes = vec![
                         "a TLS-inspecting proxy re-signs traffic with a corporate CA".to_string(),
                         "the server uses a private or self-signed CA".to_string(),
                     ];
-                    failure.fix = "Give that CA's certificate in ca_cert_pem (or SSL_CERT_FILE).".to_string();
+                    failure.fix =
+                        "Give that CA's certificate in ca_cert_pem (or SSL_CERT_FILE).".to_string();
                     failure.blame = Some(Blame::CaCertPem);
                 }
                 TlsProblem::NameMismatch => {
                     failure.summary = format!("The TLS certificate of {host} is for another name");
                     failure.causes = vec![
-                        "the URL uses an IP address or an alias the certificate does not list".to_string(),
+                        "the URL uses an IP address or an alias the certificate does not list"
+                            .to_string(),
                         "a proxy or load balancer presents its own certificate".to_string(),
                     ];
                     failure.fix = "Use the host name the certificate was issued for.".to_string();
                 }
                 TlsProblem::Expired => {
-                    failure.summary = format!("The TLS certificate of {host} has expired or is not yet valid");
+                    failure.summary =
+                        format!("The TLS certificate of {host} has expired or is not yet valid");
                     failure.causes = vec![
                         "the server's certificate was not renewed".to_string(),
                         "this machine's clock is wrong".to_string(),
                     ];
-                    failure.fix = "Renew the server certificate, or fix the clock here.".to_string();
+                    failure.fix =
+                        "Renew the server certificate, or fix the clock here.".to_string();
                 }
                 TlsProblem::NotTls => {
                     failure.summary = format!("{host} does not speak TLS on this port");
-                    failure.causes = vec!["the port serves plain http: use http:// or the https port".to_string()];
+                    failure.causes = vec![
+                        "the port serves plain http: use http:// or the https port".to_string(),
+                    ];
                     failure.fix = "Check the URL's scheme and port.".to_string();
                 }
                 TlsProblem::Other => {
                     failure.summary = format!("The TLS handshake with {host} failed");
-                    failure.causes = vec!["the server needs a client certificate or an old TLS version".to_string()];
-                    failure.fix = "Check the server's TLS settings (TLS 1.2 or newer is required).".to_string();
+                    failure.causes = vec![
+                        "the server needs a client certificate or an old TLS version".to_string(),
+                    ];
+                    failure.fix = "Check the server's TLS settings (TLS 1.2 or newer is required)."
+                        .to_string();
                 }
             }
         }
         TransportError::Other(detail) => {
-            failure.summary = format!("The request to {host} failed: {}", interpret::excerpt(detail, 160));
+            failure.summary = format!(
+                "The request to {host} failed: {}",
+                interpret::excerpt(detail, 160)
+            );
             failure.got = interpret::excerpt(detail, 200);
-            failure.causes = vec!["network trouble between this machine and the server".to_string()];
+            failure.causes =
+                vec!["network trouble between this machine and the server".to_string()];
             failure.fix = format!("Check that {url} answers from this machine.");
         }
     }
@@ -707,23 +908,43 @@ fn conclude_failure(report: &mut Report, failure: &Failure, sent: &str, also: Op
     report.blame = failure.blame;
 }
 
-fn success(request: &CheckRequest, report: &mut Report, issued: Issued, how: Presentation, sent: &str, host: &str) {
-    let Issued { access_token, token_type, expires_in, scope, warnings } = issued;
+fn success(
+    request: &CheckRequest,
+    report: &mut Report,
+    issued: Issued,
+    how: Presentation,
+    sent: &str,
+    host: &str,
+) {
+    let Issued {
+        access_token,
+        token_type,
+        expires_in,
+        scope,
+        warnings,
+    } = issued;
     report.auth_method_used = Some(how.method_name().to_string());
     report.token_type = Some(token_type.clone());
     report.expires_in = expires_in;
-    report.expires_at = expires_in.map(|seconds| super::clock::rfc3339(super::clock::now_unix().saturating_add(seconds)));
+    report.expires_at = expires_in
+        .map(|seconds| super::clock::rfc3339(super::clock::now_unix().saturating_add(seconds)));
     let digest = Sha256::digest(access_token.expose().as_bytes());
     report.token_fingerprint = Some(format!(
         "sha256:{}",
-        digest.iter().take(6).map(|b| format!("{b:02x}")).collect::<String>()
+        digest
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     ));
     report.push(
         "token_request",
         Status::Pass,
         format!(
             "{host} issued a {token_type} token{}",
-            expires_in.map(|s| format!(" valid for {s}s")).unwrap_or_default()
+            expires_in
+                .map(|s| format!(" valid for {s}s"))
+                .unwrap_or_default()
         ),
     );
     for warning in &warnings {
@@ -757,7 +978,11 @@ fn success(request: &CheckRequest, report: &mut Report, issued: Issued, how: Pre
             Some(granted) => {
                 let missing = scopes::missing(&request.required_scopes, &granted);
                 if missing.is_empty() {
-                    report.push("scopes", Status::Pass, format!("every required scope granted ({})", source.code()));
+                    report.push(
+                        "scopes",
+                        Status::Pass,
+                        format!("every required scope granted ({})", source.code()),
+                    );
                 } else {
                     report.missing_scopes = missing.clone();
                     let summary = format!(
@@ -793,9 +1018,16 @@ fn success(request: &CheckRequest, report: &mut Report, issued: Issued, how: Pre
     }
 
     if matches!(request.endpoint, Endpoint::Genesys { .. }) {
-        report.push("organization", Status::Skip, "organisation lookup is not part of this version");
+        report.push(
+            "organization",
+            Status::Skip,
+            "organisation lookup is not part of this version",
+        );
     }
-    let summary = format!("Client {} obtained a token from {host}", short(&request.client_id));
+    let summary = format!(
+        "Client {} obtained a token from {host}",
+        short(&request.client_id)
+    );
     detail.push_str(&format!("Auth method accepted: {}", how.describe()));
     report.conclude(Reason::Ok, summary, detail);
 }
@@ -828,39 +1060,93 @@ mod tests {
     #[test]
     fn basic_credentials_are_form_encoded_before_base64() {
         let (headers, form) = build_request(&request("my id", "p&ss:w+rd"), Presentation::Basic);
-        let value = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let value = headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(value.trim_start_matches("Basic "))
             .unwrap_or_default();
         assert_eq!(String::from_utf8_lossy(&decoded), "my+id:p%26ss%3Aw%2Brd");
-        assert_eq!(form, "grant_type=client_credentials&scope=read+write&audience=https%3A%2F%2Fapi");
+        assert_eq!(
+            form,
+            "grant_type=client_credentials&scope=read+write&audience=https%3A%2F%2Fapi"
+        );
     }
 
     #[test]
     fn post_sends_credentials_in_the_body_and_never_both() {
         let (headers, form) = build_request(&request("id", "s3cret"), Presentation::Post);
         assert!(headers.get(AUTHORIZATION).is_none());
-        assert!(form.ends_with("&client_id=id&client_secret=s3cret"), "{form}");
+        assert!(
+            form.ends_with("&client_id=id&client_secret=s3cret"),
+            "{form}"
+        );
     }
 
     #[test]
     fn plain_http_to_a_remote_host_is_insecure_transport() {
         let mut report = Report::new(Reason::Ok, "", "");
-        let url = usable_url("http://idp.example/token", "token_url", Blame::TokenUrl, false, &mut report);
+        let url = usable_url(
+            "http://idp.example/token",
+            "token_url",
+            Blame::TokenUrl,
+            false,
+            &mut report,
+        );
         assert!(url.is_none());
         assert_eq!(report.reason, Reason::InsecureTransport);
-        assert!(report.detail.contains("https://idp.example/token"), "{}", report.detail);
+        assert!(
+            report.detail.contains("https://idp.example/token"),
+            "{}",
+            report.detail
+        );
         let mut report = Report::new(Reason::Ok, "", "");
-        assert!(usable_url("http://127.0.0.1:8080/token", "token_url", Blame::TokenUrl, false, &mut report).is_some());
-        assert!(usable_url("http://[::1]:8080/token", "token_url", Blame::TokenUrl, false, &mut report).is_some());
-        assert!(usable_url("http://idp.example/token", "token_url", Blame::TokenUrl, true, &mut report).is_some());
+        assert!(
+            usable_url(
+                "http://127.0.0.1:8080/token",
+                "token_url",
+                Blame::TokenUrl,
+                false,
+                &mut report
+            )
+            .is_some()
+        );
+        assert!(
+            usable_url(
+                "http://[::1]:8080/token",
+                "token_url",
+                Blame::TokenUrl,
+                false,
+                &mut report
+            )
+            .is_some()
+        );
+        assert!(
+            usable_url(
+                "http://idp.example/token",
+                "token_url",
+                Blame::TokenUrl,
+                true,
+                &mut report
+            )
+            .is_some()
+        );
     }
 
     #[test]
     fn urls_with_credentials_or_without_host_are_refused() {
-        for bad in ["https://user:pw@idp.example/token", "not a url", "ftp://idp.example/x", ""] {
+        for bad in [
+            "https://user:pw@idp.example/token",
+            "not a url",
+            "ftp://idp.example/x",
+            "",
+        ] {
             let mut report = Report::new(Reason::Ok, "", "");
-            assert!(usable_url(bad, "token_url", Blame::TokenUrl, false, &mut report).is_none(), "{bad}");
+            assert!(
+                usable_url(bad, "token_url", Blame::TokenUrl, false, &mut report).is_none(),
+                "{bad}"
+            );
             assert_eq!(report.reason, Reason::InvalidInput, "{bad}");
             assert!(!report.summary.contains("pw@"), "{}", report.summary);
         }
@@ -875,12 +1161,19 @@ mod tests {
         };
         let mut plain = request("id", "abc");
         plain.auth_method = AuthMethod::Auto;
-        assert_eq!(plan(&plain, &resolved), vec![Presentation::Basic, Presentation::Post]);
+        assert_eq!(
+            plan(&plain, &resolved),
+            vec![Presentation::Basic, Presentation::Post]
+        );
         let mut special = request("id", "a+b/c=");
         special.auth_method = AuthMethod::Auto;
         assert_eq!(
             plan(&special, &resolved),
-            vec![Presentation::Basic, Presentation::Post, Presentation::BasicRaw]
+            vec![
+                Presentation::Basic,
+                Presentation::Post,
+                Presentation::BasicRaw
+            ]
         );
     }
 }

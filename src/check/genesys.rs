@@ -82,7 +82,9 @@ pub fn endpoint(
         Some(text) => Some(resolve_region(text)?),
         None => None,
     };
-    let region_name = from_region.as_ref().and_then(|(name, _)| name.map(str::to_string));
+    let region_name = from_region
+        .as_ref()
+        .and_then(|(name, _)| name.map(str::to_string));
     let domain = from_region.map(|(_, domain)| domain);
     let login_base = match (login_url, &domain, api_url) {
         (Some(url), _, _) => trim_base(url),
@@ -195,7 +197,11 @@ mod tests {
 
     #[test]
     fn domains_and_api_urls_resolve_to_the_login_host() {
-        for text in ["mypurecloud.com.au", "https://api.mypurecloud.com.au/", "login.mypurecloud.com.au"] {
+        for text in [
+            "mypurecloud.com.au",
+            "https://api.mypurecloud.com.au/",
+            "login.mypurecloud.com.au",
+        ] {
             let ep = endpoint(Some(text), None, None).expect(text);
             assert_eq!(login(&ep), "https://login.mypurecloud.com.au", "{text}");
         }

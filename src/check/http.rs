@@ -69,8 +69,12 @@ impl TransportError {
     }
 }
 
-/// Builds the HTTP client for one check.
-pub fn client(ca_cert_pem: Option<&str>, timeout: Duration) -> Result<reqwest::Client, String> {
+/// Builds the HTTP client for one check; `loopback` bypasses proxies, which cannot reach this machine's loopback.
+pub fn client(
+    ca_cert_pem: Option<&str>,
+    timeout: Duration,
+    loopback: bool,
+) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
         // Credentials must never follow a redirect; the Location is reported instead.
         .redirect(reqwest::redirect::Policy::none())
@@ -83,7 +87,10 @@ pub fn client(ca_cert_pem: Option<&str>, timeout: Duration) -> Result<reqwest::C
         let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
             .map_err(|_| "ca_cert_pem holds no readable PEM certificate".to_string())?;
         if certs.is_empty() {
-            return Err("ca_cert_pem holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)".to_string());
+            return Err(
+                "ca_cert_pem holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)"
+                    .to_string(),
+            );
         }
         extra.extend(certs);
     }
@@ -95,6 +102,9 @@ pub fn client(ca_cert_pem: Option<&str>, timeout: Duration) -> Result<reqwest::C
     }
     if !extra.is_empty() {
         builder = builder.tls_certs_merge(extra);
+    }
+    if loopback {
+        builder = builder.no_proxy();
     }
     builder
         .build()
@@ -115,26 +125,40 @@ pub async fn post_form(
             reqwest::header::CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         )
-        .header(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"))
+        .header(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        )
         .body(form);
     read(request.send().await).await
 }
 
 /// GETs a URL and reads the answer, capped.
-pub async fn get(client: &reqwest::Client, url: &str, headers: HeaderMap) -> Result<Answer, TransportError> {
-    let request = client
-        .get(url)
-        .headers(headers)
-        .header(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+pub async fn get(
+    client: &reqwest::Client,
+    url: &str,
+    headers: HeaderMap,
+) -> Result<Answer, TransportError> {
+    let request = client.get(url).headers(headers).header(
+        reqwest::header::ACCEPT,
+        HeaderValue::from_static("application/json"),
+    );
     read(request.send().await).await
 }
 
 async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Answer, TransportError> {
     let mut response = sent.map_err(|err| classify(&err))?;
     let headers = response.headers();
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     let status = response.status().as_u16();
-    let content_type = text("content-type").unwrap_or_default().to_ascii_lowercase();
+    let content_type = text("content-type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let retry_after = text("retry-after").and_then(|v| parse_retry_after(&v));
     let location = text("location");
     let www_authenticate = text("www-authenticate");
@@ -198,7 +222,9 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     }
     let target = parse_http_date(value)?;
     let now = super::clock::now_unix();
-    Some(Duration::from_secs(u64::try_from(target - now).unwrap_or(0)))
+    Some(Duration::from_secs(
+        u64::try_from(target - now).unwrap_or(0),
+    ))
 }
 
 /// Parses `Sun, 06 Nov 1994 08:49:37 GMT`.
@@ -208,13 +234,20 @@ fn parse_http_date(value: &str) -> Option<i64> {
         return None;
     };
     let day: i64 = day.parse().ok()?;
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| m == month)? as i64
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| m == month)? as i64
         + 1;
     let year: i64 = year.parse().ok()?;
-    let hms: Vec<i64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let [h, m, s] = hms.as_slice() else { return None };
+    let hms: Vec<i64> = time
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, m, s] = hms.as_slice() else {
+        return None;
+    };
     // Days from civil date (inverse of clock::civil_from_days).
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
@@ -238,7 +271,10 @@ fn classify(err: &reqwest::Error) -> TransportError {
             return tls_error(tls);
         }
         if let Some(io) = current.downcast_ref::<std::io::Error>() {
-            if let Some(tls) = io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+            if let Some(tls) = io
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            {
                 return tls_error(tls);
             }
             match io.kind() {
@@ -254,7 +290,9 @@ fn classify(err: &reqwest::Error) -> TransportError {
                 std::io::ErrorKind::TimedOut => return TransportError::Timeout,
                 _ => {}
             }
-            if io.to_string().contains("corrupt message") || io.to_string().contains("InvalidContentType") {
+            if io.to_string().contains("corrupt message")
+                || io.to_string().contains("InvalidContentType")
+            {
                 return TransportError::Tls(TlsProblem::NotTls, io.to_string());
             }
         }
@@ -263,11 +301,17 @@ fn classify(err: &reqwest::Error) -> TransportError {
     }
     let text = chain.join(": ");
     let lower = text.to_ascii_lowercase();
-    if lower.contains("dns error") || lower.contains("failed to lookup address") || lower.contains("name or service not known") {
+    if lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+    {
         TransportError::Dns(describe_target(err))
     } else if lower.contains("proxy") || lower.contains("tunnel") {
         TransportError::Proxy(text)
-    } else if lower.contains("connection closed") || lower.contains("incomplete message") || lower.contains("reset") {
+    } else if lower.contains("connection closed")
+        || lower.contains("incomplete message")
+        || lower.contains("reset")
+    {
         TransportError::Reset(text)
     } else {
         TransportError::Other(text)
@@ -277,15 +321,21 @@ fn classify(err: &reqwest::Error) -> TransportError {
 fn tls_error(err: &rustls::Error) -> TransportError {
     use rustls::CertificateError as C;
     let problem = match err {
-        rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => TlsProblem::UnknownIssuer,
-        rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
-            TlsProblem::NameMismatch
+        rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => {
+            TlsProblem::UnknownIssuer
         }
+        rustls::Error::InvalidCertificate(
+            C::NotValidForName | C::NotValidForNameContext { .. },
+        ) => TlsProblem::NameMismatch,
         rustls::Error::InvalidCertificate(
             C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
         ) => TlsProblem::Expired,
-        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => TlsProblem::NotTls,
-        rustls::Error::InvalidCertificate(C::Other(other)) if other.to_string().contains("UnknownIssuer") => {
+        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+            TlsProblem::NotTls
+        }
+        rustls::Error::InvalidCertificate(C::Other(other))
+            if other.to_string().contains("UnknownIssuer") =>
+        {
             TlsProblem::UnknownIssuer
         }
         _ => TlsProblem::Other,
@@ -311,8 +361,14 @@ mod tests {
     #[test]
     fn retry_after_takes_seconds_and_dates() {
         assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 }

@@ -52,7 +52,9 @@ pub fn lint(request: &CheckRequest) -> Vec<Finding> {
         fatal(
             Blame::ClientSecret,
             format!("The client secret from {origin} is empty"),
-            format!("{origin} is set but holds no secret (or only whitespace). Put the client's secret there."),
+            format!(
+                "{origin} is set but holds no secret (or only whitespace). Put the client's secret there."
+            ),
         );
     } else if secret.trim() != secret {
         fatal(

@@ -258,7 +258,12 @@ impl Report {
     }
 
     /// Sets the outcome, keeping `valid` consistent with it.
-    pub fn conclude(&mut self, reason: Reason, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn conclude(
+        &mut self,
+        reason: Reason,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.valid = reason == Reason::Ok;
         self.reason = reason;
         self.summary = summary.into();
@@ -296,6 +301,9 @@ mod tests {
             .filter(|r| r.is_inconclusive())
             .map(|r| r.code())
             .collect();
-        assert_eq!(inconclusive, ["endpoint_unreachable", "rate_limited", "server_error"]);
+        assert_eq!(
+            inconclusive,
+            ["endpoint_unreachable", "rate_limited", "server_error"]
+        );
     }
 }

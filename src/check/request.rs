@@ -173,7 +173,9 @@ impl Inputs {
 
     /// True when this level names any secret source.
     fn has_secret(&self) -> bool {
-        self.client_secret.is_some() || self.client_secret_env.is_some() || self.client_secret_file.is_some()
+        self.client_secret.is_some()
+            || self.client_secret_env.is_some()
+            || self.client_secret_file.is_some()
     }
 
     /// Lays `over` on top of `self`: any input `over` sets wins; endpoint and secret inputs win as groups,
@@ -221,17 +223,28 @@ impl Inputs {
             set.push("issuer");
         }
         if self.genesys_region.is_some() || self.genesys_login_url.is_some() {
-            set.push(if self.genesys_region.is_some() { "genesys_region" } else { "genesys_login_url" });
+            set.push(if self.genesys_region.is_some() {
+                "genesys_region"
+            } else {
+                "genesys_login_url"
+            });
         }
         if set.len() > 1 { set } else { Vec::new() }
     }
 
     /// Resolves these inputs, with environment fallbacks, into a runnable request; or a report saying what is wrong.
-    pub fn resolve(self, env: &dyn Fn(&str) -> Option<String>) -> Result<CheckRequest, Box<Report>> {
+    pub fn resolve(
+        self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<CheckRequest, Box<Report>> {
         let invalid = |blame: Blame, summary: String, detail: String| {
             let mut report = Report::new(Reason::InvalidInput, summary, detail);
             report.blame = Some(blame);
-            report.push("inputs", super::report::Status::Fail, report.summary.clone());
+            report.push(
+                "inputs",
+                super::report::Status::Fail,
+                report.summary.clone(),
+            );
             Box::new(report)
         };
         let env_nonempty = |name: &str| env(name).filter(|v| !v.is_empty());
@@ -252,7 +265,10 @@ impl Inputs {
             Endpoint::TokenUrl(url)
         } else if let Some(issuer) = self.issuer {
             Endpoint::Issuer(issuer)
-        } else if self.genesys_region.is_some() || self.genesys_api_url.is_some() || self.genesys_login_url.is_some() {
+        } else if self.genesys_region.is_some()
+            || self.genesys_api_url.is_some()
+            || self.genesys_login_url.is_some()
+        {
             super::genesys::endpoint(
                 self.genesys_region.as_deref(),
                 self.genesys_api_url.as_deref(),
@@ -280,7 +296,9 @@ impl Inputs {
 
         let client_id = match self.client_id {
             Some(id) => id,
-            None => match env_nonempty("AUTHCHECK_CLIENT_ID").or_else(|| env_nonempty("GENESYSCLOUD_OAUTHCLIENT_ID")) {
+            None => match env_nonempty("AUTHCHECK_CLIENT_ID")
+                .or_else(|| env_nonempty("GENESYSCLOUD_OAUTHCLIENT_ID"))
+            {
                 Some(id) => id,
                 None => {
                     return Err(invalid(
@@ -338,9 +356,15 @@ impl Inputs {
         } else if let Some((secret, origin)) = self.client_secret {
             (secret, origin)
         } else if let Some(value) = env("AUTHCHECK_CLIENT_SECRET") {
-            (Secret::new(value), SecretOrigin::Env("AUTHCHECK_CLIENT_SECRET".to_string()))
+            (
+                Secret::new(value),
+                SecretOrigin::Env("AUTHCHECK_CLIENT_SECRET".to_string()),
+            )
         } else if let Some(value) = env("GENESYSCLOUD_OAUTHCLIENT_SECRET") {
-            (Secret::new(value), SecretOrigin::Env("GENESYSCLOUD_OAUTHCLIENT_SECRET".to_string()))
+            (
+                Secret::new(value),
+                SecretOrigin::Env("GENESYSCLOUD_OAUTHCLIENT_SECRET".to_string()),
+            )
         } else {
             return Err(invalid(
                 Blame::ClientSecret,
@@ -360,7 +384,8 @@ impl Inputs {
                 invalid(
                     Blame::AuthMethod,
                     format!("Unknown auth_method {text:?}"),
-                    "`auth_method` must be `auto`, `client_secret_basic` or `client_secret_post`.".to_string(),
+                    "`auth_method` must be `auto`, `client_secret_basic` or `client_secret_post`."
+                        .to_string(),
                 )
             })?,
         };
@@ -430,26 +455,49 @@ mod tests {
 
     #[test]
     fn data_source_endpoint_replaces_the_providers_as_a_group() {
-        let provider = Inputs { issuer: Some("https://issuer.example".into()), ..base() };
-        let provider = Inputs { token_url: None, ..provider };
-        let data = Inputs { token_url: Some("https://other.example/token".into()), ..Inputs::default() };
+        let provider = Inputs {
+            issuer: Some("https://issuer.example".into()),
+            ..base()
+        };
+        let provider = Inputs {
+            token_url: None,
+            ..provider
+        };
+        let data = Inputs {
+            token_url: Some("https://other.example/token".into()),
+            ..Inputs::default()
+        };
         let merged = provider.overlay(data);
-        assert_eq!(merged.token_url.as_deref(), Some("https://other.example/token"));
+        assert_eq!(
+            merged.token_url.as_deref(),
+            Some("https://other.example/token")
+        );
         assert!(merged.issuer.is_none());
         assert!(merged.conflicting_endpoints().is_empty());
     }
 
     #[test]
     fn two_endpoint_inputs_at_one_level_are_refused() {
-        let inputs = Inputs { issuer: Some("https://issuer.example".into()), ..base() };
+        let inputs = Inputs {
+            issuer: Some("https://issuer.example".into()),
+            ..base()
+        };
         let report = inputs.resolve(&no_env).expect_err("conflict");
         assert_eq!(report.reason, Reason::InvalidInput);
-        assert!(report.summary.contains("token_url and issuer"), "{}", report.summary);
+        assert!(
+            report.summary.contains("token_url and issuer"),
+            "{}",
+            report.summary
+        );
     }
 
     #[test]
     fn client_secret_env_names_the_missing_variable() {
-        let inputs = Inputs { client_secret: None, client_secret_env: Some("MY_SECRET".into()), ..base() };
+        let inputs = Inputs {
+            client_secret: None,
+            client_secret_env: Some("MY_SECRET".into()),
+            ..base()
+        };
         let report = inputs.resolve(&no_env).expect_err("missing");
         assert!(report.summary.contains("MY_SECRET"));
         assert_eq!(report.blame, Some(Blame::ClientSecret));
@@ -464,15 +512,24 @@ mod tests {
             _ => None,
         };
         let request = Inputs::default().resolve(&env).expect("resolves");
-        assert_eq!(request.endpoint, Endpoint::TokenUrl("https://env.example/token".into()));
+        assert_eq!(
+            request.endpoint,
+            Endpoint::TokenUrl("https://env.example/token".into())
+        );
         assert_eq!(request.client_id, "gid");
         assert_eq!(request.client_secret.expose(), "gsecret");
-        assert_eq!(request.secret_origin, SecretOrigin::Env("GENESYSCLOUD_OAUTHCLIENT_SECRET".into()));
+        assert_eq!(
+            request.secret_origin,
+            SecretOrigin::Env("GENESYSCLOUD_OAUTHCLIENT_SECRET".into())
+        );
     }
 
     #[test]
     fn missing_secret_explains_every_source() {
-        let inputs = Inputs { client_secret: None, ..base() };
+        let inputs = Inputs {
+            client_secret: None,
+            ..base()
+        };
         let report = inputs.resolve(&no_env).expect_err("no secret");
         assert!(report.detail.contains("client_secret_env"));
         assert!(report.detail.contains("AUTHCHECK_CLIENT_SECRET"));

@@ -47,13 +47,23 @@ mod tests {
 
     fn jwt(claims: &str) -> String {
         let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        format!("{}.{}.sig", enc.encode(r#"{"alg":"none"}"#), enc.encode(claims))
+        format!(
+            "{}.{}.sig",
+            enc.encode(r#"{"alg":"none"}"#),
+            enc.encode(claims)
+        )
     }
 
     #[test]
     fn jwt_scope_string_and_scp_array_and_roles_are_read() {
-        assert_eq!(from_jwt(&jwt(r#"{"scope":"a b"}"#)), Some(vec!["a".into(), "b".into()]));
-        assert_eq!(from_jwt(&jwt(r#"{"scp":["x"],"roles":["R"]}"#)), Some(vec!["x".into(), "R".into()]));
+        assert_eq!(
+            from_jwt(&jwt(r#"{"scope":"a b"}"#)),
+            Some(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(
+            from_jwt(&jwt(r#"{"scp":["x"],"roles":["R"]}"#)),
+            Some(vec!["x".into(), "R".into()])
+        );
         assert_eq!(from_jwt(&jwt(r#"{"sub":"c"}"#)), None);
         assert_eq!(from_jwt("opaque-token"), None);
         assert_eq!(from_jwt("a.!!!.c"), None);
@@ -63,6 +73,9 @@ mod tests {
     fn missing_is_exact_and_ordered() {
         let req = vec!["read".to_string(), "Write".to_string(), "admin".to_string()];
         let granted = vec!["read".to_string(), "write".to_string()];
-        assert_eq!(missing(&req, &granted), vec!["Write".to_string(), "admin".to_string()]);
+        assert_eq!(
+            missing(&req, &granted),
+            vec!["Write".to_string(), "admin".to_string()]
+        );
     }
 }

@@ -51,7 +51,12 @@ impl AuthcheckProvider {
 }
 
 /// Builds a diagnostic, optionally pointing at one top-level attribute.
-pub fn diagnostic(severity: tf::diagnostic::Severity, summary: impl Into<String>, detail: impl Into<String>, attribute: Option<&str>) -> tf::Diagnostic {
+pub fn diagnostic(
+    severity: tf::diagnostic::Severity,
+    summary: impl Into<String>,
+    detail: impl Into<String>,
+    attribute: Option<&str>,
+) -> tf::Diagnostic {
     tf::Diagnostic {
         severity: severity as i32,
         summary: summary.into(),
@@ -83,11 +88,19 @@ fn path(parts: &[PathPart<'_>]) -> tf::AttributePath {
     }
 }
 
-fn error(summary: impl Into<String>, detail: impl Into<String>, attribute: Option<&str>) -> tf::Diagnostic {
+fn error(
+    summary: impl Into<String>,
+    detail: impl Into<String>,
+    attribute: Option<&str>,
+) -> tf::Diagnostic {
     diagnostic(tf::diagnostic::Severity::Error, summary, detail, attribute)
 }
 
-fn decode(config: Option<&tf::DynamicValue>, ty: &CtyType, what: &str) -> Result<Value, tf::Diagnostic> {
+fn decode(
+    config: Option<&tf::DynamicValue>,
+    ty: &CtyType,
+    what: &str,
+) -> Result<Value, tf::Diagnostic> {
     let Some(config) = config else {
         return Ok(Value::Null);
     };
@@ -124,7 +137,12 @@ const STRING_INPUTS: [&str; 14] = [
     "expected_organization",
 ];
 
-const URL_INPUTS: [&str; 4] = ["token_url", "issuer", "genesys_api_url", "genesys_login_url"];
+const URL_INPUTS: [&str; 4] = [
+    "token_url",
+    "issuer",
+    "genesys_api_url",
+    "genesys_login_url",
+];
 
 fn read_inputs(value: &Value, secret_attribute: &'static str) -> Read {
     let mut read = Read {
@@ -144,7 +162,10 @@ fn read_inputs(value: &Value, secret_attribute: &'static str) -> Read {
         let inputs = &mut read.inputs;
         match name {
             "client_id" => inputs.client_id = Some(text),
-            "client_secret" => inputs.client_secret = Some((Secret::new(text), SecretOrigin::Attribute(secret_attribute))),
+            "client_secret" => {
+                inputs.client_secret =
+                    Some((Secret::new(text), SecretOrigin::Attribute(secret_attribute)))
+            }
             "token_url" => inputs.token_url = Some(text),
             "issuer" => inputs.issuer = Some(text),
             "genesys_region" => inputs.genesys_region = Some(text),
@@ -163,11 +184,18 @@ fn read_inputs(value: &Value, secret_attribute: &'static str) -> Read {
     for (name, slot) in [("scopes", 0), ("required_scopes", 1)] {
         let field = get(name);
         if field.contains_unknown() {
-            read.unknown.push(if slot == 0 { "scopes" } else { "required_scopes" });
+            read.unknown.push(if slot == 0 {
+                "scopes"
+            } else {
+                "required_scopes"
+            });
             continue;
         }
         if let Some(items) = field.elements() {
-            let list: Vec<String> = items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+            let list: Vec<String> = items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
             if slot == 0 {
                 read.inputs.scopes = Some(list);
             } else {
@@ -178,16 +206,29 @@ fn read_inputs(value: &Value, secret_attribute: &'static str) -> Read {
     for name in ["timeout_seconds", "max_retries"] {
         let field = get(name);
         if field.is_unknown() {
-            read.unknown.push(if name == "timeout_seconds" { "timeout_seconds" } else { "max_retries" });
+            read.unknown.push(if name == "timeout_seconds" {
+                "timeout_seconds"
+            } else {
+                "max_retries"
+            });
             continue;
         }
-        let Some(number) = field.as_number() else { continue };
+        let Some(number) = field.as_number() else {
+            continue;
+        };
         match whole_number(number) {
             Some(n) if name == "timeout_seconds" => read.inputs.timeout_seconds = Some(n),
             Some(n) => read.inputs.max_retries = Some(n),
             None => read.diagnostics.push(error(
                 format!("{name} must be a whole number"),
-                format!("{name} counts {}; fractions are not accepted.", if name == "timeout_seconds" { "seconds" } else { "retries" }),
+                format!(
+                    "{name} counts {}; fractions are not accepted.",
+                    if name == "timeout_seconds" {
+                        "seconds"
+                    } else {
+                        "retries"
+                    }
+                ),
                 Some(name),
             )),
         }
@@ -202,7 +243,10 @@ fn read_inputs(value: &Value, secret_attribute: &'static str) -> Read {
 fn whole_number(number: &Number) -> Option<i64> {
     match number {
         Number::Int(n) => Some(*n),
-        other => other.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64),
+        other => other
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+            .map(|f| f as i64),
     }
 }
 
@@ -211,18 +255,22 @@ fn validate_level(value: &Value, read: &Read) -> Vec<tf::Diagnostic> {
     let mut diags = read.diagnostics.clone();
     let get = |name: &str| value.get(name).unwrap_or(&Value::Null);
     for name in STRING_INPUTS {
-        if let Some(text) = get(name).as_str() {
-            if text.trim().is_empty() {
-                diags.push(error(
-                    format!("{name} is empty"),
-                    format!("Set {name} to a value, or remove it to use the default or the provider's."),
-                    Some(name),
-                ));
-            }
+        if let Some(text) = get(name).as_str()
+            && text.trim().is_empty()
+        {
+            diags.push(error(
+                format!("{name} is empty"),
+                format!(
+                    "Set {name} to a value, or remove it to use the default or the provider's."
+                ),
+                Some(name),
+            ));
         }
     }
     for name in URL_INPUTS {
-        let Some(text) = get(name).as_str() else { continue };
+        let Some(text) = get(name).as_str() else {
+            continue;
+        };
         if text.trim().is_empty() {
             continue;
         }
@@ -244,21 +292,21 @@ fn validate_level(value: &Value, read: &Read) -> Vec<tf::Diagnostic> {
             )),
         }
     }
-    if let Some(text) = get("auth_method").as_str() {
-        if check::AuthMethod::parse(text).is_none() && !text.trim().is_empty() {
-            diags.push(error(
-                format!("auth_method {text:?} is not supported"),
-                "auth_method must be auto, client_secret_basic or client_secret_post.",
-                Some("auth_method"),
-            ));
-        }
+    if let Some(text) = get("auth_method").as_str()
+        && check::AuthMethod::parse(text).is_none()
+        && !text.trim().is_empty()
+    {
+        diags.push(error(
+            format!("auth_method {text:?} is not supported"),
+            "auth_method must be auto, client_secret_basic or client_secret_post.",
+            Some("auth_method"),
+        ));
     }
-    if let Some(region) = get("genesys_region").as_str() {
-        if !region.trim().is_empty() {
-            if let Err((summary, detail)) = check::genesys::endpoint(Some(region), None, None) {
-                diags.push(error(summary, detail, Some("genesys_region")));
-            }
-        }
+    if let Some(region) = get("genesys_region").as_str()
+        && !region.trim().is_empty()
+        && let Err((summary, detail)) = check::genesys::endpoint(Some(region), None, None)
+    {
+        diags.push(error(summary, detail, Some("genesys_region")));
     }
     let set: Vec<&str> = ["token_url", "issuer", "genesys_region"]
         .into_iter()
@@ -288,30 +336,34 @@ fn validate_level(value: &Value, read: &Read) -> Vec<tf::Diagnostic> {
     for list in ["scopes", "required_scopes"] {
         if let Some(items) = get(list).elements() {
             for (index, item) in items.iter().enumerate() {
-                if let Some(text) = item.as_str() {
-                    if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                        diags.push(tf::Diagnostic {
+                if let Some(text) = item.as_str()
+                    && (text.is_empty()
+                        || text.chars().any(|c| c.is_whitespace() || c.is_control()))
+                {
+                    diags.push(tf::Diagnostic {
                             severity: tf::diagnostic::Severity::Error as i32,
                             summary: format!("{list} entry {index} is not a single scope"),
                             detail: format!("Each entry of {list} is one scope: non-empty, without spaces ({text:?}). Write [\"a\", \"b\"], not [\"a b\"]."),
                             attribute: Some(path(&[PathPart::Attr(list), PathPart::Index(index as i64)])),
                         });
-                    }
                 }
             }
         }
     }
     for (name, range) in [("timeout_seconds", 1..=600), ("max_retries", 0..=10)] {
-        if let Some(number) = get(name).as_number() {
-            if let Some(n) = whole_number(number) {
-                if !range.contains(&n) {
-                    diags.push(error(
-                        format!("{name} must be between {} and {}", range.start(), range.end()),
-                        format!("{name} is {n}."),
-                        Some(name),
-                    ));
-                }
-            }
+        if let Some(number) = get(name).as_number()
+            && let Some(n) = whole_number(number)
+            && !range.contains(&n)
+        {
+            diags.push(error(
+                format!(
+                    "{name} must be between {} and {}",
+                    range.start(),
+                    range.end()
+                ),
+                format!("{name} is {n}."),
+                Some(name),
+            ));
         }
     }
     diags
@@ -319,7 +371,12 @@ fn validate_level(value: &Value, read: &Read) -> Vec<tf::Diagnostic> {
 
 /// The attribute of the data source configuration to point a diagnostic at.
 fn blamed_attribute(blame: Option<Blame>, config: &Value) -> Option<&'static str> {
-    let set = |name: &'static str| config.get(name).is_some_and(|v| !v.is_null()).then_some(name);
+    let set = |name: &'static str| {
+        config
+            .get(name)
+            .is_some_and(|v| !v.is_null())
+            .then_some(name)
+    };
     match blame? {
         Blame::ClientId => set("client_id"),
         Blame::ClientSecret => set("client_secret_env").or_else(|| set("client_secret_file")),
@@ -335,7 +392,9 @@ fn blamed_attribute(blame: Option<Blame>, config: &Value) -> Option<&'static str
 }
 
 fn text(value: &Option<String>) -> Value {
-    value.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+    value
+        .as_ref()
+        .map_or(Value::Null, |s| Value::String(s.clone()))
 }
 
 fn strings(items: &[String]) -> Value {
@@ -347,7 +406,10 @@ pub fn state_value(config: &Value, report: &Report) -> Value {
     let mut object = BTreeMap::new();
     for attr in schema::data_source_attrs() {
         if attr.role != schema::Role::Computed {
-            object.insert(attr.name.to_string(), config.get(attr.name).cloned().unwrap_or(Value::Null));
+            object.insert(
+                attr.name.to_string(),
+                config.get(attr.name).cloned().unwrap_or(Value::Null),
+            );
         }
     }
     if config.get("token_url").is_none_or(Value::is_null) {
@@ -361,12 +423,17 @@ pub fn state_value(config: &Value, report: &Report) -> Value {
     object.insert("token_type".into(), text(&report.token_type));
     object.insert(
         "expires_in".into(),
-        report.expires_in.map_or(Value::Null, |n| Value::Number(Number::Int(n))),
+        report
+            .expires_in
+            .map_or(Value::Null, |n| Value::Number(Number::Int(n))),
     );
     object.insert("expires_at".into(), text(&report.expires_at));
     object.insert("granted_scopes".into(), strings(&report.granted_scopes));
     object.insert("missing_scopes".into(), strings(&report.missing_scopes));
-    object.insert("scopes_source".into(), Value::String(report.scopes_source.code().into()));
+    object.insert(
+        "scopes_source".into(),
+        Value::String(report.scopes_source.code().into()),
+    );
     object.insert("organization_id".into(), text(&report.organization_id));
     object.insert("organization_name".into(), text(&report.organization_name));
     object.insert("client_name".into(), text(&report.client_name));
@@ -380,7 +447,10 @@ pub fn state_value(config: &Value, report: &Report) -> Value {
                 .map(|item| {
                     Value::Object(BTreeMap::from([
                         ("name".to_string(), Value::String(item.name.to_string())),
-                        ("status".to_string(), Value::String(item.status.code().to_string())),
+                        (
+                            "status".to_string(),
+                            Value::String(item.status.code().to_string()),
+                        ),
                         ("detail".to_string(), Value::String(item.detail.clone())),
                     ]))
                 })
@@ -391,15 +461,28 @@ pub fn state_value(config: &Value, report: &Report) -> Value {
 }
 
 /// Diagnostics for a finished check: the failure (error or warning) and any warnings along the way.
-pub fn report_diagnostics(report: &Report, config: &Value, fail_on_error: bool) -> Vec<tf::Diagnostic> {
+pub fn report_diagnostics(
+    report: &Report,
+    config: &Value,
+    fail_on_error: bool,
+) -> Vec<tf::Diagnostic> {
     let mut diags = Vec::new();
     if !report.valid {
-        let severity = if fail_on_error { tf::diagnostic::Severity::Error } else { tf::diagnostic::Severity::Warning };
+        let severity = if fail_on_error {
+            tf::diagnostic::Severity::Error
+        } else {
+            tf::diagnostic::Severity::Warning
+        };
         let mut detail = format!("{}\n\nreason: {}", report.detail, report.reason.code());
         if !fail_on_error {
             detail.push_str(" (fail_on_error = false, so the plan goes on; valid = false)");
         }
-        diags.push(diagnostic(severity, report.summary.clone(), detail, blamed_attribute(report.blame, config)));
+        diags.push(diagnostic(
+            severity,
+            report.summary.clone(),
+            detail,
+            blamed_attribute(report.blame, config),
+        ));
     }
     let warnings: Vec<String> = report
         .checks
@@ -410,7 +493,11 @@ pub fn report_diagnostics(report: &Report, config: &Value, fail_on_error: bool) 
     if !warnings.is_empty() {
         diags.push(diagnostic(
             tf::diagnostic::Severity::Warning,
-            format!("authcheck: {} warning{} about these credentials", warnings.len(), if warnings.len() == 1 { "" } else { "s" }),
+            format!(
+                "authcheck: {} warning{} about these credentials",
+                warnings.len(),
+                if warnings.len() == 1 { "" } else { "s" }
+            ),
             warnings.join("\n"),
             None,
         ));
@@ -424,10 +511,15 @@ fn env_lookup(name: &str) -> Option<String> {
 
 #[tonic::async_trait]
 impl Provider for AuthcheckProvider {
-    async fn get_metadata(&self, _: Request<tf::get_metadata::Request>) -> Result<Response<tf::get_metadata::Response>, Status> {
+    async fn get_metadata(
+        &self,
+        _: Request<tf::get_metadata::Request>,
+    ) -> Result<Response<tf::get_metadata::Response>, Status> {
         Ok(Response::new(tf::get_metadata::Response {
             server_capabilities: schema::provider_schema().server_capabilities,
-            data_sources: vec![tf::get_metadata::DataSourceMetadata { type_name: DATA_SOURCE.to_string() }],
+            data_sources: vec![tf::get_metadata::DataSourceMetadata {
+                type_name: DATA_SOURCE.to_string(),
+            }],
             ..Default::default()
         }))
     }
@@ -443,7 +535,9 @@ impl Provider for AuthcheckProvider {
         &self,
         _: Request<tf::get_resource_identity_schemas::Request>,
     ) -> Result<Response<tf::get_resource_identity_schemas::Response>, Status> {
-        Ok(Response::new(tf::get_resource_identity_schemas::Response::default()))
+        Ok(Response::new(
+            tf::get_resource_identity_schemas::Response::default(),
+        ))
     }
 
     async fn validate_provider_config(
@@ -455,7 +549,9 @@ impl Provider for AuthcheckProvider {
             Ok(value) => validate_level(&value, &read_inputs(&value, "client_secret")),
             Err(diag) => vec![diag],
         };
-        Ok(Response::new(tf::validate_provider_config::Response { diagnostics }))
+        Ok(Response::new(tf::validate_provider_config::Response {
+            diagnostics,
+        }))
     }
 
     async fn validate_data_resource_config(
@@ -465,7 +561,11 @@ impl Provider for AuthcheckProvider {
         let request = request.into_inner();
         if request.type_name != DATA_SOURCE {
             return Ok(Response::new(tf::validate_data_resource_config::Response {
-                diagnostics: vec![error(format!("Unknown data source {}", request.type_name), format!("authcheck has one data source: {DATA_SOURCE}."), None)],
+                diagnostics: vec![error(
+                    format!("Unknown data source {}", request.type_name),
+                    format!("authcheck has one data source: {DATA_SOURCE}."),
+                    None,
+                )],
             }));
         }
         let ty = schema::object_type(&schema::data_source_attrs());
@@ -473,7 +573,9 @@ impl Provider for AuthcheckProvider {
             Ok(value) => validate_level(&value, &read_inputs(&value, "client_secret")),
             Err(diag) => vec![diag],
         };
-        Ok(Response::new(tf::validate_data_resource_config::Response { diagnostics }))
+        Ok(Response::new(tf::validate_data_resource_config::Response {
+            diagnostics,
+        }))
     }
 
     async fn configure_provider(
@@ -483,16 +585,25 @@ impl Provider for AuthcheckProvider {
         let ty = schema::object_type(&schema::provider_attrs());
         let value = match decode(request.get_ref().config.as_ref(), &ty, "provider") {
             Ok(value) => value,
-            Err(diag) => return Ok(Response::new(tf::configure_provider::Response { diagnostics: vec![diag] })),
+            Err(diag) => {
+                return Ok(Response::new(tf::configure_provider::Response {
+                    diagnostics: vec![diag],
+                }));
+            }
         };
         let read = read_inputs(&value, "client_secret");
         let diagnostics = read.diagnostics.clone();
-        let configured = Arc::new(Configured { inputs: read.inputs, unknown: read.unknown });
+        let configured = Arc::new(Configured {
+            inputs: read.inputs,
+            unknown: read.unknown,
+        });
         match self.configured.lock() {
             Ok(mut guard) => *guard = configured,
             Err(poisoned) => *poisoned.into_inner() = configured,
         }
-        Ok(Response::new(tf::configure_provider::Response { diagnostics }))
+        Ok(Response::new(tf::configure_provider::Response {
+            diagnostics,
+        }))
     }
 
     async fn read_data_source(
@@ -502,13 +613,23 @@ impl Provider for AuthcheckProvider {
         let request = request.into_inner();
         let reply = |state: Option<Vec<u8>>, diagnostics| {
             Ok(Response::new(tf::read_data_source::Response {
-                state: state.map(|msgpack| tf::DynamicValue { msgpack, json: Vec::new() }),
+                state: state.map(|msgpack| tf::DynamicValue {
+                    msgpack,
+                    json: Vec::new(),
+                }),
                 diagnostics,
                 deferred: None,
             }))
         };
         if request.type_name != DATA_SOURCE {
-            return reply(None, vec![error(format!("Unknown data source {}", request.type_name), format!("authcheck has one data source: {DATA_SOURCE}."), None)]);
+            return reply(
+                None,
+                vec![error(
+                    format!("Unknown data source {}", request.type_name),
+                    format!("authcheck has one data source: {DATA_SOURCE}."),
+                    None,
+                )],
+            );
         }
         let attrs = schema::data_source_attrs();
         let ty = schema::object_type(&attrs);
@@ -525,20 +646,36 @@ impl Provider for AuthcheckProvider {
                 read.unknown.first().copied(),
             ));
         }
-        if diagnostics.iter().any(|d| d.severity == tf::diagnostic::Severity::Error as i32) {
+        if diagnostics
+            .iter()
+            .any(|d| d.severity == tf::diagnostic::Severity::Error as i32)
+        {
             return reply(None, diagnostics);
         }
         let configured = self.configured();
         let overridden = |name: &str| match name {
-            "client_secret" => read.inputs.client_secret_env.is_some() || read.inputs.client_secret_file.is_some(),
+            "client_secret" => {
+                read.inputs.client_secret_env.is_some() || read.inputs.client_secret_file.is_some()
+            }
             "token_url" | "issuer" | "genesys_region" | "genesys_api_url" | "genesys_login_url" => {
-                ["token_url", "issuer", "genesys_region", "genesys_api_url", "genesys_login_url"]
-                    .iter()
-                    .any(|n| config.get(n).is_some_and(|v| !v.is_null()))
+                [
+                    "token_url",
+                    "issuer",
+                    "genesys_region",
+                    "genesys_api_url",
+                    "genesys_login_url",
+                ]
+                .iter()
+                .any(|n| config.get(n).is_some_and(|v| !v.is_null()))
             }
             other => config.get(other).is_some_and(|v| !v.is_null()),
         };
-        let pending: Vec<&str> = configured.unknown.iter().copied().filter(|name| !overridden(name)).collect();
+        let pending: Vec<&str> = configured
+            .unknown
+            .iter()
+            .copied()
+            .filter(|name| !overridden(name))
+            .collect();
         if !pending.is_empty() {
             return reply(
                 None,
@@ -552,7 +689,10 @@ impl Provider for AuthcheckProvider {
                 )],
             );
         }
-        let fail_on_error = config.get("fail_on_error").and_then(Value::as_bool).unwrap_or(true);
+        let fail_on_error = config
+            .get("fail_on_error")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
         let inputs = configured.inputs.clone().overlay(read.inputs);
         let report = match inputs.resolve(&env_lookup) {
             Ok(check_request) => check::run(check_request, self.stop.subscribe()).await,
@@ -562,13 +702,29 @@ impl Provider for AuthcheckProvider {
         diagnostics.extend(report_diagnostics(&report, &config, fail_on_error));
         match cty::encode_msgpack(&state, &ty) {
             Ok(bytes) => reply(Some(bytes), diagnostics),
-            Err(err) => reply(None, vec![error("authcheck produced a value it cannot encode", err.to_string(), None)]),
+            Err(err) => reply(
+                None,
+                vec![error(
+                    "authcheck produced a value it cannot encode",
+                    err.to_string(),
+                    None,
+                )],
+            ),
         }
     }
 
-    async fn stop_provider(&self, _: Request<tf::stop_provider::Request>) -> Result<Response<tf::stop_provider::Response>, Status> {
-        crate::log::emit(crate::log::Level::Debug, "stop requested: cancelling checks in progress", &[]);
+    async fn stop_provider(
+        &self,
+        _: Request<tf::stop_provider::Request>,
+    ) -> Result<Response<tf::stop_provider::Response>, Status> {
+        crate::log::emit(
+            crate::log::Level::Debug,
+            "stop requested: cancelling checks in progress",
+            &[],
+        );
         let _ = self.stop.send(true);
-        Ok(Response::new(tf::stop_provider::Response { error: String::new() }))
+        Ok(Response::new(tf::stop_provider::Response {
+            error: String::new(),
+        }))
     }
 }

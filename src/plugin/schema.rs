@@ -34,7 +34,11 @@ pub struct Attr {
     pub description: &'static str,
 }
 
-const fn attr(name: &'static str, role: Role, description: &'static str) -> (&'static str, Role, &'static str) {
+const fn attr(
+    name: &'static str,
+    role: Role,
+    description: &'static str,
+) -> (&'static str, Role, &'static str) {
     (name, role, description)
 }
 
@@ -55,15 +59,51 @@ pub fn check_item_type() -> CtyType {
 pub fn provider_attrs() -> Vec<Attr> {
     use Role::Optional as O;
     let strings = [
-        attr("client_id", O, "OAuth2 client id used when a data source sets none. Falls back to AUTHCHECK_CLIENT_ID, then GENESYSCLOUD_OAUTHCLIENT_ID."),
-        attr("client_secret", O, "OAuth2 client secret used when a data source names no other source. Falls back to AUTHCHECK_CLIENT_SECRET, then GENESYSCLOUD_OAUTHCLIENT_SECRET. Never stored in state."),
-        attr("token_url", O, "Token endpoint (absolute https URL) used when a data source names no endpoint. Falls back to AUTHCHECK_TOKEN_URL."),
-        attr("issuer", O, "OIDC issuer whose discovery document names the token endpoint; conflicts with token_url and genesys_region. Falls back to AUTHCHECK_ISSUER."),
-        attr("genesys_region", O, "Genesys Cloud region (e.g. eu-west-1, as the genesyscloud provider's aws_region); the token endpoint is https://login.<region domain>/oauth/token. Falls back to GENESYSCLOUD_REGION."),
-        attr("genesys_api_url", O, "Genesys Cloud API base URL override (gateways, proxies, tests); defaults to https://api.<region domain>."),
-        attr("genesys_login_url", O, "Genesys Cloud login base URL override (gateways, proxies, tests); defaults to https://login.<region domain>."),
-        attr("auth_method", O, "How the client authenticates: auto (default: client_secret_basic, then client_secret_post on invalid_client), client_secret_basic or client_secret_post."),
-        attr("ca_cert_pem", O, "PEM certificates of extra CAs to trust (private CA, TLS-inspecting proxy), added to the system roots."),
+        attr(
+            "client_id",
+            O,
+            "OAuth2 client id used when a data source sets none. Falls back to AUTHCHECK_CLIENT_ID, then GENESYSCLOUD_OAUTHCLIENT_ID.",
+        ),
+        attr(
+            "client_secret",
+            O,
+            "OAuth2 client secret used when a data source names no other source. Falls back to AUTHCHECK_CLIENT_SECRET, then GENESYSCLOUD_OAUTHCLIENT_SECRET. Never stored in state.",
+        ),
+        attr(
+            "token_url",
+            O,
+            "Token endpoint (absolute https URL) used when a data source names no endpoint. Falls back to AUTHCHECK_TOKEN_URL.",
+        ),
+        attr(
+            "issuer",
+            O,
+            "OIDC issuer whose discovery document names the token endpoint; conflicts with token_url and genesys_region. Falls back to AUTHCHECK_ISSUER.",
+        ),
+        attr(
+            "genesys_region",
+            O,
+            "Genesys Cloud region (e.g. eu-west-1, as the genesyscloud provider's aws_region); the token endpoint is https://login.<region domain>/oauth/token. Falls back to GENESYSCLOUD_REGION.",
+        ),
+        attr(
+            "genesys_api_url",
+            O,
+            "Genesys Cloud API base URL override (gateways, proxies, tests); defaults to https://api.<region domain>.",
+        ),
+        attr(
+            "genesys_login_url",
+            O,
+            "Genesys Cloud login base URL override (gateways, proxies, tests); defaults to https://login.<region domain>.",
+        ),
+        attr(
+            "auth_method",
+            O,
+            "How the client authenticates: auto (default: client_secret_basic, then client_secret_post on invalid_client), client_secret_basic or client_secret_post.",
+        ),
+        attr(
+            "ca_cert_pem",
+            O,
+            "PEM certificates of extra CAs to trust (private CA, TLS-inspecting proxy), added to the system roots.",
+        ),
     ];
     let mut attrs: Vec<Attr> = strings
         .into_iter()
@@ -113,36 +153,186 @@ pub fn data_source_attrs() -> Vec<Attr> {
         })
     };
     let s = || CtyType::String;
-    push("client_id", s(), O, "OAuth2 client id to check; overrides the provider's.");
-    push("token_url", s(), OC, "Token endpoint to use; overrides the provider's endpoint. After the check: the token endpoint actually used.");
-    push("issuer", s(), O, "OIDC issuer whose discovery document names the token endpoint.");
-    push("genesys_region", s(), O, "Genesys Cloud region (e.g. eu-west-1); the token endpoint is https://login.<region domain>/oauth/token.");
-    push("genesys_api_url", s(), O, "Genesys Cloud API base URL override (gateways, proxies, tests).");
-    push("genesys_login_url", s(), O, "Genesys Cloud login base URL override (gateways, proxies, tests).");
-    push("auth_method", s(), O, "auto, client_secret_basic or client_secret_post; overrides the provider's.");
-    push("client_secret_env", s(), O, "Name of the environment variable holding the client secret (the secret itself is never an argument: Terraform stores data source arguments in state).");
-    push("client_secret_file", s(), O, "Path of a file holding the client secret (its exact contents; a trailing newline is reported as a mistake).");
-    push("scopes", string_list(), O, "Scopes to request, sent space-separated in the scope parameter.");
-    push("required_scopes", string_list(), O, "Scopes the issued token must carry; any missing one fails the check with reason missing_scopes.");
-    push("audience", s(), O, "audience parameter to send (Auth0 and similar).");
-    push("resource", s(), O, "resource parameter to send (RFC 8707 resource indicators).");
-    push("expected_organization", s(), O, "Genesys Cloud: id, name or short name of the organisation the credentials must belong to.");
-    push("fail_on_error", CtyType::Bool, O, "When true (default), a failed check fails the plan with a diagnostic naming the cause; when false, it is a warning and valid and reason tell the outcome.");
-    push("valid", CtyType::Bool, C, "True when the credentials obtained a token that meets every requirement.");
-    push("reason", s(), C, "Stable reason code: ok, invalid_input, insecure_transport, endpoint_unreachable, tls_error, discovery_failed, not_a_token_endpoint, client_not_found, invalid_secret, invalid_client, grant_not_allowed, invalid_scope, missing_scopes, access_denied, rate_limited, server_error, malformed_response or wrong_organization.");
-    push("summary", s(), C, "One line naming the outcome and its cause.");
-    push("detail", s(), C, "What was sent where, what came back, what it means, the likely causes and what to do. Never contains the secret or the token.");
-    push("auth_method_used", s(), C, "The client authentication method the server accepted.");
-    push("token_type", s(), C, "Type of the issued token (normally Bearer).");
-    push("expires_in", CtyType::Number, C, "Lifetime of the issued token in seconds, as the server said.");
-    push("expires_at", s(), C, "When the issued token expires (RFC 3339, UTC).");
-    push("granted_scopes", string_list(), C, "Scopes the token carries, when the server or the token says.");
-    push("missing_scopes", string_list(), C, "Required scopes the token does not carry.");
-    push("scopes_source", s(), C, "Where granted_scopes came from: response, jwt, introspection, genesys or unknown.");
-    push("organization_id", s(), C, "Organisation the credentials belong to (Genesys Cloud).");
-    push("organization_name", s(), C, "Name of that organisation (Genesys Cloud).");
-    push("client_name", s(), C, "Display name of the OAuth client, when the server says it.");
-    push("token_fingerprint", s(), C, "Short SHA-256 prefix of the issued token, to tell tokens apart without revealing them.");
+    push(
+        "client_id",
+        s(),
+        O,
+        "OAuth2 client id to check; overrides the provider's.",
+    );
+    push(
+        "token_url",
+        s(),
+        OC,
+        "Token endpoint to use; overrides the provider's endpoint. After the check: the token endpoint actually used.",
+    );
+    push(
+        "issuer",
+        s(),
+        O,
+        "OIDC issuer whose discovery document names the token endpoint.",
+    );
+    push(
+        "genesys_region",
+        s(),
+        O,
+        "Genesys Cloud region (e.g. eu-west-1); the token endpoint is https://login.<region domain>/oauth/token.",
+    );
+    push(
+        "genesys_api_url",
+        s(),
+        O,
+        "Genesys Cloud API base URL override (gateways, proxies, tests).",
+    );
+    push(
+        "genesys_login_url",
+        s(),
+        O,
+        "Genesys Cloud login base URL override (gateways, proxies, tests).",
+    );
+    push(
+        "auth_method",
+        s(),
+        O,
+        "auto, client_secret_basic or client_secret_post; overrides the provider's.",
+    );
+    push(
+        "client_secret_env",
+        s(),
+        O,
+        "Name of the environment variable holding the client secret (the secret itself is never an argument: Terraform stores data source arguments in state).",
+    );
+    push(
+        "client_secret_file",
+        s(),
+        O,
+        "Path of a file holding the client secret (its exact contents; a trailing newline is reported as a mistake).",
+    );
+    push(
+        "scopes",
+        string_list(),
+        O,
+        "Scopes to request, sent space-separated in the scope parameter.",
+    );
+    push(
+        "required_scopes",
+        string_list(),
+        O,
+        "Scopes the issued token must carry; any missing one fails the check with reason missing_scopes.",
+    );
+    push(
+        "audience",
+        s(),
+        O,
+        "audience parameter to send (Auth0 and similar).",
+    );
+    push(
+        "resource",
+        s(),
+        O,
+        "resource parameter to send (RFC 8707 resource indicators).",
+    );
+    push(
+        "expected_organization",
+        s(),
+        O,
+        "Genesys Cloud: id, name or short name of the organisation the credentials must belong to.",
+    );
+    push(
+        "fail_on_error",
+        CtyType::Bool,
+        O,
+        "When true (default), a failed check fails the plan with a diagnostic naming the cause; when false, it is a warning and valid and reason tell the outcome.",
+    );
+    push(
+        "valid",
+        CtyType::Bool,
+        C,
+        "True when the credentials obtained a token that meets every requirement.",
+    );
+    push(
+        "reason",
+        s(),
+        C,
+        "Stable reason code: ok, invalid_input, insecure_transport, endpoint_unreachable, tls_error, discovery_failed, not_a_token_endpoint, client_not_found, invalid_secret, invalid_client, grant_not_allowed, invalid_scope, missing_scopes, access_denied, rate_limited, server_error, malformed_response or wrong_organization.",
+    );
+    push(
+        "summary",
+        s(),
+        C,
+        "One line naming the outcome and its cause.",
+    );
+    push(
+        "detail",
+        s(),
+        C,
+        "What was sent where, what came back, what it means, the likely causes and what to do. Never contains the secret or the token.",
+    );
+    push(
+        "auth_method_used",
+        s(),
+        C,
+        "The client authentication method the server accepted.",
+    );
+    push(
+        "token_type",
+        s(),
+        C,
+        "Type of the issued token (normally Bearer).",
+    );
+    push(
+        "expires_in",
+        CtyType::Number,
+        C,
+        "Lifetime of the issued token in seconds, as the server said.",
+    );
+    push(
+        "expires_at",
+        s(),
+        C,
+        "When the issued token expires (RFC 3339, UTC).",
+    );
+    push(
+        "granted_scopes",
+        string_list(),
+        C,
+        "Scopes the token carries, when the server or the token says.",
+    );
+    push(
+        "missing_scopes",
+        string_list(),
+        C,
+        "Required scopes the token does not carry.",
+    );
+    push(
+        "scopes_source",
+        s(),
+        C,
+        "Where granted_scopes came from: response, jwt, introspection, genesys or unknown.",
+    );
+    push(
+        "organization_id",
+        s(),
+        C,
+        "Organisation the credentials belong to (Genesys Cloud).",
+    );
+    push(
+        "organization_name",
+        s(),
+        C,
+        "Name of that organisation (Genesys Cloud).",
+    );
+    push(
+        "client_name",
+        s(),
+        C,
+        "Display name of the OAuth client, when the server says it.",
+    );
+    push(
+        "token_fingerprint",
+        s(),
+        C,
+        "Short SHA-256 prefix of the issued token, to tell tokens apart without revealing them.",
+    );
     push(
         "checks",
         CtyType::List(Box::new(check_item_type())),
@@ -154,7 +344,12 @@ pub fn data_source_attrs() -> Vec<Attr> {
 
 /// The object type a list of attributes makes.
 pub fn object_type(attrs: &[Attr]) -> CtyType {
-    CtyType::Object(attrs.iter().map(|a| (a.name.to_string(), a.ty.clone())).collect())
+    CtyType::Object(
+        attrs
+            .iter()
+            .map(|a| (a.name.to_string(), a.ty.clone()))
+            .collect(),
+    )
 }
 
 fn to_proto(attrs: &[Attr], description: &str) -> tf::Schema {
@@ -212,14 +407,24 @@ mod tests {
     fn every_attribute_has_a_description_and_a_valid_name() {
         for attr in provider_attrs().iter().chain(data_source_attrs().iter()) {
             assert!(!attr.description.is_empty(), "{}", attr.name);
-            assert!(attr.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'));
+            assert!(
+                attr.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            );
         }
     }
 
     #[test]
     fn the_data_source_has_no_client_secret_argument() {
-        assert!(data_source_attrs().iter().all(|a| a.name != "client_secret"));
-        let secret = provider_attrs().into_iter().find(|a| a.name == "client_secret");
+        assert!(
+            data_source_attrs()
+                .iter()
+                .all(|a| a.name != "client_secret")
+        );
+        let secret = provider_attrs()
+            .into_iter()
+            .find(|a| a.name == "client_secret");
         assert!(secret.is_some_and(|a| a.sensitive));
     }
 }

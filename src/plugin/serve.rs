@@ -17,7 +17,8 @@ use super::tls::{Connection, server_tls};
 /// go-plugin's magic cookie: Terraform sets it so plugins can tell they were launched by it.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 /// The cookie's value, fixed by Terraform for every provider.
-pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 /// The provider address used in examples and reattach lines.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/authcheck/authcheck";
 /// Largest gRPC message accepted, as Terraform's own SDKs allow.
@@ -72,7 +73,10 @@ pub fn negotiate(offered: Option<&str>) -> Result<u32, String> {
         // Terraform always sets it; an old or foreign client that does not is given 6 and told so in the line.
         return Ok(6);
     };
-    let versions: Vec<u32> = offered.split(',').filter_map(|v| v.trim().parse().ok()).collect();
+    let versions: Vec<u32> = offered
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+        .collect();
     if versions.contains(&6) {
         Ok(6)
     } else {
@@ -95,14 +99,25 @@ impl PrivateDir {
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or_default()
                 .subsec_nanos();
-            let path = base.join(format!("authcheck-plugin-{}-{nanos:x}-{attempt}", std::process::id()));
+            let path = base.join(format!(
+                "authcheck-plugin-{}-{nanos:x}-{attempt}",
+                std::process::id()
+            ));
             match std::fs::DirBuilder::new().mode(0o700).create(&path) {
                 Ok(()) => return Ok(PrivateDir(path)),
                 Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(err) => return Err(format!("cannot create a socket directory in {}: {err}", base.display())),
+                Err(err) => {
+                    return Err(format!(
+                        "cannot create a socket directory in {}: {err}",
+                        base.display()
+                    ));
+                }
             }
         }
-        Err(format!("cannot create a unique socket directory in {}", base.display()))
+        Err(format!(
+            "cannot create a unique socket directory in {}",
+            base.display()
+        ))
     }
 
     fn path(&self) -> &Path {
@@ -126,7 +141,11 @@ impl GrpcController for Controller {
         &self,
         _request: tonic::Request<super::proto::plugin::Empty>,
     ) -> Result<tonic::Response<super::proto::plugin::Empty>, tonic::Status> {
-        crate::log::emit(crate::log::Level::Debug, "shutdown requested by the client", &[]);
+        crate::log::emit(
+            crate::log::Level::Debug,
+            "shutdown requested by the client",
+            &[],
+        );
         let _ = self.shutdown.send(true);
         Ok(tonic::Response::new(super::proto::plugin::Empty {}))
     }
@@ -143,14 +162,17 @@ async fn serve(mode: Mode) -> Result<(), String> {
 
     if !debug {
         // Ctrl-C reaches the whole process group; Terraform turns it into StopProvider, so the signal is eaten.
-        if let Ok(mut interrupts) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
+        if let Ok(mut interrupts) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        {
             tokio::spawn(async move { while interrupts.recv().await.is_some() {} });
         }
     }
 
     let dir = PrivateDir::create()?;
     let socket = dir.path().join("plugin.sock");
-    let listener = UnixListener::bind(&socket).map_err(|err| format!("cannot listen on {}: {err}", socket.display()))?;
+    let listener = UnixListener::bind(&socket)
+        .map_err(|err| format!("cannot listen on {}: {err}", socket.display()))?;
 
     let tls = match std::env::var("PLUGIN_CLIENT_CERT") {
         Ok(pem) if !debug && !pem.trim().is_empty() => Some(server_tls(&pem)?),
@@ -170,7 +192,9 @@ async fn serve(mode: Mode) -> Result<(), String> {
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         )
-        .add_service(GrpcControllerServer::new(Controller { shutdown: shutdown_tx.clone() }))
+        .add_service(GrpcControllerServer::new(Controller {
+            shutdown: shutdown_tx.clone(),
+        }))
         .add_service(health_service);
 
     let socket_text = socket.display().to_string();
@@ -204,7 +228,10 @@ async fn serve(mode: Mode) -> Result<(), String> {
     crate::log::emit(
         crate::log::Level::Debug,
         "plugin serving",
-        &[("address", &socket_text), ("tls", if tls.is_some() { "true" } else { "false" })],
+        &[
+            ("address", &socket_text),
+            ("tls", if tls.is_some() { "true" } else { "false" }),
+        ],
     );
 
     // Connections are accepted (and TLS handshakes done) off the accept loop, so one slow peer blocks nobody.
@@ -237,7 +264,9 @@ async fn serve(mode: Mode) -> Result<(), String> {
                         "refused a connection at the TLS handshake",
                         &[("error", &err.to_string())],
                     ),
-                    Err(_) => crate::log::emit(crate::log::Level::Warn, "TLS handshake timed out", &[]),
+                    Err(_) => {
+                        crate::log::emit(crate::log::Level::Warn, "TLS handshake timed out", &[])
+                    }
                 }
             });
         }

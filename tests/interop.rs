@@ -1,0 +1,298 @@
+//! The engine against real authorisation servers this project did not write: Node's oidc-provider and
+//! Python's Authlib, started on loopback by scripts/interop-server and scripts/interop-authlib-server.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use authcheck::check::{self, AuthMethod, CheckRequest, Endpoint, Reason, Secret, SecretOrigin};
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(script: &str) -> Server {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut child = Command::new(root.join("scripts").join(script))
+        .env("OIDC_MAX_SECONDS", "300")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|err| panic!("start {script}: {err}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("LISTENING line");
+    let base = line
+        .trim()
+        .strip_prefix("LISTENING ")
+        .unwrap_or_else(|| panic!("{script} did not start: {line:?}"))
+        .to_string();
+    Server { child, base }
+}
+
+fn request(
+    endpoint: Endpoint,
+    id: &str,
+    secret: &str,
+    scopes: &[&str],
+    method: AuthMethod,
+) -> CheckRequest {
+    CheckRequest {
+        endpoint,
+        client_id: id.into(),
+        client_secret: Secret::new(secret),
+        secret_origin: SecretOrigin::Env("TEST_SECRET".into()),
+        auth_method: method,
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        required_scopes: vec![],
+        audience: None,
+        resource: None,
+        expected_organization: None,
+        ca_cert_pem: None,
+        timeout: Duration::from_secs(10),
+        max_retries: 0,
+        allow_http: false,
+    }
+}
+
+async fn run(request: CheckRequest) -> check::Report {
+    let (_keep, cancel) = tokio::sync::watch::channel(false);
+    check::run(request, cancel).await
+}
+
+struct Case {
+    name: &'static str,
+    id: &'static str,
+    secret: &'static str,
+    scopes: &'static [&'static str],
+    method: AuthMethod,
+    reason: Reason,
+    summary_has: &'static str,
+}
+
+async fn table(server: &Server, token_path: &str, cases: &[Case]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for case in cases {
+        let endpoint = Endpoint::TokenUrl(format!("{}{token_path}", server.base));
+        let report = run(request(
+            endpoint,
+            case.id,
+            case.secret,
+            case.scopes,
+            case.method,
+        ))
+        .await;
+        if report.reason != case.reason || !report.summary.contains(case.summary_has) {
+            problems.push(format!(
+                "{}: expected {} / {:?}, got {} / {:?}\n{}",
+                case.name,
+                case.reason.code(),
+                case.summary_has,
+                report.reason.code(),
+                report.summary,
+                report.detail
+            ));
+        }
+        if report.detail.contains(case.secret) || report.summary.contains(case.secret) {
+            problems.push(format!("{}: the secret appears in the report", case.name));
+        }
+    }
+    problems
+}
+
+#[tokio::test]
+async fn oidc_provider_answers_are_named_right() {
+    let server = start("interop-server");
+    use AuthMethod::{Auto, ClientSecretBasic as Basic};
+    let cases = [
+        Case {
+            name: "good basic",
+            id: "cc-basic",
+            secret: "basic-secret-1",
+            scopes: &["read"],
+            method: Basic,
+            reason: Reason::Ok,
+            summary_has: "obtained a token",
+        },
+        Case {
+            name: "good post via auto",
+            id: "cc-post",
+            secret: "post-secret-1",
+            scopes: &[],
+            method: Auto,
+            reason: Reason::Ok,
+            summary_has: "obtained a token",
+        },
+        Case {
+            name: "special characters, RFC encoding",
+            id: "cc-special",
+            secret: "s3cr+t/with=chars&%",
+            scopes: &[],
+            method: Basic,
+            reason: Reason::Ok,
+            summary_has: "obtained a token",
+        },
+        Case {
+            name: "wrong secret",
+            id: "cc-basic",
+            secret: "not-the-secret",
+            scopes: &[],
+            method: Auto,
+            reason: Reason::InvalidClient,
+            summary_has: "unknown client or wrong secret",
+        },
+        Case {
+            name: "unknown client",
+            id: "cc-nobody",
+            secret: "x-secret",
+            scopes: &[],
+            method: Auto,
+            reason: Reason::InvalidClient,
+            summary_has: "unknown client or wrong secret",
+        },
+        Case {
+            name: "grant not allowed",
+            id: "cc-nogrant",
+            secret: "nogrant-secret-1",
+            scopes: &[],
+            method: Auto,
+            reason: Reason::GrantNotAllowed,
+            summary_has: "not allowed to use the client-credentials grant",
+        },
+        Case {
+            name: "refused scope",
+            id: "cc-basic",
+            secret: "basic-secret-1",
+            scopes: &["read", "admin"],
+            method: Auto,
+            reason: Reason::InvalidScope,
+            summary_has: "refused scope \"admin\"",
+        },
+    ];
+    let problems = table(&server, "/token", &cases).await;
+
+    // A JWT access token: the granted scopes are read from its claims.
+    let mut jwt = request(
+        Endpoint::TokenUrl(format!("{}/token", server.base)),
+        "cc-jwt",
+        "jwt-secret-1",
+        &["read"],
+        AuthMethod::Auto,
+    );
+    jwt.required_scopes = vec!["read".into(), "write".into()];
+    let report = run(jwt).await;
+    let mut problems = problems;
+    if report.reason != Reason::MissingScopes || report.missing_scopes != ["write"] {
+        problems.push(format!(
+            "jwt scopes: {} {:?} {:?}\n{}",
+            report.reason.code(),
+            report.granted_scopes,
+            report.missing_scopes,
+            report.detail
+        ));
+    }
+
+    // Discovery from the issuer finds the token endpoint.
+    let report = run(request(
+        Endpoint::Issuer(server.base.clone()),
+        "cc-basic",
+        "basic-secret-1",
+        &[],
+        AuthMethod::Auto,
+    ))
+    .await;
+    if report.reason != Reason::Ok
+        || report.token_url.as_deref() != Some(format!("{}/token", server.base).as_str())
+    {
+        problems.push(format!(
+            "discovery: {} {:?}\n{}",
+            report.reason.code(),
+            report.token_url,
+            report.detail
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[tokio::test]
+async fn authlib_answers_are_named_right() {
+    let server = start("interop-authlib-server");
+    use AuthMethod::{Auto, ClientSecretBasic as Basic, ClientSecretPost as Post};
+    let cases = [
+        Case {
+            name: "good basic",
+            id: "cc-basic",
+            secret: "basic-secret-1",
+            scopes: &["read", "write"],
+            method: Basic,
+            reason: Reason::Ok,
+            summary_has: "obtained a token",
+        },
+        Case {
+            name: "post client via auto falls back to post",
+            id: "cc-post",
+            secret: "post-secret-1",
+            scopes: &[],
+            method: Auto,
+            reason: Reason::Ok,
+            summary_has: "obtained a token",
+        },
+        Case {
+            name: "post client with explicit post",
+            id: "cc-post",
+            secret: "post-secret-1",
+            scopes: &[],
+            method: Post,
+            reason: Reason::Ok,
+            summary_has: "obtained a token",
+        },
+        Case {
+            name: "wrong secret",
+            id: "cc-basic",
+            secret: "not-the-secret",
+            scopes: &[],
+            method: Basic,
+            reason: Reason::InvalidClient,
+            summary_has: "unknown client or wrong secret",
+        },
+        Case {
+            name: "unknown client",
+            id: "cc-nobody",
+            secret: "x-secret",
+            scopes: &[],
+            method: Basic,
+            reason: Reason::ClientNotFound,
+            summary_has: "does not know client cc-nobody",
+        },
+        Case {
+            name: "grant not allowed",
+            id: "cc-nogrant",
+            secret: "nogrant-secret-1",
+            scopes: &[],
+            method: Basic,
+            reason: Reason::GrantNotAllowed,
+            summary_has: "not allowed",
+        },
+        Case {
+            name: "refused scope",
+            id: "cc-basic",
+            secret: "basic-secret-1",
+            scopes: &["admin"],
+            method: Basic,
+            reason: Reason::InvalidScope,
+            summary_has: "refused scope \"admin\"",
+        },
+    ];
+    let problems = table(&server, "/token", &cases).await;
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}

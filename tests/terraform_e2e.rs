@@ -1,0 +1,253 @@
+//! End to end with real Terraform CLIs (installed by scripts/install-terraform) and dev_overrides:
+//! schema, planned examples, and failing plans whose diagnostics are what a user reads.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use authcheck::demo::idp::{Client, Idp, IdpConfig};
+
+const SECRET: &str = "pipeline-secret-7d1c";
+const WRONG_SECRET: &str = "stale-secret-0000";
+
+/// The Terraform CLIs to test with; an empty list is a failure, not a skip.
+fn terraforms() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(root.join("scripts/terraform-versions"))
+        .output()
+        .expect("run scripts/terraform-versions");
+    let list: Vec<PathBuf> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(PathBuf::from)
+        .collect();
+    assert!(
+        !list.is_empty(),
+        "no Terraform CLI installed: run scripts/install-terraform (scripts/test does). {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    list
+}
+
+fn version_of(terraform: &Path) -> (u32, u32) {
+    let out = Command::new(terraform)
+        .arg("version")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .expect("version");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("Terraform v")
+        .to_string();
+    let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+struct Workspace {
+    dir: PathBuf,
+    cli_config: PathBuf,
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn workspace(name: &str, files: &[(&str, String)]) -> Workspace {
+    let dir = std::env::temp_dir().join(format!("authcheck-e2e-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("workspace");
+    let plugin_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-authcheck"))
+        .parent()
+        .expect("bin dir");
+    let cli_config = dir.join("dev.tfrc");
+    std::fs::write(
+        &cli_config,
+        format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/authcheck/authcheck\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            plugin_dir.display()
+        ),
+    )
+    .expect("cli config");
+    std::fs::write(
+        dir.join("versions.tf"),
+        "terraform {\n  required_providers {\n    authcheck = { source = \"authcheck/authcheck\" }\n  }\n}\n",
+    )
+    .expect("versions.tf");
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).expect("tf file");
+    }
+    Workspace { dir, cli_config }
+}
+
+fn terraform(tf: &Path, ws: &Workspace, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(tf);
+    command
+        .args(args)
+        .current_dir(&ws.dir)
+        .env("TF_CLI_CONFIG_FILE", &ws.cli_config)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .env("TF_DATA_DIR", ws.dir.join(".terraform"))
+        .env_remove("TF_LOG")
+        .env_remove("AUTHCHECK_TOKEN_URL")
+        .env_remove("AUTHCHECK_CLIENT_ID")
+        .env_remove("AUTHCHECK_CLIENT_SECRET");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("run terraform")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Terraform wraps diagnostic text to the terminal width; compare with whitespace runs collapsed.
+fn contains(haystack: &str, needle: &str) -> bool {
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    squash(haystack).contains(&squash(needle))
+}
+
+fn example(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).expect(path)
+}
+
+/// Collects failures so one run reports every version's problems at once.
+#[derive(Default)]
+struct Failures(Vec<String>);
+
+impl Failures {
+    fn check(&mut self, ok: bool, what: String) {
+        if !ok {
+            self.0.push(what);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
+    let idp = Idp::start(IdpConfig::new(vec![
+        Client::new("pipeline", SECRET).scopes(&["read", "write"]),
+    ]))
+    .await
+    .expect("idp");
+    let token_url = idp.token_url();
+    let env = [
+        ("AUTHCHECK_TOKEN_URL", token_url.as_str()),
+        ("AUTHCHECK_CLIENT_ID", "pipeline"),
+        ("PIPELINE_CLIENT_SECRET", SECRET),
+        ("TF_VAR_client_id", "pipeline"),
+    ];
+    let bad_env = [
+        ("AUTHCHECK_TOKEN_URL", token_url.as_str()),
+        ("AUTHCHECK_CLIENT_ID", "pipeline"),
+        ("PIPELINE_CLIENT_SECRET", WRONG_SECRET),
+        ("TF_VAR_client_id", "pipeline"),
+    ];
+    let mut failures = Failures::default();
+    let provider = example("examples/provider/provider.tf");
+    let data_source = example("examples/data-sources/authcheck_client_credentials/data-source.tf");
+    let report_only =
+        example("examples/data-sources/authcheck_client_credentials/data-source-report-only.tf");
+
+    for tf in terraforms() {
+        let version = version_of(&tf);
+        let label = format!("terraform {}.{} ({})", version.0, version.1, tf.display());
+        let tf = tf.clone();
+        let (provider, data_source, report_only) =
+            (provider.clone(), data_source.clone(), report_only.clone());
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let bad_env: Vec<(String, String)> = bad_env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let found = tokio::task::spawn_blocking(move || {
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let bad_env: Vec<(&str, &str)> = bad_env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let mut f = Failures::default();
+
+            // The schema as Terraform reads it.
+            let ws = workspace("schema", &[("main.tf", provider.clone())]);
+            let out = terraform(&tf, &ws, &["providers", "schema", "-json"], &env);
+            let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+            let attrs = &schema["provider_schemas"]["registry.terraform.io/authcheck/authcheck"]["data_source_schemas"]
+                ["authcheck_client_credentials"]["block"]["attributes"];
+            f.check(out.status.success() && attrs["reason"]["computed"] == true, format!("{label}: schema -json: {}", text(&out)));
+            f.check(attrs["reason"]["description"].as_str().is_some_and(|d| d.contains("invalid_secret")), format!("{label}: descriptions in schema"));
+
+            // The examples plan cleanly against a working client.
+            let ws = workspace("examples", &[("provider.tf", provider.clone()), ("data-source.tf", data_source.clone())]);
+            let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false"], &env);
+            let all = text(&out);
+            f.check(out.status.success(), format!("{label}: example plan failed: {all}"));
+            f.check(all.contains("obtained a token from 127.0.0.1"), format!("{label}: example summary in plan output: {all}"));
+            f.check(!all.contains(SECRET), format!("{label}: secret in plan output"));
+
+            // A stale secret fails the plan with the cause, the fix and the attribute to blame.
+            let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false"], &bad_env);
+            let all = text(&out);
+            f.check(out.status.code() == Some(1), format!("{label}: failing plan exit code {:?}", out.status.code()));
+            for needle in [
+                "Error: 127.0.0.1:",
+                "rejected the client secret for client pipeline",
+                "client_secret_env = \"PIPELINE_CLIENT_SECRET\"",
+                "Sent: POST http://127.0.0.1:",
+                "as client \"pipeline\" using client_secret_basic",
+                "error_description \"client authentication failed: invalid client secret\"",
+                "environment variable PIPELINE_CLIENT_SECRET still holds the old one",
+                "reason: invalid_secret",
+            ] {
+                f.check(contains(&all, needle), format!("{label}: failing plan lacks {needle:?}:\n{all}"));
+            }
+            f.check(!all.contains(WRONG_SECRET), format!("{label}: secret in failing plan output"));
+
+            // fail_on_error = false: the plan goes on and reason tells what happened.
+            if version >= (1, 5) {
+                let ws = workspace("report-only", &[("provider.tf", provider.clone()), ("main.tf", report_only.clone())]);
+                let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false"], &bad_env);
+                let all = text(&out);
+                f.check(out.status.success(), format!("{label}: report-only plan must succeed: {all}"));
+                f.check(contains(&all, "Client credentials check failed (invalid_secret)"), format!("{label}: check block warning: {all}"));
+            }
+
+            // An input unknown until apply defers the read instead of failing the plan.
+            if version >= (1, 4) {
+                let deferred = "resource \"terraform_data\" \"later\" {\n  input = \"pipeline\"\n}\n\
+                    data \"authcheck_client_credentials\" \"later\" {\n  client_id = terraform_data.later.output\n  client_secret_env = \"PIPELINE_CLIENT_SECRET\"\n}\n";
+                let ws = workspace("deferred", &[("main.tf", deferred.to_string())]);
+                let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false"], &bad_env);
+                let all = text(&out);
+                f.check(out.status.success(), format!("{label}: deferred read must not fail the plan: {all}"));
+                f.check(all.contains("will be read during apply"), format!("{label}: read deferred: {all}"));
+            }
+
+            // Input mistakes are caught by validation with the attribute named.
+            let bad_config = "data \"authcheck_client_credentials\" \"x\" {\n  token_url = \"https://a.example/token\"\n  issuer    = \"https://b.example\"\n  client_secret_env = \"PIPELINE_CLIENT_SECRET\"\n}\n";
+            let ws = workspace("invalid", &[("main.tf", bad_config.to_string())]);
+            let out = terraform(&tf, &ws, &["validate", "-no-color"], &env);
+            let all = text(&out);
+            f.check(!out.status.success() && contains(&all, "Conflicting endpoint inputs: token_url and issuer"), format!("{label}: validate: {all}"));
+            f.check(all.contains("on main.tf line 3"), format!("{label}: validate points at issuer: {all}"));
+            f.0
+        })
+        .await
+        .expect("terraform scenarios");
+        failures.0.extend(found);
+    }
+    assert!(
+        failures.0.is_empty(),
+        "{} problem(s):\n\n{}",
+        failures.0.len(),
+        failures.0.join("\n\n-----\n\n")
+    );
+}
