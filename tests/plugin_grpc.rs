@@ -444,3 +444,35 @@ fn sigint_does_not_kill_the_plugin() {
         "still running after SIGINT"
     );
 }
+
+#[tokio::test]
+async fn debug_mode_prints_a_reattach_line_and_serves_plaintext() {
+    let debug = start_debug_plugin(&[]);
+    let parsed: serde_json::Value = serde_json::from_str(&debug.reattach).expect("json");
+    let entry = &parsed["registry.terraform.io/authcheck/authcheck"];
+    assert_eq!(entry["Protocol"], "grpc");
+    assert_eq!(entry["ProtocolVersion"], 6);
+    assert_eq!(entry["Test"], true);
+    assert_eq!(entry["Addr"]["Network"], "unix");
+    assert_eq!(entry["Pid"], debug.child.id());
+    let plugin = Plugin {
+        child: std::process::Command::new("true")
+            .spawn()
+            .expect("placeholder child"),
+        line: String::new(),
+        socket: debug.socket.clone(),
+        server_cert: None,
+        started_to_handshake: Duration::ZERO,
+    };
+    let mut client = provider_client(channel(&plugin, None).await);
+    let schema = client
+        .get_provider_schema(tf::get_provider_schema::Request {})
+        .await
+        .expect("schema over plaintext")
+        .into_inner();
+    assert!(
+        schema
+            .data_source_schemas
+            .contains_key("authcheck_client_credentials")
+    );
+}

@@ -119,6 +119,64 @@ fn example(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).expect(path)
 }
 
+/// The secret as it could leak: raw, URL-encoded, and inside a Basic header.
+fn secret_forms(secret: &str) -> Vec<String> {
+    use base64::Engine;
+    let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
+    vec![
+        secret.to_string(),
+        encoded,
+        b64(format!("pipeline:{secret}")),
+        b64(secret.to_string()),
+    ]
+}
+
+/// The test server's tokens are "demo-" and 32 hex digits.
+fn contains_token(text: &str) -> bool {
+    text.match_indices("demo-").any(|(at, _)| {
+        let rest = &text[at + 5..];
+        rest.len() >= 32 && rest[..32].chars().all(|c| c.is_ascii_hexdigit())
+    })
+}
+
+/// Starts the plugin with --debug; returns it and the TF_REATTACH_PROVIDERS value it printed.
+fn start_debug(env: &[(&str, &str)]) -> (KillOnDrop, String) {
+    use std::io::BufRead;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_terraform-provider-authcheck"));
+    command
+        .arg("--debug")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("spawn --debug");
+    let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut value = String::new();
+    for _ in 0..20 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(rest) = line.trim().strip_prefix("export TF_REATTACH_PROVIDERS=") {
+            value = rest.trim_matches('\'').to_string();
+            break;
+        }
+    }
+    (KillOnDrop(child), value)
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Collects failures so one run reports every version's problems at once.
 #[derive(Default)]
 struct Failures(Vec<String>);
@@ -193,6 +251,34 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
             f.check(all.contains("obtained a token from 127.0.0.1"), format!("{label}: example summary in plan output: {all}"));
             f.check(!all.contains(SECRET), format!("{label}: secret in plan output"));
 
+            // Nothing secret in a saved plan, its JSON rendering, or a TF_LOG=trace log.
+            let log = ws.dir.join("trace.log");
+            let log_text = log.display().to_string();
+            let mut traced = env.clone();
+            traced.extend([("TF_LOG", "trace"), ("TF_LOG_PATH", log_text.as_str())]);
+            let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false", "-out=saved.tfplan"], &traced);
+            f.check(out.status.success(), format!("{label}: traced plan failed: {}", text(&out)));
+            let shown = terraform(&tf, &ws, &["show", "-json", "saved.tfplan"], &env);
+            let unzipped = Command::new("python3")
+                .args(["-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(b''.join(z.read(n) for n in z.namelist()))"])
+                .arg(ws.dir.join("saved.tfplan"))
+                .output()
+                .expect("unzip plan");
+            let haystacks = [
+                ("plan output", text(&out)),
+                ("trace log", std::fs::read_to_string(&log).unwrap_or_default()),
+                ("show -json", text(&shown)),
+                ("plan file", String::from_utf8_lossy(&unzipped.stdout).to_string()),
+            ];
+            f.check(haystacks[1].1.contains("@module=authcheck") || haystacks[1].1.contains("authcheck"), format!("{label}: provider logs reach TF_LOG"));
+            f.check(unzipped.status.success() && !haystacks[3].1.is_empty(), format!("{label}: plan file unreadable"));
+            for (what, hay) in &haystacks {
+                for secret in secret_forms(SECRET) {
+                    f.check(!hay.contains(&secret), format!("{label}: a form of the secret appears in the {what}"));
+                }
+                f.check(!contains_token(hay), format!("{label}: an access token appears in the {what}"));
+            }
+
             // A stale secret fails the plan with the cause, the fix and the attribute to blame.
             let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false"], &bad_env);
             let all = text(&out);
@@ -230,6 +316,17 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
                 f.check(out.status.success(), format!("{label}: deferred read must not fail the plan: {all}"));
                 f.check(all.contains("will be read during apply"), format!("{label}: read deferred: {all}"));
             }
+
+            // A provider started by hand with --debug, attached through TF_REATTACH_PROVIDERS.
+            let debug = start_debug(&env);
+            let ws = workspace("reattach", &[("provider.tf", provider.clone()), ("data-source.tf", data_source.clone())]);
+            std::fs::write(&ws.cli_config, "").expect("no dev overrides");
+            let mut reattached = env.clone();
+            reattached.push(("TF_REATTACH_PROVIDERS", debug.1.as_str()));
+            let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false"], &reattached);
+            let all = text(&out);
+            f.check(out.status.success() && all.contains("obtained a token"), format!("{label}: reattached plan: {all}"));
+            drop(debug);
 
             // Input mistakes are caught by validation with the attribute named.
             let bad_config = "data \"authcheck_client_credentials\" \"x\" {\n  token_url = \"https://a.example/token\"\n  issuer    = \"https://b.example\"\n  client_secret_env = \"PIPELINE_CLIENT_SECRET\"\n}\n";

@@ -279,3 +279,55 @@ pub fn decode_state(state: &tf::DynamicValue) -> Value {
     let ty = schema::object_type(&schema::data_source_attrs());
     cty::decode_dynamic(&state.msgpack, &state.json, &ty).expect("decode state")
 }
+
+/// A plugin started by hand with `--debug`, and the `TF_REATTACH_PROVIDERS` value it printed.
+pub struct DebugPlugin {
+    pub child: Child,
+    pub reattach: String,
+    pub socket: String,
+}
+
+impl Drop for DebugPlugin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn start_debug_plugin(extra_env: &[(&str, &str)]) -> DebugPlugin {
+    let mut command = Command::new(plugin_binary());
+    command
+        .arg("--debug")
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in extra_env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("spawn debug plugin");
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut reattach = String::new();
+    for _ in 0..20 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(rest) = line.trim().strip_prefix("export TF_REATTACH_PROVIDERS=") {
+            reattach = rest.trim_matches('\'').to_string();
+            break;
+        }
+    }
+    assert!(!reattach.is_empty(), "no TF_REATTACH_PROVIDERS line");
+    let parsed: serde_json::Value = serde_json::from_str(&reattach).expect("reattach JSON");
+    let socket = parsed["registry.terraform.io/authcheck/authcheck"]["Addr"]["String"]
+        .as_str()
+        .expect("socket")
+        .to_string();
+    DebugPlugin {
+        child,
+        reattach,
+        socket,
+    }
+}

@@ -1,0 +1,414 @@
+//! The engine against the project's own test server and against sockets that misbehave: one row per way a
+//! client-credentials request ends, asserting the reason and the words a user reads.
+
+use std::time::{Duration, Instant};
+
+use authcheck::check::{
+    self, AuthMethod, CheckRequest, Endpoint, Reason, Report, Secret, SecretOrigin,
+};
+use authcheck::demo::idp::{Behavior, Client, Idp, IdpConfig};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn request(token_url: &str, id: &str, secret: &str) -> CheckRequest {
+    CheckRequest {
+        endpoint: Endpoint::TokenUrl(token_url.to_string()),
+        client_id: id.into(),
+        client_secret: Secret::new(secret),
+        secret_origin: SecretOrigin::Env("TEST_SECRET".into()),
+        auth_method: AuthMethod::Auto,
+        scopes: vec![],
+        required_scopes: vec![],
+        audience: None,
+        resource: None,
+        expected_organization: None,
+        ca_cert_pem: None,
+        timeout: Duration::from_secs(5),
+        max_retries: 2,
+        allow_http: false,
+    }
+}
+
+async fn run(request: CheckRequest) -> Report {
+    let (_keep, cancel) = tokio::sync::watch::channel(false);
+    check::run(request, cancel).await
+}
+
+fn expect(report: &Report, reason: Reason, words: &[&str]) -> Option<String> {
+    let all = format!("{}\n{}", report.summary, report.detail);
+    let missing: Vec<&&str> = words.iter().filter(|w| !all.contains(**w)).collect();
+    (report.reason != reason || !missing.is_empty()).then(|| {
+        format!(
+            "expected {} with {missing:?}; got {}:\n{all}",
+            reason.code(),
+            report.reason.code()
+        )
+    })
+}
+
+/// A raw TCP server that does `behave` with each connection, for answers no real server should give.
+async fn raw_server<F, Fut>(behave: F) -> String
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let behave = std::sync::Arc::new(behave);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let behave = behave.clone();
+            tokio::spawn(async move { behave(stream).await });
+        }
+    });
+    format!("http://{addr}/token")
+}
+
+async fn read_request(stream: &mut tokio::net::TcpStream) {
+    let mut buf = vec![0u8; 65536];
+    let _ = tokio::time::timeout(Duration::from_millis(500), stream.read(&mut buf)).await;
+}
+
+#[tokio::test]
+async fn each_way_a_token_request_ends_is_named() {
+    let idp = Idp::start(IdpConfig::new(vec![
+        Client::new("good", "good-secret").scopes(&["read", "write"]),
+        Client::new("post-only", "post-secret").behavior(Behavior::PostOnly),
+        Client::new("no-scope", "ns-secret").behavior(Behavior::NoScopeField),
+        Client::new("jwt", "jwt-secret")
+            .scopes(&["read"])
+            .behavior(Behavior::JwtAccessToken),
+        Client::new("flaky", "flaky-secret").behavior(Behavior::RateLimited {
+            failures_before_success: 1,
+        }),
+        Client::new("busy", "busy-secret").behavior(Behavior::AlwaysRateLimited),
+        Client::new("broken", "broken-secret").behavior(Behavior::ServerError),
+        Client::new("no-grant", "ng-secret").behavior(Behavior::GrantNotAllowed),
+    ]))
+    .await
+    .expect("idp");
+    let url = idp.token_url();
+    let base = idp.base_url();
+    let mut problems = Vec::new();
+    let mut row = |name: &str, outcome: Option<String>| {
+        if let Some(problem) = outcome {
+            problems.push(format!("{name}: {problem}"));
+        }
+    };
+
+    let report = run(request(&url, "good", "good-secret")).await;
+    row(
+        "good",
+        expect(
+            &report,
+            Reason::Ok,
+            &["obtained a token", "client_secret_basic"],
+        ),
+    );
+    assert_eq!(report.granted_scopes, ["read", "write"]);
+
+    let report = run(request(&url, "good", "wrong")).await;
+    row(
+        "wrong secret",
+        expect(
+            &report,
+            Reason::InvalidSecret,
+            &[
+                "rejected the client secret",
+                "environment variable TEST_SECRET",
+            ],
+        ),
+    );
+
+    let report = run(request(&url, "nobody", "x")).await;
+    row(
+        "unknown client",
+        expect(
+            &report,
+            Reason::ClientNotFound,
+            &["does not know client nobody"],
+        ),
+    );
+
+    let report = run(request(&url, "post-only", "post-secret")).await;
+    row(
+        "post only via auto",
+        expect(&report, Reason::Ok, &["client_secret_post"]),
+    );
+    assert!(
+        report.checks.iter().any(|c| c.name == "auth_method"
+            && c.detail.contains("auth_method = \"client_secret_post\"")),
+        "{:?}",
+        report.checks
+    );
+
+    let mut explicit = request(&url, "post-only", "post-secret");
+    explicit.auth_method = AuthMethod::ClientSecretBasic;
+    let report = run(explicit).await;
+    row(
+        "explicit basic does one request",
+        expect(
+            &report,
+            Reason::InvalidClient,
+            &["unknown client or wrong secret"],
+        ),
+    );
+    assert!(
+        !report.detail.contains("Also tried"),
+        "explicit methods try once: {}",
+        report.detail
+    );
+
+    let mut scoped = request(&url, "good", "good-secret");
+    scoped.scopes = vec!["read".into(), "admin".into()];
+    let report = run(scoped).await;
+    row(
+        "refused scope",
+        expect(&report, Reason::InvalidScope, &["refused scope \"admin\""]),
+    );
+
+    let mut required = request(&url, "no-scope", "ns-secret");
+    required.required_scopes = vec!["read".into()];
+    let report = run(required).await;
+    row("unverifiable scopes warn", expect(&report, Reason::Ok, &[]));
+    assert_eq!(report.scopes_source.code(), "unknown");
+    assert!(
+        report
+            .checks
+            .iter()
+            .any(|c| c.name == "scopes" && c.status == check::Status::Warn)
+    );
+
+    let mut jwt = request(&url, "jwt", "jwt-secret");
+    jwt.required_scopes = vec!["read".into(), "write".into()];
+    let report = run(jwt).await;
+    row(
+        "jwt scopes",
+        expect(
+            &report,
+            Reason::MissingScopes,
+            &["lacks required scope write"],
+        ),
+    );
+    assert_eq!(report.scopes_source.code(), "jwt");
+    assert_eq!(report.missing_scopes, ["write"]);
+
+    let report = run(request(&url, "flaky", "flaky-secret")).await;
+    row(
+        "rate limited then recovering",
+        expect(&report, Reason::Ok, &[]),
+    );
+
+    let report = run(request(&url, "busy", "busy-secret")).await;
+    row(
+        "rate limited to exhaustion",
+        expect(
+            &report,
+            Reason::RateLimited,
+            &["rate-limiting", "tried 3 times"],
+        ),
+    );
+
+    let report = run(request(&url, "broken", "broken-secret")).await;
+    row(
+        "server error",
+        expect(
+            &report,
+            Reason::ServerError,
+            &["HTTP 503", "503 Service Unavailable"],
+        ),
+    );
+
+    let report = run(request(&url, "no-grant", "ng-secret")).await;
+    row(
+        "grant not allowed",
+        expect(
+            &report,
+            Reason::GrantNotAllowed,
+            &["not allowed to use the client-credentials grant"],
+        ),
+    );
+
+    let report = run(request(
+        &format!("{base}/nothing-here"),
+        "good",
+        "good-secret",
+    ))
+    .await;
+    row(
+        "404 html",
+        expect(
+            &report,
+            Reason::NotATokenEndpoint,
+            &["HTTP 404", "Not Found"],
+        ),
+    );
+
+    let mut discovered = request("", "good", "good-secret");
+    discovered.endpoint = Endpoint::Issuer(base.clone());
+    let report = run(discovered).await;
+    row("discovery", expect(&report, Reason::Ok, &[]));
+    assert_eq!(
+        report.token_url.as_deref(),
+        Some(format!("{base}/oauth/token").as_str())
+    );
+
+    let mut bad_issuer = request("", "good", "good-secret");
+    bad_issuer.endpoint = Endpoint::Issuer(format!("{base}/realms/nope"));
+    let report = run(bad_issuer).await;
+    row(
+        "discovery failed",
+        expect(
+            &report,
+            Reason::DiscoveryFailed,
+            &["/realms/nope/.well-known/openid-configuration", "HTTP 404"],
+        ),
+    );
+
+    let report = run(request(
+        "http://idp.example.com/token",
+        "good",
+        "good-secret",
+    ))
+    .await;
+    row(
+        "plain http remote",
+        expect(
+            &report,
+            Reason::InsecureTransport,
+            &["https://idp.example.com/token"],
+        ),
+    );
+
+    let report = run(request(&url, "good", "good-secret\n")).await;
+    row(
+        "trailing newline",
+        expect(&report, Reason::InvalidInput, &["ends with a newline"]),
+    );
+    assert!(!report.summary.contains("good-secret") && !report.detail.contains("good-secret"));
+
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[tokio::test]
+async fn hostile_or_absent_servers_end_within_the_budget_with_the_right_reason() {
+    let mut problems = Vec::new();
+
+    // Nothing listens: refused, named with host and port.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let report = run(request(&format!("http://127.0.0.1:{port}/token"), "a", "b")).await;
+    if let Some(p) = expect(
+        &report,
+        Reason::EndpointUnreachable,
+        &[&format!("127.0.0.1:{port} refused")],
+    ) {
+        problems.push(format!("refused: {p}"));
+    }
+
+    // Accepts and never answers: the whole check ends at timeout_seconds.
+    let hang = raw_server(|stream| async move {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        drop(stream);
+    })
+    .await;
+    let mut slow = request(&hang, "a", "b");
+    slow.timeout = Duration::from_secs(1);
+    let started = Instant::now();
+    let report = run(slow).await;
+    let took = started.elapsed();
+    if let Some(p) = expect(
+        &report,
+        Reason::EndpointUnreachable,
+        &["did not answer within 1s"],
+    ) {
+        problems.push(format!("hang: {p}"));
+    }
+    assert!(took < Duration::from_millis(1600), "hang took {took:?}");
+
+    // Redirects are reported, not followed.
+    let redirect = raw_server(|mut stream| async move {
+        read_request(&mut stream).await;
+        let _ = stream
+            .write_all(b"HTTP/1.1 302 Found\r\nLocation: https://login.example.com/signin\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .await;
+    })
+    .await;
+    let report = run(request(&redirect, "a", "b")).await;
+    if let Some(p) = expect(
+        &report,
+        Reason::NotATokenEndpoint,
+        &["redirect", "https://login.example.com/signin"],
+    ) {
+        problems.push(format!("redirect: {p}"));
+    }
+
+    // 50 MB of body: capped, no exhaustion, named as not a token endpoint.
+    let huge = raw_server(|mut stream| async move {
+        read_request(&mut stream).await;
+        let _ = stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 52428800\r\nConnection: close\r\n\r\n")
+            .await;
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..50 {
+            if stream.write_all(&chunk).await.is_err() {
+                return;
+            }
+        }
+    })
+    .await;
+    let report = run(request(&huge, "a", "b")).await;
+    if let Some(p) = expect(&report, Reason::NotATokenEndpoint, &["HTTP 200"]) {
+        problems.push(format!("huge: {p}"));
+    }
+
+    // Reset after the headers.
+    let reset = raw_server(|mut stream| async move {
+        read_request(&mut stream).await;
+        let _ = stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"acc")
+            .await;
+        drop(stream);
+    })
+    .await;
+    let mut no_retry = request(&reset, "a", "b");
+    no_retry.max_retries = 0;
+    let report = run(no_retry).await;
+    if report.reason == Reason::Ok {
+        problems.push(format!("reset mid-body must not pass: {}", report.detail));
+    }
+
+    // Invalid UTF-8 and garbage with 200.
+    let garbage = raw_server(|mut stream| async move {
+        read_request(&mut stream).await;
+        let _ = stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 6\r\nConnection: close\r\n\r\n\xff\xfe{\x00\x01}")
+            .await;
+    })
+    .await;
+    let report = run(request(&garbage, "a", "b")).await;
+    if report.reason == Reason::Ok {
+        problems.push("garbage must not pass".to_string());
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[tokio::test]
+async fn cancelling_ends_a_check_at_once() {
+    let hang = raw_server(|stream| async move {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        drop(stream);
+    })
+    .await;
+    let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(check::run(request(&hang, "a", "b"), cancel));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    cancel_tx.send(true).expect("send");
+    let report = task.await.expect("join");
+    assert!(started.elapsed() < Duration::from_millis(200));
+    assert!(report.summary.contains("cancelled"), "{}", report.summary);
+}
