@@ -412,3 +412,31 @@ async fn cancelling_ends_a_check_at_once() {
     assert!(started.elapsed() < Duration::from_millis(200));
     assert!(report.summary.contains("cancelled"), "{}", report.summary);
 }
+
+#[tokio::test]
+async fn identical_checks_running_together_share_one_token_request() {
+    let idp = Idp::start(IdpConfig::new(vec![
+        Client::new("shared-a", "secret-a").behavior(Behavior::Slow(Duration::from_millis(300))),
+        Client::new("shared-b", "secret-b"),
+    ]))
+    .await
+    .expect("idp");
+    let url = idp.token_url();
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let (id, secret) = if i % 2 == 0 {
+            ("shared-a", "secret-a")
+        } else {
+            ("shared-b", "secret-b")
+        };
+        tasks.push(tokio::spawn(run(request(&url, id, secret))));
+    }
+    for task in tasks {
+        assert_eq!(task.await.expect("join").reason, Reason::Ok);
+    }
+    assert_eq!(idp.requests(), 2, "one request per distinct credential");
+    // A different secret for the same client is a different check.
+    let report = run(request(&url, "shared-b", "other")).await;
+    assert_eq!(report.reason, Reason::InvalidSecret);
+    assert!(idp.requests() > 2);
+}

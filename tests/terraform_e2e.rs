@@ -196,6 +196,7 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
     ]))
     .await
     .expect("idp");
+    let idp = std::sync::Arc::new(idp);
     let token_url = idp.token_url();
     let env = [
         ("AUTHCHECK_TOKEN_URL", token_url.as_str()),
@@ -219,6 +220,7 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
         let version = version_of(&tf);
         let label = format!("terraform {}.{} ({})", version.0, version.1, tf.display());
         let tf = tf.clone();
+        let idp = idp.clone();
         let (provider, data_source, report_only) =
             (provider.clone(), data_source.clone(), report_only.clone());
         let env: Vec<(String, String)> = env
@@ -278,6 +280,14 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
                 }
                 f.check(!contains_token(hay), format!("{label}: an access token appears in the {what}"));
             }
+
+            // Fifty data sources with the same credentials: one token request.
+            let fifty = "data \"authcheck_client_credentials\" \"many\" {\n  count = 50\n  client_secret_env = \"PIPELINE_CLIENT_SECRET\"\n  scopes = [\"write\"]\n}\n";
+            let ws50 = workspace("fifty", &[("provider.tf", provider.clone()), ("main.tf", fifty.to_string())]);
+            let before = idp.requests();
+            let out = terraform(&tf, &ws50, &["plan", "-no-color", "-input=false", "-parallelism=50"], &env);
+            let made = idp.requests() - before;
+            f.check(out.status.success() && made == 1, format!("{label}: 50 identical data sources made {made} token requests: {}", text(&out)));
 
             // A stale secret fails the plan with the cause, the fix and the attribute to blame.
             let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false"], &bad_env);

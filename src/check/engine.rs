@@ -7,7 +7,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
-use super::http::{self, Answer, TlsProblem, TransportError};
+use super::http::{self, TlsProblem, TransportError};
 use super::interpret::{self, Context, Failure, Issued, Retry, Verdict, short};
 use super::lint;
 use super::report::{Blame, Reason, Report, ScopesSource, Status};
@@ -21,8 +21,74 @@ pub type Cancel = tokio::sync::watch::Receiver<bool>;
 /// Longest wait a server's `Retry-After` may impose on one retry.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 
+/// Identical checks in one process (one Terraform run) share one token request: Terraform reads data sources in
+/// parallel, and fifty reads must not become fifty requests that trip a token-endpoint rate limit.
+type Shared = std::sync::Arc<tokio::sync::OnceCell<Report>>;
+
+static SHARED: std::sync::Mutex<Option<std::collections::HashMap<[u8; 32], Shared>>> =
+    std::sync::Mutex::new(None);
+
+/// Most distinct checks remembered; a provider process lives for one run, so this is only a safety bound.
+const MAX_SHARED: usize = 4096;
+
+/// A digest of everything that makes two checks the same check; the secret enters only hashed.
+fn identity(request: &CheckRequest) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(bytes);
+    };
+    field(format!("{:?}", request.endpoint).as_bytes());
+    field(request.client_id.as_bytes());
+    field(request.client_secret.expose().as_bytes());
+    field(format!("{:?}", request.secret_origin).as_bytes());
+    field(request.auth_method.code().as_bytes());
+    field(request.scopes.join("\u{0}").as_bytes());
+    field(request.required_scopes.join("\u{0}").as_bytes());
+    field(request.audience.as_deref().unwrap_or("\u{1}").as_bytes());
+    field(request.resource.as_deref().unwrap_or("\u{1}").as_bytes());
+    field(
+        request
+            .expected_organization
+            .as_deref()
+            .unwrap_or("\u{1}")
+            .as_bytes(),
+    );
+    field(request.ca_cert_pem.as_deref().unwrap_or("\u{1}").as_bytes());
+    field(&request.timeout.as_millis().to_le_bytes());
+    field(&[
+        u8::from(request.allow_http),
+        request.max_retries.min(255) as u8,
+    ]);
+    hash.finalize().into()
+}
+
+/// Runs a check, or waits for an identical one already running in this process and shares its report.
+pub async fn run(request: CheckRequest, cancel: Cancel) -> Report {
+    let key = identity(&request);
+    let cell = {
+        let mut guard = match SHARED.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let map = guard.get_or_insert_with(std::collections::HashMap::new);
+        if map.len() >= MAX_SHARED {
+            map.clear();
+        }
+        map.entry(key).or_default().clone()
+    };
+    if cell.initialized() {
+        emit(
+            Level::Debug,
+            "reusing the report of an identical check",
+            &[("client_id", &request.client_id)],
+        );
+    }
+    cell.get_or_init(|| run_once(request, cancel)).await.clone()
+}
+
 /// Runs a check. Never panics on outside input and never outlives `request.timeout` by more than a moment.
-pub async fn run(request: CheckRequest, mut cancel: Cancel) -> Report {
+async fn run_once(request: CheckRequest, mut cancel: Cancel) -> Report {
     let budget = request.timeout;
     let work = check(&request);
     let report = tokio::select! {
@@ -85,6 +151,8 @@ struct Resolved {
     token_url: url::Url,
     /// Auth methods the server says it supports, when it says.
     methods_supported: Option<Vec<String>>,
+    /// The RFC 7662 introspection endpoint, when discovery named one.
+    introspection: Option<String>,
     genesys: bool,
 }
 
@@ -287,6 +355,7 @@ async fn resolve_endpoint(
             Some(Resolved {
                 token_url: url,
                 methods_supported: None,
+                introspection: None,
                 genesys: false,
             })
         }
@@ -309,6 +378,7 @@ async fn resolve_endpoint(
             Some(Resolved {
                 token_url: url,
                 methods_supported: None,
+                introspection: None,
                 genesys: true,
             })
         }
@@ -361,28 +431,38 @@ async fn discover(
                 }
                 tried.push(format!("{candidate}: {}", failure.got));
             }
-            Ok(answer) => match metadata_token_endpoint(&answer) {
-                Ok((token_endpoint, methods)) => {
-                    let url = usable_url(
-                        &token_endpoint,
-                        "the discovered token_endpoint",
-                        Blame::Issuer,
-                        request.allow_http,
-                        report,
-                    )?;
-                    report.push(
-                        "discovery",
-                        Status::Pass,
-                        format!("{candidate} names token endpoint {url}"),
-                    );
-                    return Some(Resolved {
-                        token_url: url,
-                        methods_supported: methods,
-                        genesys: false,
-                    });
+            Ok(answer) => {
+                let parsed = if answer.status == 200 {
+                    super::discovery::parse_metadata(&answer.body)
+                } else {
+                    Err(format!("HTTP {}", answer.status))
+                };
+                match parsed {
+                    Ok(metadata) => {
+                        let url = usable_url(
+                            &metadata.token_endpoint,
+                            "the discovered token_endpoint",
+                            Blame::Issuer,
+                            request.allow_http,
+                            report,
+                        )?;
+                        report.push(
+                            "discovery",
+                            Status::Pass,
+                            format!("{candidate} names token endpoint {url}"),
+                        );
+                        return Some(Resolved {
+                            token_url: url,
+                            methods_supported: metadata
+                                .token_endpoint_auth_methods_supported
+                                .clone(),
+                            introspection: metadata.introspection_endpoint.clone(),
+                            genesys: false,
+                        });
+                    }
+                    Err(problem) => tried.push(format!("{candidate}: {problem}")),
                 }
-                Err(problem) => tried.push(format!("{candidate}: {problem}")),
-            },
+            }
         }
     }
     let summary = format!("No usable discovery document for issuer {base}");
@@ -400,28 +480,6 @@ async fn discover(
     report.blame = Some(Blame::Issuer);
     report.push("discovery", Status::Fail, summary);
     None
-}
-
-fn metadata_token_endpoint(answer: &Answer) -> Result<(String, Option<Vec<String>>), String> {
-    if answer.status != 200 {
-        return Err(format!("HTTP {}", answer.status));
-    }
-    let value: serde_json::Value =
-        serde_json::from_slice(&answer.body).map_err(|_| "not JSON".to_string())?;
-    let endpoint = value
-        .get("token_endpoint")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| "JSON without token_endpoint".to_string())?;
-    let methods = value
-        .get("token_endpoint_auth_methods_supported")
-        .and_then(|v| v.as_array())
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect()
-        });
-    Ok((endpoint.to_string(), methods))
 }
 
 /// One way of presenting the credentials.
@@ -613,7 +671,33 @@ async fn exchange(
                 };
                 report.push("auth_method", Status::Warn, format!("{refused}{advice}"));
             }
-            success(request, report, issued, last.how, &sent(last.how), &host);
+            let introspected = match (&issued.scope, &resolved.introspection) {
+                (None, Some(endpoint))
+                    if scopes::from_jwt(issued.access_token.expose()).is_none() =>
+                {
+                    Some(
+                        introspect(
+                            request,
+                            client,
+                            endpoint,
+                            last.how,
+                            &issued.access_token,
+                            deadline,
+                        )
+                        .await,
+                    )
+                }
+                _ => None,
+            };
+            success(
+                request,
+                report,
+                issued,
+                last.how,
+                &sent(last.how),
+                &host,
+                introspected,
+            );
         }
         Ok(Verdict::Failed(failure)) | Err(failure) => {
             // Report the first way tried unless a later one got a more specific explanation.
@@ -735,6 +819,67 @@ async fn attempt_with_retries(
             &[("wait_ms", &wait.as_millis().to_string())],
         );
         tokio::time::sleep(wait).await;
+    }
+}
+
+/// RFC 7662: asks the introspection endpoint which scopes the new token carries, authenticating as the token
+/// request did. The error says in one line why it could not tell.
+async fn introspect(
+    request: &CheckRequest,
+    client: &reqwest::Client,
+    endpoint: &str,
+    how: Presentation,
+    token: &super::secret::Secret,
+    deadline: Instant,
+) -> Result<Vec<String>, String> {
+    let (headers, _) = build_request(request, how);
+    let mut body = {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("token", token.expose());
+        form.append_pair("token_type_hint", "access_token");
+        if how == Presentation::Post {
+            form.append_pair("client_id", &request.client_id);
+            form.append_pair("client_secret", request.client_secret.expose());
+        }
+        form.finish()
+    };
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    let sent = tokio::time::timeout(
+        remaining,
+        http::post_form(client, endpoint, headers, body.clone()),
+    )
+    .await;
+    super::secret::wipe(&mut body);
+    let answer = match sent {
+        Err(_) => {
+            return Err(format!(
+                "introspection at {endpoint} did not answer in time"
+            ));
+        }
+        Ok(Err(err)) => return Err(format!("introspection at {endpoint} failed: {err:?}")),
+        Ok(Ok(answer)) => answer,
+    };
+    if answer.status != 200 {
+        return Err(format!(
+            "introspection at {endpoint} answered HTTP {}, so the granted scopes are unknown",
+            answer.status
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&answer.body)
+        .map_err(|_| format!("introspection at {endpoint} did not answer JSON"))?;
+    match value.get("active").and_then(serde_json::Value::as_bool) {
+        Some(true) => Ok(value
+            .get("scope")
+            .and_then(serde_json::Value::as_str)
+            .map(scopes::split)
+            .unwrap_or_default()),
+        Some(false) => Err(format!(
+            "introspection at {endpoint} says the token just issued is not active (often: the endpoint belongs to \
+             another server or tenant)"
+        )),
+        None => Err(format!(
+            "introspection at {endpoint} answered without the required `active` field"
+        )),
     }
 }
 
@@ -915,6 +1060,7 @@ fn success(
     how: Presentation,
     sent: &str,
     host: &str,
+    introspected: Option<Result<Vec<String>, String>>,
 ) {
     let Issued {
         access_token,
@@ -953,9 +1099,14 @@ fn success(
 
     let (granted, source) = match scope {
         Some(scope) => (Some(scopes::split(&scope)), ScopesSource::Response),
-        None => match scopes::from_jwt(access_token.expose()) {
-            Some(found) => (Some(found), ScopesSource::Jwt),
-            None => (None, ScopesSource::Unknown),
+        None => match (scopes::from_jwt(access_token.expose()), introspected) {
+            (Some(found), _) => (Some(found), ScopesSource::Jwt),
+            (None, Some(Ok(found))) => (Some(found), ScopesSource::Introspection),
+            (None, Some(Err(problem))) => {
+                report.push("introspection", Status::Warn, problem);
+                (None, ScopesSource::Unknown)
+            }
+            (None, None) => (None, ScopesSource::Unknown),
         },
     };
     report.scopes_source = source;
@@ -1157,6 +1308,7 @@ mod tests {
         let resolved = Resolved {
             token_url: url::Url::parse("https://x/token").expect("static"),
             methods_supported: None,
+            introspection: None,
             genesys: false,
         };
         let mut plain = request("id", "abc");

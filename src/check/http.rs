@@ -290,10 +290,9 @@ fn classify(err: &reqwest::Error) -> TransportError {
                 std::io::ErrorKind::TimedOut => return TransportError::Timeout,
                 _ => {}
             }
-            if io.to_string().contains("corrupt message")
-                || io.to_string().contains("InvalidContentType")
-            {
-                return TransportError::Tls(TlsProblem::NotTls, io.to_string());
+            // Some layers re-wrap rustls' error so that it no longer downcasts; its words still say what it was.
+            if let Some(problem) = tls_problem_from_text(&io.to_string()) {
+                return TransportError::Tls(problem, io.to_string());
             }
         }
         chain.push(current.to_string());
@@ -316,6 +315,36 @@ fn classify(err: &reqwest::Error) -> TransportError {
     } else {
         TransportError::Other(text)
     }
+}
+
+fn tls_problem_from_text(text: &str) -> Option<TlsProblem> {
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("corrupt message")
+        || lower.contains("invalidcontenttype")
+        || lower.contains("invalid content type")
+    {
+        return Some(TlsProblem::NotTls);
+    }
+    if !lower.contains("invalid peer certificate") {
+        return None;
+    }
+    Some(
+        if lower.contains("unknownissuer")
+            || lower.contains("unknown issuer")
+            || lower.contains("badsignature")
+        {
+            TlsProblem::UnknownIssuer
+        } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+            TlsProblem::NameMismatch
+        } else if lower.contains("expired")
+            || lower.contains("notvalidyet")
+            || lower.contains("not valid yet")
+        {
+            TlsProblem::Expired
+        } else {
+            TlsProblem::Other
+        },
+    )
 }
 
 fn tls_error(err: &rustls::Error) -> TransportError {

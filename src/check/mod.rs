@@ -6,6 +6,7 @@
 //! compared with the required ones ([`scopes`]).
 
 pub mod clock;
+pub mod discovery;
 pub mod genesys;
 pub mod http;
 pub mod interpret;

@@ -1,0 +1,178 @@
+//! TLS failures are named by what the user can do: untrusted CA (ca_cert_pem fixes it), wrong name, expired, not TLS.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use authcheck::check::{
+    self, AuthMethod, CheckRequest, Endpoint, Reason, Report, Secret, SecretOrigin,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+struct Pki {
+    ca_pem: String,
+    ca: rcgen::Issuer<'static, rcgen::KeyPair>,
+}
+
+fn pki() -> Pki {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "authcheck test CA");
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::DigitalSignature,
+    ];
+    let key = rcgen::KeyPair::generate().expect("key");
+    let cert = params.self_signed(&key).expect("ca");
+    Pki {
+        ca_pem: cert.pem(),
+        ca: rcgen::Issuer::new(params, key),
+    }
+}
+
+/// Serves a fixed token answer over TLS with a leaf certificate for `names`, valid in `window`.
+async fn tls_server(pki: &Pki, names: &[&str], expired: bool) -> u16 {
+    let mut params =
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .expect("params");
+    if expired {
+        params.not_before = rcgen::date_time_ymd(2001, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2002, 1, 1);
+    }
+    let key = rcgen::KeyPair::generate().expect("key");
+    let cert = params.signed_by(&key, &pki.ca).expect("leaf");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![cert.der().clone()],
+        rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).expect("key der"),
+    )
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let mut buf = vec![0u8; 16384];
+                let _ = tokio::time::timeout(Duration::from_millis(500), tls.read(&mut buf)).await;
+                let body = r#"{"access_token":"tls-token","token_type":"Bearer","expires_in":60}"#;
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(reply.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    port
+}
+
+fn request(url: String, ca: Option<&str>) -> CheckRequest {
+    CheckRequest {
+        endpoint: Endpoint::TokenUrl(url),
+        client_id: "tls-client".into(),
+        client_secret: Secret::new("tls-secret"),
+        secret_origin: SecretOrigin::Env("S".into()),
+        auth_method: AuthMethod::ClientSecretBasic,
+        scopes: vec![],
+        required_scopes: vec![],
+        audience: None,
+        resource: None,
+        expected_organization: None,
+        ca_cert_pem: ca.map(str::to_string),
+        timeout: Duration::from_secs(5),
+        max_retries: 0,
+        allow_http: false,
+    }
+}
+
+async fn run(request: CheckRequest) -> Report {
+    check::run(request, tokio::sync::watch::channel(false).1).await
+}
+
+#[tokio::test]
+async fn tls_failures_are_classified_and_ca_cert_pem_fixes_a_private_ca() {
+    let pki = pki();
+    let port = tls_server(&pki, &["localhost"], false).await;
+    let url = format!("https://localhost:{port}/token");
+
+    let report = run(request(url.clone(), None)).await;
+    assert_eq!(report.reason, Reason::TlsError, "{}", report.detail);
+    assert!(
+        report.summary.contains("not signed by a trusted CA"),
+        "{}",
+        report.summary
+    );
+    assert!(report.detail.contains("ca_cert_pem"), "{}", report.detail);
+
+    let report = run(request(url.clone(), Some(&pki.ca_pem))).await;
+    assert_eq!(report.reason, Reason::Ok, "{}", report.detail);
+
+    let other = tls_server(&pki, &["other.example"], false).await;
+    let report = run(request(
+        format!("https://localhost:{other}/token"),
+        Some(&pki.ca_pem),
+    ))
+    .await;
+    assert_eq!(report.reason, Reason::TlsError, "{}", report.detail);
+    assert!(
+        report.summary.contains("for another name"),
+        "{}",
+        report.summary
+    );
+
+    let expired = tls_server(&pki, &["localhost"], true).await;
+    let report = run(request(
+        format!("https://localhost:{expired}/token"),
+        Some(&pki.ca_pem),
+    ))
+    .await;
+    assert_eq!(report.reason, Reason::TlsError, "{}", report.detail);
+    assert!(report.summary.contains("expired"), "{}", report.summary);
+
+    let report = run(request(
+        url,
+        Some("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"),
+    ))
+    .await;
+    assert_eq!(report.reason, Reason::InvalidInput, "{}", report.detail);
+}
+
+#[tokio::test]
+async fn plain_http_on_an_https_url_is_named() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 4096];
+            let _ = tokio::time::timeout(Duration::from_millis(300), stream.read(&mut buf)).await;
+            let _ = stream
+                .write_all(
+                    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )
+                .await;
+        }
+    });
+    let report = run(request(format!("https://localhost:{port}/token"), None)).await;
+    assert_eq!(report.reason, Reason::TlsError, "{}", report.detail);
+    assert!(
+        report.summary.contains("does not speak TLS"),
+        "{}",
+        report.summary
+    );
+}
