@@ -79,6 +79,10 @@ fn docs_list_every_attribute_with_the_schema_description() {
             "docs/data-sources/client_credentials.md",
             &schema::data_source_attrs(),
         ),
+        check_page(
+            "docs/ephemeral-resources/client_credentials.md",
+            &schema::ephemeral_attrs(),
+        ),
     ]
     .into_iter()
     .flatten()

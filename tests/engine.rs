@@ -25,6 +25,7 @@ fn request(token_url: &str, id: &str, secret: &str) -> CheckRequest {
         timeout: Duration::from_secs(5),
         max_retries: 2,
         allow_http: false,
+        probe_other_regions: false,
     }
 }
 

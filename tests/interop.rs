@@ -62,6 +62,7 @@ fn request(
         timeout: Duration::from_secs(10),
         max_retries: 0,
         allow_http: false,
+        probe_other_regions: false,
     }
 }
 

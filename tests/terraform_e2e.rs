@@ -215,14 +215,20 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
     let data_source = example("examples/data-sources/authcheck_client_credentials/data-source.tf");
     let report_only =
         example("examples/data-sources/authcheck_client_credentials/data-source-report-only.tf");
+    let ephemeral =
+        example("examples/ephemeral-resources/authcheck_client_credentials/ephemeral-resource.tf");
 
     for tf in terraforms() {
         let version = version_of(&tf);
         let label = format!("terraform {}.{} ({})", version.0, version.1, tf.display());
         let tf = tf.clone();
         let idp = idp.clone();
-        let (provider, data_source, report_only) =
-            (provider.clone(), data_source.clone(), report_only.clone());
+        let (provider, data_source, report_only, ephemeral) = (
+            provider.clone(),
+            data_source.clone(),
+            report_only.clone(),
+            ephemeral.clone(),
+        );
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -337,6 +343,49 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
             let all = text(&out);
             f.check(out.status.success() && all.contains("obtained a token"), format!("{label}: reattached plan: {all}"));
             drop(debug);
+
+            // The ephemeral resource hands out the token; neither it nor the secret reaches plan, state or logs.
+            if version >= (1, 10) {
+                let ws = workspace("ephemeral", &[("provider.tf", provider.clone()), ("main.tf", ephemeral.clone())]);
+                let log = ws.dir.join("trace.log");
+                let log_text = log.display().to_string();
+                let mut traced = env.clone();
+                traced.extend([("TF_VAR_client_secret", SECRET), ("TF_LOG", "trace"), ("TF_LOG_PATH", log_text.as_str())]);
+                let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false", "-out=eph.tfplan"], &traced);
+                let plan_text = text(&out);
+                f.check(out.status.success(), format!("{label}: ephemeral plan failed: {plan_text}"));
+                f.check(contains(&plan_text, "ephemeral.authcheck_client_credentials.api: Opening"), format!("{label}: ephemeral opened: {plan_text}"));
+                let applied = terraform(&tf, &ws, &["apply", "-no-color", "-input=false", "-auto-approve"], &traced);
+                f.check(applied.status.success(), format!("{label}: ephemeral apply failed: {}", text(&applied)));
+                let state = std::fs::read_to_string(ws.dir.join("terraform.tfstate")).unwrap_or_default();
+                let shown = terraform(&tf, &ws, &["show", "-json", "eph.tfplan"], &env);
+                let unzipped = Command::new("python3")
+                    .args(["-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(b''.join(z.read(n) for n in z.namelist()))"])
+                    .arg(ws.dir.join("eph.tfplan"))
+                    .output()
+                    .expect("unzip plan");
+                let log_contents = std::fs::read_to_string(&log).unwrap_or_default();
+                f.check(log_contents.contains("OpenEphemeralResource") || log_contents.contains("ephemeral"), format!("{label}: trace log has the ephemeral calls"));
+                for (what, hay) in [
+                    ("plan output", plan_text.clone()),
+                    ("apply output", text(&applied)),
+                    ("state", state),
+                    ("show -json", text(&shown)),
+                    ("plan file", String::from_utf8_lossy(&unzipped.stdout).to_string()),
+                    ("trace log", log_contents),
+                ] {
+                    for secret in secret_forms(SECRET) {
+                        f.check(!hay.contains(&secret), format!("{label}: ephemeral: a form of the secret appears in the {what}"));
+                    }
+                    f.check(!contains_token(&hay), format!("{label}: ephemeral: the access token appears in the {what}"));
+                }
+                let mut wrong = bad_env.clone();
+                wrong.push(("TF_VAR_client_secret", WRONG_SECRET));
+                let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false"], &wrong);
+                let all = text(&out);
+                f.check(out.status.code() == Some(1) && contains(&all, "reason: invalid_secret"), format!("{label}: failing ephemeral plan: {all}"));
+                f.check(!all.contains(WRONG_SECRET), format!("{label}: secret in failing ephemeral plan"));
+            }
 
             // Input mistakes are caught by validation with the attribute named.
             let bad_config = "data \"authcheck_client_credentials\" \"x\" {\n  token_url = \"https://a.example/token\"\n  issuer    = \"https://b.example\"\n  client_secret_env = \"PIPELINE_CLIENT_SECRET\"\n}\n";

@@ -96,6 +96,7 @@ fn request(url: String, ca: Option<&str>) -> CheckRequest {
         timeout: Duration::from_secs(5),
         max_retries: 0,
         allow_http: false,
+        probe_other_regions: false,
     }
 }
 

@@ -87,6 +87,11 @@ pub async fn run(request: CheckRequest, cancel: Cancel) -> Report {
     cell.get_or_init(|| run_once(request, cancel)).await.clone()
 }
 
+/// Runs a check without sharing: for re-checks that must ask the server again (ephemeral renewals).
+pub async fn run_fresh(request: CheckRequest, cancel: Cancel) -> Report {
+    run_once(request, cancel).await
+}
+
 /// Runs a check. Never panics on outside input and never outlives `request.timeout` by more than a moment.
 async fn run_once(request: CheckRequest, mut cancel: Cancel) -> Report {
     let budget = request.timeout;
@@ -1205,6 +1210,7 @@ mod tests {
             timeout: Duration::from_secs(5),
             max_retries: 0,
             allow_http: false,
+            probe_other_regions: false,
         }
     }
 

@@ -242,6 +242,7 @@ mod tests {
             timeout: std::time::Duration::from_secs(1),
             max_retries: 0,
             allow_http: false,
+            probe_other_regions: false,
         })
     }
 

@@ -18,7 +18,7 @@ pub mod secret;
 
 mod engine;
 
-pub use engine::{Cancel, run};
+pub use engine::{Cancel, run, run_fresh};
 pub use report::{Blame, CheckItem, Reason, Report, ScopesSource, Status};
 pub use request::{AuthMethod, CheckRequest, Endpoint, Inputs, SecretOrigin};
 pub use secret::Secret;

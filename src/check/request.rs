@@ -111,6 +111,8 @@ pub struct CheckRequest {
     pub max_retries: u32,
     /// Allow plain http to hosts that are not loopback.
     pub allow_http: bool,
+    /// Genesys Cloud: on a rejected client, ask the other regions whether they know it.
+    pub probe_other_regions: bool,
 }
 
 /// Default budget for a whole check.
@@ -159,6 +161,8 @@ pub struct Inputs {
     pub max_retries: Option<i64>,
     /// `allow_http`.
     pub allow_http: Option<bool>,
+    /// `probe_other_regions`.
+    pub probe_other_regions: Option<bool>,
 }
 
 impl Inputs {
@@ -208,7 +212,8 @@ impl Inputs {
             ca_cert_pem,
             timeout_seconds,
             max_retries,
-            allow_http
+            allow_http,
+            probe_other_regions
         );
         self
     }
@@ -423,6 +428,7 @@ impl Inputs {
             timeout: Duration::from_secs(timeout_seconds.unsigned_abs()),
             max_retries: u32::try_from(max_retries).unwrap_or(0),
             allow_http: self.allow_http.unwrap_or(false),
+            probe_other_regions: self.probe_other_regions.unwrap_or(false),
         })
     }
 }

@@ -17,6 +17,9 @@ use crate::check::{self, Blame, Inputs, Report, Secret, SecretOrigin};
 pub struct AuthcheckProvider {
     configured: Mutex<Arc<Configured>>,
     stop: watch::Sender<bool>,
+    /// Inputs of open ephemeral resources, by the handle given to Terraform as their private data.
+    open: Mutex<std::collections::HashMap<u64, Inputs>>,
+    next_handle: std::sync::atomic::AtomicU64,
 }
 
 /// What ConfigureProvider left for the reads.
@@ -39,6 +42,8 @@ impl AuthcheckProvider {
         AuthcheckProvider {
             configured: Mutex::new(Arc::new(Configured::default())),
             stop: watch::channel(false).0,
+            open: Mutex::new(std::collections::HashMap::new()),
+            next_handle: std::sync::atomic::AtomicU64::new(1),
         }
     }
 
@@ -505,6 +510,185 @@ pub fn report_diagnostics(
     diags
 }
 
+/// Which Terraform object a check runs for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Face {
+    /// `data "authcheck_client_credentials"`.
+    DataSource,
+    /// `ephemeral "authcheck_client_credentials"`.
+    Ephemeral,
+}
+
+impl Face {
+    fn attrs(self) -> Vec<schema::Attr> {
+        match self {
+            Face::DataSource => schema::data_source_attrs(),
+            Face::Ephemeral => schema::ephemeral_attrs(),
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Face::DataSource => "data source",
+            Face::Ephemeral => "ephemeral resource",
+        }
+    }
+
+    fn decode(
+        self,
+        type_name: &str,
+        config: Option<&tf::DynamicValue>,
+    ) -> Result<Value, Vec<tf::Diagnostic>> {
+        if type_name != DATA_SOURCE {
+            return Err(vec![error(
+                format!("Unknown {} {type_name}", self.noun()),
+                format!("authcheck has one {}: {DATA_SOURCE}.", self.noun()),
+                None,
+            )]);
+        }
+        decode(config, &schema::object_type(&self.attrs()), self.noun()).map_err(|diag| vec![diag])
+    }
+}
+
+/// A finished check, encoded for Terraform.
+struct Done {
+    report: Report,
+    encoded: Vec<u8>,
+    diagnostics: Vec<tf::Diagnostic>,
+    /// The merged inputs, kept for ephemeral renewals.
+    inputs: Inputs,
+}
+
+/// When to renew an ephemeral token: a tenth of its life (at least 30 s) before it expires.
+fn renewal_time(expires_in: Option<i64>) -> Option<prost_types::Timestamp> {
+    let life = expires_in.filter(|s| *s > 0)?;
+    let margin = (life / 10).max(30).min(life / 2);
+    Some(prost_types::Timestamp {
+        seconds: check::clock::now_unix().saturating_add(life - margin),
+        nanos: 0,
+    })
+}
+
+fn handle_of(private: Option<&[u8]>) -> Option<u64> {
+    let bytes: [u8; 8] = private?.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+impl AuthcheckProvider {
+    /// Decodes, validates, merges with the provider's inputs, runs the check and encodes the result.
+    async fn checked(
+        &self,
+        type_name: &str,
+        config: Option<&tf::DynamicValue>,
+        face: Face,
+    ) -> Result<Done, Vec<tf::Diagnostic>> {
+        let config = face.decode(type_name, config)?;
+        let read = read_inputs(&config, "client_secret");
+        let mut diagnostics = validate_level(&config, &read);
+        if !read.unknown.is_empty() {
+            diagnostics.push(error(
+                "Inputs are not known yet",
+                format!(
+                    "{} will be known only during apply; Terraform normally defers the {} until then.",
+                    read.unknown.join(", "),
+                    if face == Face::DataSource { "read" } else { "open" }
+                ),
+                read.unknown.first().copied(),
+            ));
+        }
+        if diagnostics
+            .iter()
+            .any(|d| d.severity == tf::diagnostic::Severity::Error as i32)
+        {
+            return Err(diagnostics);
+        }
+        let configured = self.configured();
+        let set_here = |name: &str| config.get(name).is_some_and(|v| !v.is_null());
+        let overridden = |name: &str| match name {
+            "client_secret" => {
+                set_here("client_secret")
+                    || set_here("client_secret_env")
+                    || set_here("client_secret_file")
+            }
+            "token_url" | "issuer" | "genesys_region" | "genesys_api_url" | "genesys_login_url" => {
+                [
+                    "token_url",
+                    "issuer",
+                    "genesys_region",
+                    "genesys_api_url",
+                    "genesys_login_url",
+                ]
+                .iter()
+                .any(|n| set_here(n))
+            }
+            other => set_here(other),
+        };
+        let pending: Vec<&str> = configured
+            .unknown
+            .iter()
+            .copied()
+            .filter(|name| !overridden(name))
+            .collect();
+        if !pending.is_empty() {
+            return Err(vec![error(
+                "The provider configuration is not known yet",
+                format!(
+                    "The provider block's {} depends on values known only during apply, so the credentials cannot be \
+                     checked during plan. Use values known at plan time (variables, environment), or set the inputs \
+                     on the {}.",
+                    pending.join(", "),
+                    face.noun()
+                ),
+                None,
+            )]);
+        }
+        let fail_on_error = config
+            .get("fail_on_error")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        let inputs = configured.inputs.clone().overlay(read.inputs);
+        let report = match inputs.clone().resolve(&env_lookup) {
+            Ok(check_request) => check::run(check_request, self.stop.subscribe()).await,
+            Err(report) => *report,
+        };
+        let mut value = state_value(&config, &report);
+        if face == Face::Ephemeral
+            && let Value::Object(object) = &mut value
+        {
+            object.insert(
+                "client_secret".into(),
+                config.get("client_secret").cloned().unwrap_or(Value::Null),
+            );
+            object.insert(
+                "access_token".into(),
+                report.access_token.as_ref().map_or(Value::Null, |token| {
+                    Value::String(token.expose().to_string())
+                }),
+            );
+        }
+        diagnostics.extend(report_diagnostics(&report, &config, fail_on_error));
+        let encoded =
+            cty::encode_msgpack(&value, &schema::object_type(&face.attrs())).map_err(|err| {
+                vec![error(
+                    "authcheck produced a value it cannot encode",
+                    err.to_string(),
+                    None,
+                )]
+            })?;
+        if let Value::Object(mut object) = value
+            && let Some(Value::String(mut token)) = object.remove("access_token")
+        {
+            check::secret::wipe(&mut token);
+        }
+        Ok(Done {
+            report,
+            encoded,
+            diagnostics,
+            inputs,
+        })
+    }
+}
+
 fn env_lookup(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
@@ -518,6 +702,9 @@ impl Provider for AuthcheckProvider {
         Ok(Response::new(tf::get_metadata::Response {
             server_capabilities: schema::provider_schema().server_capabilities,
             data_sources: vec![tf::get_metadata::DataSourceMetadata {
+                type_name: DATA_SOURCE.to_string(),
+            }],
+            ephemeral_resources: vec![tf::get_metadata::EphemeralMetadata {
                 type_name: DATA_SOURCE.to_string(),
             }],
             ..Default::default()
@@ -611,106 +798,137 @@ impl Provider for AuthcheckProvider {
         request: Request<tf::read_data_source::Request>,
     ) -> Result<Response<tf::read_data_source::Response>, Status> {
         let request = request.into_inner();
-        let reply = |state: Option<Vec<u8>>, diagnostics| {
-            Ok(Response::new(tf::read_data_source::Response {
-                state: state.map(|msgpack| tf::DynamicValue {
-                    msgpack,
-                    json: Vec::new(),
-                }),
-                diagnostics,
-                deferred: None,
-            }))
-        };
-        if request.type_name != DATA_SOURCE {
-            return reply(
-                None,
-                vec![error(
-                    format!("Unknown data source {}", request.type_name),
-                    format!("authcheck has one data source: {DATA_SOURCE}."),
-                    None,
-                )],
-            );
-        }
-        let attrs = schema::data_source_attrs();
-        let ty = schema::object_type(&attrs);
-        let config = match decode(request.config.as_ref(), &ty, "data source") {
-            Ok(value) => value,
-            Err(diag) => return reply(None, vec![diag]),
-        };
-        let read = read_inputs(&config, "client_secret");
-        let mut diagnostics = validate_level(&config, &read);
-        if !read.unknown.is_empty() {
-            diagnostics.push(error(
-                "Inputs are not known yet",
-                format!("{} will be known only during apply; Terraform normally defers the read until then.", read.unknown.join(", ")),
-                read.unknown.first().copied(),
-            ));
-        }
-        if diagnostics
-            .iter()
-            .any(|d| d.severity == tf::diagnostic::Severity::Error as i32)
+        let (state, diagnostics) = match self
+            .checked(
+                &request.type_name,
+                request.config.as_ref(),
+                Face::DataSource,
+            )
+            .await
         {
-            return reply(None, diagnostics);
-        }
-        let configured = self.configured();
-        let overridden = |name: &str| match name {
-            "client_secret" => {
-                read.inputs.client_secret_env.is_some() || read.inputs.client_secret_file.is_some()
-            }
-            "token_url" | "issuer" | "genesys_region" | "genesys_api_url" | "genesys_login_url" => {
-                [
-                    "token_url",
-                    "issuer",
-                    "genesys_region",
-                    "genesys_api_url",
-                    "genesys_login_url",
-                ]
-                .iter()
-                .any(|n| config.get(n).is_some_and(|v| !v.is_null()))
-            }
-            other => config.get(other).is_some_and(|v| !v.is_null()),
+            Ok(done) => (Some(done.encoded), done.diagnostics),
+            Err(diagnostics) => (None, diagnostics),
         };
-        let pending: Vec<&str> = configured
-            .unknown
-            .iter()
-            .copied()
-            .filter(|name| !overridden(name))
-            .collect();
-        if !pending.is_empty() {
-            return reply(
-                None,
-                vec![error(
-                    "The provider configuration is not known yet",
-                    format!(
-                        "The provider block's {} depends on values known only during apply, so the credentials cannot be checked during plan. Use values known at plan time (variables, environment), or set the inputs on the data source.",
-                        pending.join(", ")
-                    ),
-                    None,
-                )],
-            );
+        Ok(Response::new(tf::read_data_source::Response {
+            state: state.map(|msgpack| tf::DynamicValue {
+                msgpack,
+                json: Vec::new(),
+            }),
+            diagnostics,
+            deferred: None,
+        }))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        request: Request<tf::validate_ephemeral_resource_config::Request>,
+    ) -> Result<Response<tf::validate_ephemeral_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let diagnostics = match Face::Ephemeral.decode(&request.type_name, request.config.as_ref())
+        {
+            Ok(value) => validate_level(&value, &read_inputs(&value, "client_secret")),
+            Err(diags) => diags,
+        };
+        Ok(Response::new(
+            tf::validate_ephemeral_resource_config::Response { diagnostics },
+        ))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        request: Request<tf::open_ephemeral_resource::Request>,
+    ) -> Result<Response<tf::open_ephemeral_resource::Response>, Status> {
+        let request = request.into_inner();
+        let done = match self
+            .checked(&request.type_name, request.config.as_ref(), Face::Ephemeral)
+            .await
+        {
+            Ok(done) => done,
+            Err(diagnostics) => {
+                return Ok(Response::new(tf::open_ephemeral_resource::Response {
+                    diagnostics,
+                    ..Default::default()
+                }));
+            }
+        };
+        let renew_at = done
+            .report
+            .valid
+            .then(|| renewal_time(done.report.expires_in))
+            .flatten();
+        let handle = self
+            .next_handle
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(mut open) = self.open.lock() {
+            open.insert(handle, done.inputs);
         }
-        let fail_on_error = config
-            .get("fail_on_error")
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
-        let inputs = configured.inputs.clone().overlay(read.inputs);
+        Ok(Response::new(tf::open_ephemeral_resource::Response {
+            diagnostics: done.diagnostics,
+            renew_at,
+            result: Some(tf::DynamicValue {
+                msgpack: done.encoded,
+                json: Vec::new(),
+            }),
+            private: Some(handle.to_le_bytes().to_vec()),
+            deferred: None,
+        }))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        request: Request<tf::renew_ephemeral_resource::Request>,
+    ) -> Result<Response<tf::renew_ephemeral_resource::Response>, Status> {
+        let request = request.into_inner();
+        let handle = handle_of(request.private.as_deref());
+        let inputs =
+            handle.and_then(|h| self.open.lock().ok().and_then(|open| open.get(&h).cloned()));
+        let Some(inputs) = inputs else {
+            return Ok(Response::new(
+                tf::renew_ephemeral_resource::Response::default(),
+            ));
+        };
+        // The protocol lets a renewal report problems and schedule the next one, not replace the token already
+        // handed out; so a renewal re-checks that the credentials still work and says so when they no longer do.
         let report = match inputs.resolve(&env_lookup) {
-            Ok(check_request) => check::run(check_request, self.stop.subscribe()).await,
+            Ok(check_request) => check::run_fresh(check_request, self.stop.subscribe()).await,
             Err(report) => *report,
         };
-        let state = state_value(&config, &report);
-        diagnostics.extend(report_diagnostics(&report, &config, fail_on_error));
-        match cty::encode_msgpack(&state, &ty) {
-            Ok(bytes) => reply(Some(bytes), diagnostics),
-            Err(err) => reply(
+        let mut diagnostics = Vec::new();
+        if !report.valid {
+            diagnostics.push(diagnostic(
+                tf::diagnostic::Severity::Warning,
+                format!(
+                    "authcheck: the credentials stopped working while the token was in use: {}",
+                    report.summary
+                ),
+                format!("{}\n\nreason: {}", report.detail, report.reason.code()),
                 None,
-                vec![error(
-                    "authcheck produced a value it cannot encode",
-                    err.to_string(),
-                    None,
-                )],
-            ),
+            ));
         }
+        Ok(Response::new(tf::renew_ephemeral_resource::Response {
+            diagnostics,
+            renew_at: report
+                .valid
+                .then(|| renewal_time(report.expires_in))
+                .flatten(),
+            private: request.private,
+        }))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        request: Request<tf::close_ephemeral_resource::Request>,
+    ) -> Result<Response<tf::close_ephemeral_resource::Response>, Status> {
+        let request = request.into_inner();
+        if let Some(handle) = handle_of(request.private.as_deref())
+            && let Ok(mut open) = self.open.lock()
+        {
+            // Dropping the inputs drops (and zeroes) the secret they hold.
+            open.remove(&handle);
+        }
+        Ok(Response::new(
+            tf::close_ephemeral_resource::Response::default(),
+        ))
     }
 
     async fn stop_provider(

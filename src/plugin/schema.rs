@@ -238,6 +238,12 @@ pub fn data_source_attrs() -> Vec<Attr> {
         "Genesys Cloud: id, name or short name of the organisation the credentials must belong to.",
     );
     push(
+        "probe_other_regions",
+        CtyType::Bool,
+        O,
+        "Genesys Cloud: when the client is rejected, also ask the other regions' login hosts whether they know it, to report where it lives. Off by default because it sends the secret to those regions.",
+    );
+    push(
         "fail_on_error",
         CtyType::Bool,
         O,
@@ -342,6 +348,34 @@ pub fn data_source_attrs() -> Vec<Attr> {
     attrs
 }
 
+/// The ephemeral resource's attributes: the data source's, plus the secret as an input and the token as an output.
+/// Ephemeral values are never persisted, so here the secret may be an argument and the token an output.
+pub fn ephemeral_attrs() -> Vec<Attr> {
+    let mut attrs = data_source_attrs();
+    let at = attrs
+        .iter()
+        .position(|a| a.name == "client_secret_file")
+        .map_or(attrs.len(), |i| i + 1);
+    attrs.insert(
+        at,
+        Attr {
+            name: "client_secret",
+            ty: CtyType::String,
+            role: Role::Optional,
+            sensitive: true,
+            description: "OAuth2 client secret (e.g. from an ephemeral variable or another ephemeral resource); never persisted. Overrides client_secret_env, client_secret_file and the provider's.",
+        },
+    );
+    attrs.push(Attr {
+        name: "access_token",
+        ty: CtyType::String,
+        role: Role::Computed,
+        sensitive: true,
+        description: "The issued access token, for configuring other providers; never persisted in state or plan.",
+    });
+    attrs
+}
+
 /// The object type a list of attributes makes.
 pub fn object_type(attrs: &[Attr]) -> CtyType {
     CtyType::Object(
@@ -387,6 +421,15 @@ pub fn provider_schema() -> tf::get_provider_schema::Response {
             to_proto(
                 &data_source_attrs(),
                 "Requests a token with OAuth2 client credentials (client-credentials grant) and reports whether they work, and if not, why and how to fix it.",
+            ),
+        )]
+        .into_iter()
+        .collect(),
+        ephemeral_resource_schemas: [(
+            DATA_SOURCE.to_string(),
+            to_proto(
+                &ephemeral_attrs(),
+                "Runs the same check as the data source and hands out the access token, which Terraform never stores (Terraform 1.10 and later).",
             ),
         )]
         .into_iter()
