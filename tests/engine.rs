@@ -26,6 +26,7 @@ fn request(token_url: &str, id: &str, secret: &str) -> CheckRequest {
         max_retries: 2,
         allow_http: false,
         probe_other_regions: false,
+        endpoint_note: None,
     }
 }
 

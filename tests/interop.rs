@@ -63,6 +63,7 @@ fn request(
         max_retries: 0,
         allow_http: false,
         probe_other_regions: false,
+        endpoint_note: None,
     }
 }
 

@@ -97,6 +97,7 @@ fn request(url: String, ca: Option<&str>) -> CheckRequest {
         max_retries: 0,
         allow_http: false,
         probe_other_regions: false,
+        endpoint_note: None,
     }
 }
 

@@ -186,11 +186,34 @@ async fn check(request: &CheckRequest) -> Report {
         }
         return report;
     }
-    if findings.is_empty() {
+    let genesys = matches!(request.endpoint, Endpoint::Genesys { .. });
+    let id_not_uuid = genesys && !super::genesys::is_uuid(&request.client_id);
+    if findings.is_empty() && !id_not_uuid {
         report.push(
             "inputs",
             Status::Pass,
             "client id and secret are well-formed",
+        );
+    }
+    if id_not_uuid {
+        report.push(
+            "inputs",
+            Status::Warn,
+            format!(
+                "client id {:?} is not a UUID, and Genesys Cloud OAuth client ids are; check that it is the client id, \
+                 not its name or the secret",
+                interpret::excerpt(&request.client_id, 60)
+            ),
+        );
+    }
+    if let Some(note) = &request.endpoint_note {
+        report.push("endpoint", Status::Warn, note.clone());
+    }
+    if request.expected_organization.is_some() && !genesys {
+        report.push(
+            "organization",
+            Status::Warn,
+            "expected_organization is only checked against Genesys Cloud organisations; it was ignored",
         );
     }
     for finding in &findings {
@@ -356,6 +379,12 @@ async fn resolve_endpoint(
                 request.allow_http,
                 report,
             )?;
+            if let Some((summary, detail)) = super::genesys::token_url_mistake(url.as_str()) {
+                report.conclude(Reason::InvalidInput, summary.clone(), detail);
+                report.blame = Some(Blame::TokenUrl);
+                report.push("endpoint", Status::Fail, summary);
+                return None;
+            }
             report.push("endpoint", Status::Pass, format!("token endpoint {url}"));
             Some(Resolved {
                 token_url: url,
@@ -489,7 +518,7 @@ async fn discover(
 
 /// One way of presenting the credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Presentation {
+pub(crate) enum Presentation {
     /// RFC 6749 section 2.3.1: form-encode, then Basic.
     Basic,
     /// In the form body.
@@ -694,6 +723,16 @@ async fn exchange(
                 }
                 _ => None,
             };
+            let facts = match (&request.endpoint, &issued.access_token) {
+                (Endpoint::Genesys { api_base, .. }, token) => Some(
+                    super::genesys_api::lookup(client, api_base, token.expose(), deadline).await,
+                ),
+                _ => None,
+            };
+            let genesys_scopes = facts
+                .as_ref()
+                .and_then(|f| f.authorized_scopes.clone())
+                .map(Ok);
             success(
                 request,
                 report,
@@ -701,8 +740,11 @@ async fn exchange(
                 last.how,
                 &sent(last.how),
                 &host,
-                introspected,
+                introspected.or(genesys_scopes),
             );
+            if let Some(facts) = facts {
+                apply_org_facts(request, report, facts);
+            }
         }
         Ok(Verdict::Failed(failure)) | Err(failure) => {
             // Report the first way tried unless a later one got a more specific explanation.
@@ -733,7 +775,179 @@ async fn exchange(
                     .push_str(&format!("\n(The request was tried {} times.)", last.tries));
             }
             report.auth_method_used = None;
+            if request.probe_other_regions
+                && chosen.1.error_code.as_deref() == Some("invalid_client")
+            {
+                probe_step(request, client, chosen.0, deadline, report).await;
+            }
         }
+    }
+}
+
+/// What another Genesys Cloud region said about the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ProbeOutcome {
+    /// A token was issued: the client lives there and the secret is right.
+    Accepted,
+    /// The client exists there but the secret was refused.
+    SecretRefused,
+    /// The region does not know the client.
+    Unknown,
+    /// No clear answer (unreachable, rate limited, …).
+    NoAnswer(String),
+}
+
+/// Asks each (region, token URL) whether it knows the client, all at once, inside the deadline.
+pub(crate) async fn probe_regions(
+    request: &CheckRequest,
+    client: &reqwest::Client,
+    targets: Vec<(String, String)>,
+    how: Presentation,
+    deadline: Instant,
+) -> Vec<(String, ProbeOutcome)> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, (region, url)) in targets.into_iter().enumerate() {
+        let (headers, form) = build_request(request, how);
+        let client = client.clone();
+        let id = request.client_id.clone();
+        tasks.spawn(async move {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let answer =
+                tokio::time::timeout(remaining, http::post_form(&client, &url, headers, form))
+                    .await;
+            let outcome = match answer {
+                Err(_) => ProbeOutcome::NoAnswer("no answer in time".to_string()),
+                Ok(Err(err)) => ProbeOutcome::NoAnswer(format!("{err:?}")),
+                Ok(Ok(answer)) => {
+                    let ctx = Context {
+                        host: &url,
+                        client_id: &id,
+                        method: how.method_name(),
+                        secret_origin: "",
+                        scopes: &[],
+                        genesys: true,
+                    };
+                    match interpret::interpret(&answer, &ctx) {
+                        Verdict::Token(_) => ProbeOutcome::Accepted,
+                        Verdict::Failed(f) if f.reason == Reason::InvalidSecret => {
+                            ProbeOutcome::SecretRefused
+                        }
+                        Verdict::Failed(f) if f.reason == Reason::ClientNotFound => {
+                            ProbeOutcome::Unknown
+                        }
+                        Verdict::Failed(f) => ProbeOutcome::NoAnswer(f.got),
+                    }
+                }
+            };
+            (index, region, outcome)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(result) = joined {
+            results.push(result);
+        }
+    }
+    results.sort_by_key(|(index, _, _)| *index);
+    results
+        .into_iter()
+        .map(|(_, region, outcome)| (region, outcome))
+        .collect()
+}
+
+/// `probe_other_regions`: after Genesys Cloud refused the client, ask the other regions where it lives.
+async fn probe_step(
+    request: &CheckRequest,
+    client: &reqwest::Client,
+    how: Presentation,
+    deadline: Instant,
+    report: &mut Report,
+) {
+    let Endpoint::Genesys {
+        region, login_base, ..
+    } = &request.endpoint
+    else {
+        report.push(
+            "region_probe",
+            Status::Skip,
+            "probe_other_regions applies to Genesys Cloud endpoints only",
+        );
+        return;
+    };
+    let standard = region
+        .as_deref()
+        .and_then(super::genesys::domain_of)
+        .is_some_and(|domain| login_base == &format!("https://login.{domain}"));
+    let Some(current) = region.as_deref().filter(|_| standard) else {
+        report.push(
+            "region_probe",
+            Status::Skip,
+            "probe_other_regions needs a standard region; genesys_login_url overrides it, so no other region was asked",
+        );
+        return;
+    };
+    let targets = super::genesys::probe_token_urls(Some(current))
+        .into_iter()
+        .map(|(region, url)| (region.to_string(), url))
+        .collect();
+    let results = probe_regions(request, client, targets, how, deadline).await;
+    apply_probe(request, current, &results, report);
+}
+
+fn apply_probe(
+    request: &CheckRequest,
+    current: &str,
+    results: &[(String, ProbeOutcome)],
+    report: &mut Report,
+) {
+    let accepted: Vec<&str> = results
+        .iter()
+        .filter(|(_, o)| *o == ProbeOutcome::Accepted)
+        .map(|(r, _)| r.as_str())
+        .collect();
+    let known: Vec<&str> = results
+        .iter()
+        .filter(|(_, o)| *o == ProbeOutcome::SecretRefused)
+        .map(|(r, _)| r.as_str())
+        .collect();
+    let silent = results
+        .iter()
+        .filter(|(_, o)| matches!(o, ProbeOutcome::NoAnswer(_)))
+        .count();
+    let asked = results.len();
+    if let Some(home) = accepted.first() {
+        let summary = format!(
+            "Client {} lives in Genesys Cloud region {home}, not {current}",
+            interpret::short(&request.client_id)
+        );
+        report.push("region_probe", Status::Fail, summary.clone());
+        let detail = format!(
+            "{}\nRegion probe (probe_other_regions = true): {home} issued a token with these credentials.\nWhat to do: \
+             set genesys_region = \"{home}\" (and the genesyscloud provider's aws_region) for this client.",
+            report.detail
+        );
+        report.conclude(Reason::ClientNotFound, summary, detail);
+        report.blame = Some(Blame::GenesysRegion);
+    } else if !known.is_empty() {
+        let line = format!(
+            "region {} also know{} this client id but refused the secret: the id exists in more than one \
+             organisation, or the secret is wrong everywhere",
+            known.join(", "),
+            if known.len() == 1 { "s" } else { "" }
+        );
+        report.push("region_probe", Status::Warn, line.clone());
+        report.detail.push_str(&format!("\nRegion probe: {line}."));
+    } else {
+        let line = format!(
+            "none of the {asked} other regions knows this client{}: it was deleted, or the id is wrong",
+            if silent > 0 {
+                format!(" ({silent} did not answer clearly)")
+            } else {
+                String::new()
+            }
+        );
+        report.push("region_probe", Status::Pass, line.clone());
+        report.detail.push_str(&format!("\nRegion probe: {line}."));
     }
 }
 
@@ -827,6 +1041,78 @@ async fn attempt_with_retries(
     }
 }
 
+/// Adds what Genesys Cloud says about the organisation to a report, and holds it to `expected_organization`.
+fn apply_org_facts(
+    request: &CheckRequest,
+    report: &mut Report,
+    facts: super::genesys_api::OrgFacts,
+) {
+    use super::genesys_api::{OrgMatch, match_expected};
+    report.organization_id = facts.organization_id.clone();
+    report.organization_name = facts.organization_name.clone();
+    report.client_name = facts.client_name.clone();
+    if !facts.notes.is_empty() {
+        report
+            .detail
+            .push_str(&format!("\nOrganisation: {}", facts.notes.join("; ")));
+    }
+    for warning in &facts.warnings {
+        report.push("organization", Status::Warn, warning.clone());
+    }
+    if let Some(id) = &facts.client_id
+        && !id.eq_ignore_ascii_case(&request.client_id)
+    {
+        report.push(
+            "organization",
+            Status::Warn,
+            format!(
+                "the token belongs to OAuth client {id}, not to the client id sent ({})",
+                request.client_id
+            ),
+        );
+    }
+    let Some(expected) = &request.expected_organization else {
+        if facts.warnings.is_empty() && facts.organization_id.is_some() {
+            report.push(
+                "organization",
+                Status::Pass,
+                facts.notes.first().cloned().unwrap_or_default(),
+            );
+        }
+        return;
+    };
+    match match_expected(expected, &facts) {
+        OrgMatch::Matches => report.push(
+            "organization",
+            Status::Pass,
+            format!("organisation matches expected_organization {expected:?}"),
+        ),
+        OrgMatch::Unknown(why) => report.push(
+            "organization",
+            Status::Warn,
+            format!("could not verify expected_organization {expected:?}: {why}"),
+        ),
+        OrgMatch::Mismatch { expected, actual } => {
+            let summary = format!(
+                "Client {} belongs to Genesys Cloud organisation {actual}, not {expected}",
+                interpret::short(&request.client_id)
+            );
+            report.push("organization", Status::Fail, summary.clone());
+            if report.valid {
+                let detail = format!(
+                    "{}\nExpected organisation: {expected}\nActual organisation: {actual}\nMeaning: the credentials \
+                     work, but for another organisation: a pipeline holding staging credentials for production, or \
+                     the reverse.\nWhat to do: give this pipeline the credentials of an OAuth client in {expected}, \
+                     or correct expected_organization.",
+                    report.detail
+                );
+                report.conclude(Reason::WrongOrganization, summary, detail);
+                report.blame = Some(Blame::ExpectedOrganization);
+            }
+        }
+    }
+}
+
 /// RFC 7662: asks the introspection endpoint which scopes the new token carries, authenticating as the token
 /// request did. The error says in one line why it could not tell.
 async fn introspect(
@@ -916,6 +1202,47 @@ fn transport_failure(err: &TransportError, url: &url::Url, request: &CheckReques
         retry: Retry::No,
         error_code: None,
     };
+    let env = |name: &str| std::env::var(name).ok();
+    let proxy = if is_loopback(url) {
+        None
+    } else {
+        http::proxy_for(url, &env)
+    };
+    if let Some((variable, proxy)) = proxy
+        && matches!(
+            err,
+            TransportError::Refused(_)
+                | TransportError::Dns(_)
+                | TransportError::Proxy(_)
+                | TransportError::Timeout
+        )
+    {
+        failure.summary =
+            format!("Could not reach {host} through the proxy {proxy} (from {variable})");
+        failure.got = match err {
+            TransportError::Refused(_) => format!("connection to the proxy {proxy} refused"),
+            TransportError::Dns(_) => "the proxy or the host name did not resolve".to_string(),
+            TransportError::Timeout => format!(
+                "no answer through the proxy within {}s",
+                request.timeout.as_secs()
+            ),
+            TransportError::Proxy(detail) => {
+                format!("proxy error ({})", interpret::excerpt(detail, 160))
+            }
+            _ => String::new(),
+        };
+        failure.causes = vec![
+            format!(
+                "{variable} points at a proxy that is down, mistyped, or not reachable from this runner"
+            ),
+            format!(
+                "the proxy refuses {bare_host}, or {bare_host} should bypass it (add it to NO_PROXY)"
+            ),
+        ];
+        failure.fix =
+            format!("Check {variable} and NO_PROXY in the environment the check runs in.");
+        return failure;
+    }
     match err {
         TransportError::Timeout => {
             failure.summary = format!(
@@ -1106,7 +1433,14 @@ fn success(
         Some(scope) => (Some(scopes::split(&scope)), ScopesSource::Response),
         None => match (scopes::from_jwt(access_token.expose()), introspected) {
             (Some(found), _) => (Some(found), ScopesSource::Jwt),
-            (None, Some(Ok(found))) => (Some(found), ScopesSource::Introspection),
+            (None, Some(Ok(found))) => (
+                Some(found),
+                if matches!(request.endpoint, Endpoint::Genesys { .. }) {
+                    ScopesSource::Genesys
+                } else {
+                    ScopesSource::Introspection
+                },
+            ),
             (None, Some(Err(problem))) => {
                 report.push("introspection", Status::Warn, problem);
                 (None, ScopesSource::Unknown)
@@ -1173,13 +1507,6 @@ fn success(
         }
     }
 
-    if matches!(request.endpoint, Endpoint::Genesys { .. }) {
-        report.push(
-            "organization",
-            Status::Skip,
-            "organisation lookup is not part of this version",
-        );
-    }
     let summary = format!(
         "Client {} obtained a token from {host}",
         short(&request.client_id)
@@ -1211,6 +1538,7 @@ mod tests {
             max_retries: 0,
             allow_http: false,
             probe_other_regions: false,
+            endpoint_note: None,
         }
     }
 
@@ -1333,5 +1661,82 @@ mod tests {
                 Presentation::BasicRaw
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn region_probe_finds_where_the_client_lives_and_says_so() {
+        use crate::demo::idp::{Client, Flavor, Idp, IdpConfig};
+        let config = |clients: Vec<Client>| IdpConfig {
+            clients,
+            flavor: Flavor::Genesys,
+            max_lifetime: Duration::from_secs(60),
+        };
+        let id = "3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90";
+        let elsewhere = Idp::start(config(vec![Client::new(id, "s3cret-value")]))
+            .await
+            .expect("idp");
+        let nowhere = Idp::start(config(vec![])).await.expect("idp");
+        let mut req = request(id, "s3cret-value");
+        req.endpoint = Endpoint::Genesys {
+            login_base: "https://login.mypurecloud.com".into(),
+            api_base: "https://api.mypurecloud.com".into(),
+            region: Some("us-east-1".into()),
+        };
+        let client = http::client(None, Duration::from_secs(5), true).expect("client");
+        let targets = vec![
+            ("eu-west-1".to_string(), elsewhere.token_url()),
+            ("ap-southeast-2".to_string(), nowhere.token_url()),
+        ];
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let results = probe_regions(&req, &client, targets, Presentation::Basic, deadline).await;
+        assert_eq!(
+            results,
+            vec![
+                ("eu-west-1".to_string(), ProbeOutcome::Accepted),
+                ("ap-southeast-2".to_string(), ProbeOutcome::Unknown),
+            ]
+        );
+        let mut report = Report::new(Reason::InvalidSecret, "rejected", "Sent: ...");
+        apply_probe(&req, "us-east-1", &results, &mut report);
+        assert_eq!(report.reason, Reason::ClientNotFound);
+        assert!(
+            report
+                .summary
+                .contains("lives in Genesys Cloud region eu-west-1, not us-east-1"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report.detail.contains("genesys_region = \"eu-west-1\""),
+            "{}",
+            report.detail
+        );
+    }
+
+    #[tokio::test]
+    async fn region_probe_is_skipped_when_the_login_url_is_overridden() {
+        let mut req = request("3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90", "s3cret-value");
+        req.endpoint = Endpoint::Genesys {
+            login_base: "http://127.0.0.1:9".into(),
+            api_base: "http://127.0.0.1:9".into(),
+            region: None,
+        };
+        let client = http::client(None, Duration::from_secs(1), true).expect("client");
+        let mut report = Report::new(Reason::InvalidSecret, "rejected", "");
+        probe_step(
+            &req,
+            &client,
+            Presentation::Basic,
+            Instant::now() + Duration::from_secs(1),
+            &mut report,
+        )
+        .await;
+        assert!(
+            report
+                .checks
+                .iter()
+                .any(|c| c.name == "region_probe" && c.status == Status::Skip)
+        );
+        assert_eq!(report.reason, Reason::InvalidSecret);
     }
 }

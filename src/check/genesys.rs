@@ -170,6 +170,101 @@ fn resolve_region(text: &str) -> Result<(Option<&'static str>, String), (String,
     ))
 }
 
+/// A one-line note saying how a non-canonical `genesys_region` was read; None for a canonical or unknown one.
+pub fn region_note(text: &str) -> Option<String> {
+    // An unknown region is `endpoint()`'s error to report; a note would only repeat it less well.
+    let (name, domain) = resolve_region(text).ok()?;
+    let name = name?;
+    if text == name {
+        return None;
+    }
+    Some(format!(
+        "genesys_region {text:?} read as region {name} (login.{domain})"
+    ))
+}
+
+/// Names a generic `token_url` that points at a Genesys Cloud host other than the login host's `/oauth/token`.
+///
+/// Returns (summary, detail). Only hosts of known Genesys domains match, so other servers' `/api/v2/...`
+/// token paths are left alone.
+pub fn token_url_mistake(token_url: &str) -> Option<(String, String)> {
+    let url = url::Url::parse(token_url.trim()).ok()?;
+    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    let path = url.path();
+    let (label, domain) = match host.split_once('.') {
+        Some((label @ ("api" | "login"), rest)) if region_of_domain(rest).is_some() => {
+            (label, rest.to_string())
+        }
+        _ if region_of_domain(&host).is_some() => ("", host.clone()),
+        _ => return None,
+    };
+    let region = region_of_domain(&domain)?;
+    let right = format!("https://login.{domain}/oauth/token");
+    let (summary, why) = match label {
+        "api" => (
+            format!(
+                "token_url points at the Genesys Cloud API host api.{domain}; tokens come from login.{domain}"
+            ),
+            format!(
+                "api.{domain} serves the platform API (/api/v2/...); Genesys Cloud issues tokens only on the \
+                 login host, at {right}."
+            ),
+        ),
+        "login" if path.starts_with("/api/") => (
+            format!(
+                "token_url uses the API path {path} on login.{domain}; the token path is /oauth/token"
+            ),
+            format!(
+                "The login host issues tokens at /oauth/token; /api/v2/... paths belong to the API host \
+                 api.{domain}, and there is no /api/v2/oauth/token. The token endpoint is {right}."
+            ),
+        ),
+        "login" => return None,
+        _ => (
+            format!(
+                "token_url points at the bare Genesys Cloud domain {domain}; tokens come from login.{domain}"
+            ),
+            format!("Genesys Cloud issues tokens only on the login host, at {right}."),
+        ),
+    };
+    let detail = format!(
+        "{why} Set `token_url = \"{right}\"`, or better, remove `token_url` and set `genesys_region = \
+         \"{region}\"`: the same value as the genesyscloud provider's `aws_region` (GENESYSCLOUD_REGION), so \
+         authcheck derives both hosts the way the provider does. Nothing was sent."
+    );
+    Some((summary, detail))
+}
+
+/// True when `id` has the 8-4-4-4-12 hexadecimal form that Genesys Cloud client ids have.
+pub fn is_uuid(id: &str) -> bool {
+    let groups: Vec<&str> = id.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The region whose login host this is (`login.mypurecloud.ie` gives `eu-west-1`), case-insensitively.
+pub fn region_of_login_host(host: &str) -> Option<&'static str> {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    region_of_domain(host.strip_prefix("login.")?)
+}
+
+/// The token URLs of every public region except `current`, for `probe_other_regions`.
+///
+/// Genesys-internal environments (`dca`, `tca`) are left out: a customer's secret has no business there.
+pub fn probe_token_urls(current: Option<&str>) -> Vec<(&'static str, String)> {
+    REGIONS
+        .iter()
+        .filter(|(name, _)| !INTERNAL_REGIONS.contains(name) && Some(*name) != current)
+        .map(|(name, domain)| (*name, format!("https://login.{domain}/oauth/token")))
+        .collect()
+}
+
+/// Genesys's own development and test environments, which the official provider accepts.
+const INTERNAL_REGIONS: [&str; 2] = ["dca", "tca"];
+
 fn region_names() -> String {
     REGIONS
         .iter()
@@ -220,5 +315,171 @@ mod tests {
         assert_eq!(login(&ep), "http://127.0.0.1:9/login");
         let ep = endpoint(None, Some("https://api.gw.example"), None).expect("ok");
         assert_eq!(login(&ep), "https://login.gw.example");
+    }
+    #[test]
+    fn canonical_region_names_need_no_note() {
+        for (name, _) in REGIONS {
+            assert_eq!(region_note(name), None, "{name}");
+        }
+        assert_eq!(
+            region_note("nowhere-1"),
+            None,
+            "unknown regions are endpoint()'s error"
+        );
+        assert_eq!(region_note(""), None);
+    }
+
+    #[test]
+    fn other_spellings_get_a_note_naming_the_region_and_host() {
+        assert_eq!(
+            region_note("https://api.mypurecloud.ie").as_deref(),
+            Some(
+                r#"genesys_region "https://api.mypurecloud.ie" read as region eu-west-1 (login.mypurecloud.ie)"#
+            )
+        );
+        for (text, region, host) in [
+            ("EU-West-1", "eu-west-1", "login.mypurecloud.ie"),
+            ("eu_west_1", "eu-west-1", "login.mypurecloud.ie"),
+            (
+                "mypurecloud.com.au",
+                "ap-southeast-2",
+                "login.mypurecloud.com.au",
+            ),
+            (
+                "login.usw2.pure.cloud",
+                "us-west-2",
+                "login.usw2.pure.cloud",
+            ),
+            (
+                "https://login.mypurecloud.de/",
+                "eu-central-1",
+                "login.mypurecloud.de",
+            ),
+            (" us-east-1", "us-east-1", "login.mypurecloud.com"),
+        ] {
+            let note = region_note(text).unwrap_or_default();
+            assert!(
+                note.contains(&format!("read as region {region} ({host})")),
+                "{text}: {note}"
+            );
+            assert!(
+                note.starts_with(&format!("genesys_region {text:?}")),
+                "{note}"
+            );
+        }
+    }
+
+    #[test]
+    fn token_url_on_the_api_host_is_named_with_the_right_url() {
+        for url in [
+            "https://api.mypurecloud.ie/oauth/token",
+            "https://API.mypurecloud.ie/api/v2/oauth/token",
+            "http://api.mypurecloud.ie/token",
+        ] {
+            let (summary, detail) = token_url_mistake(url).unwrap_or_default();
+            assert!(
+                summary.contains("API host api.mypurecloud.ie"),
+                "{url}: {summary}"
+            );
+            assert!(
+                detail.contains("https://login.mypurecloud.ie/oauth/token"),
+                "{detail}"
+            );
+            assert!(
+                detail.contains("genesys_region = \"eu-west-1\""),
+                "{detail}"
+            );
+        }
+    }
+
+    #[test]
+    fn api_paths_on_the_login_host_and_the_bare_domain_are_named() {
+        let (summary, detail) =
+            token_url_mistake("https://login.mypurecloud.com.au/api/v2/oauth/token")
+                .unwrap_or_default();
+        assert!(
+            summary.contains("/api/v2/oauth/token on login.mypurecloud.com.au"),
+            "{summary}"
+        );
+        assert!(
+            detail.contains("https://login.mypurecloud.com.au/oauth/token"),
+            "{detail}"
+        );
+        let (summary, _) =
+            token_url_mistake("https://mypurecloud.com/oauth/token").unwrap_or_default();
+        assert!(
+            summary.contains("bare Genesys Cloud domain mypurecloud.com"),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn right_and_foreign_token_urls_are_left_alone() {
+        for url in [
+            "https://login.mypurecloud.ie/oauth/token",
+            "https://login.edee1.eusc-pure.cloud/oauth/token",
+            "https://api.example.com/api/v2/oauth/token",
+            "https://api.mypurecloud.com.evil.example/oauth/token",
+            "https://evilmypurecloud.com/oauth/token",
+            "https://x.api.mypurecloud.com/oauth/token",
+            "https://login.microsoftonline.com/tenant/oauth2/v2.0/token",
+            "http://127.0.0.1:8080/api/v2/oauth/token",
+            "not a url",
+            "",
+        ] {
+            assert_eq!(token_url_mistake(url), None, "{url}");
+        }
+    }
+
+    #[test]
+    fn uuids_are_recognised() {
+        assert!(is_uuid("3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"));
+        assert!(is_uuid("3F2A9C1E-5B7D-4E8F-9A0B-1C2D3E4F5A6B"));
+        for id in [
+            "",
+            "svc",
+            "3f2a9c1e5b7d4e8f9a0b1c2d3e4f5a6b",
+            "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6",
+            "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6bb",
+            "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6g",
+            " 3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b",
+            "3f2a9c1e-5b7d-4e8f-9a0b-1c2d-3e4f5a6b",
+        ] {
+            assert!(!is_uuid(id), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn login_hosts_map_to_regions() {
+        assert_eq!(
+            region_of_login_host("login.mypurecloud.ie"),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            region_of_login_host("LOGIN.apne3.pure.cloud."),
+            Some("ap-northeast-3")
+        );
+        assert_eq!(
+            region_of_login_host("login.edee1.eusc-pure.cloud"),
+            Some("eusc-de-east-1")
+        );
+        assert_eq!(region_of_login_host("api.mypurecloud.ie"), None);
+        assert_eq!(region_of_login_host("mypurecloud.ie"), None);
+        assert_eq!(region_of_login_host("login.example.com"), None);
+    }
+
+    #[test]
+    fn probing_skips_the_current_and_the_internal_regions() {
+        let urls = probe_token_urls(Some("eu-west-1"));
+        assert_eq!(urls.len(), REGIONS.len() - 3);
+        assert!(
+            urls.iter()
+                .all(|(name, _)| !["eu-west-1", "dca", "tca"].contains(name))
+        );
+        assert!(urls.contains(&(
+            "ap-southeast-2",
+            "https://login.mypurecloud.com.au/oauth/token".to_string()
+        )));
+        assert_eq!(probe_token_urls(None).len(), REGIONS.len() - 2);
     }
 }

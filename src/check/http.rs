@@ -401,3 +401,85 @@ mod tests {
         assert_eq!(parse_retry_after("soon"), None);
     }
 }
+
+/// The proxy the environment routes `url` through, as (variable, proxy URL without credentials), if any.
+/// Mirrors what the HTTP client does with HTTPS_PROXY/HTTP_PROXY/ALL_PROXY and NO_PROXY, so failures can name it.
+pub fn proxy_for(url: &url::Url, env: &dyn Fn(&str) -> Option<String>) -> Option<(String, String)> {
+    let host = url
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    let names: &[&str] = match url.scheme() {
+        "https" => &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"],
+        _ => &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"],
+    };
+    let (name, value) = names.iter().find_map(|name| {
+        env(name)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (name.to_string(), v))
+    })?;
+    let no_proxy = env("NO_PROXY")
+        .or_else(|| env("no_proxy"))
+        .unwrap_or_default();
+    for entry in no_proxy.split(',').map(|e| e.trim().to_ascii_lowercase()) {
+        if entry.is_empty() {
+            continue;
+        }
+        if entry == "*" {
+            return None;
+        }
+        let bare = entry.trim_start_matches("*.").trim_start_matches('.');
+        let bare = bare.split(':').next().unwrap_or(bare);
+        if host == bare || host.ends_with(&format!(".{bare}")) {
+            return None;
+        }
+    }
+    let shown = match url::Url::parse(value.trim()) {
+        Ok(mut proxy) => {
+            let _ = proxy.set_username("");
+            let _ = proxy.set_password(None);
+            proxy.to_string().trim_end_matches('/').to_string()
+        }
+        Err(_) => "(unparsable proxy URL)".to_string(),
+    };
+    Some((name, shown))
+}
+
+#[cfg(test)]
+mod proxy_tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn proxies_follow_the_scheme_and_no_proxy_and_never_show_credentials() {
+        let url = url::Url::parse("https://login.example.com/token").expect("url");
+        let env = env_of(&[
+            ("HTTPS_PROXY", "http://user:pw@proxy.corp:3128"),
+            ("NO_PROXY", "internal.example, .corp"),
+        ]);
+        assert_eq!(
+            proxy_for(&url, &env),
+            Some(("HTTPS_PROXY".into(), "http://proxy.corp:3128".into()))
+        );
+        let internal = url::Url::parse("https://idp.internal.example/token").expect("url");
+        assert_eq!(proxy_for(&internal, &env), None);
+        let plain = url::Url::parse("http://login.example.com/token").expect("url");
+        assert_eq!(proxy_for(&plain, &env), None);
+        assert_eq!(
+            proxy_for(
+                &url,
+                &env_of(&[("ALL_PROXY", "socks5://p:1080"), ("NO_PROXY", "*")])
+            ),
+            None
+        );
+    }
+}

@@ -243,6 +243,7 @@ mod tests {
             max_retries: 0,
             allow_http: false,
             probe_other_regions: false,
+            endpoint_note: None,
         })
     }
 

@@ -8,6 +8,7 @@
 pub mod clock;
 pub mod discovery;
 pub mod genesys;
+pub mod genesys_api;
 pub mod http;
 pub mod interpret;
 pub mod lint;

@@ -113,6 +113,8 @@ pub struct CheckRequest {
     pub allow_http: bool,
     /// Genesys Cloud: on a rejected client, ask the other regions whether they know it.
     pub probe_other_regions: bool,
+    /// What was assumed while reading the endpoint inputs (e.g. a region given as a URL), for a warning.
+    pub endpoint_note: Option<String>,
 }
 
 /// Default budget for a whole check.
@@ -266,6 +268,23 @@ impl Inputs {
             ));
         }
 
+        let endpoint_note = match (&self.token_url, &self.issuer, &self.genesys_region) {
+            (None, None, Some(region)) => super::genesys::region_note(region),
+            (None, None, None)
+                if self.genesys_api_url.is_none() && self.genesys_login_url.is_none() =>
+            {
+                match (
+                    env_nonempty("AUTHCHECK_TOKEN_URL"),
+                    env_nonempty("AUTHCHECK_ISSUER"),
+                    env_nonempty("GENESYSCLOUD_REGION"),
+                ) {
+                    (None, None, Some(region)) => super::genesys::region_note(&region)
+                        .map(|note| format!("{note} (from GENESYSCLOUD_REGION)")),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         let endpoint = if let Some(url) = self.token_url {
             Endpoint::TokenUrl(url)
         } else if let Some(issuer) = self.issuer {
@@ -429,6 +448,7 @@ impl Inputs {
             max_retries: u32::try_from(max_retries).unwrap_or(0),
             allow_http: self.allow_http.unwrap_or(false),
             probe_other_regions: self.probe_other_regions.unwrap_or(false),
+            endpoint_note,
         })
     }
 }

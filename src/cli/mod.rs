@@ -3,6 +3,7 @@
 //! Arguments are parsed in two layers: [`parse`] only reads flags into [`Args`] (usage errors, exit 2);
 //! [`Args::inputs`] turns them into the engine's [`Inputs`], reading the secret from a file or stdin.
 
+pub mod external;
 pub mod render;
 
 use std::io::{IsTerminal, Read, Write};
@@ -24,6 +25,7 @@ authcheck: check OAuth2 client credentials and name the real reason when they fa
 Usage:
   authcheck check [options]     check one set of client credentials
   authcheck demo                run checks against an embedded test server (no account needed)
+  authcheck external            act as the program of Terraform's external data source (JSON on stdin/stdout)
   authcheck --version | --help
 
 Endpoint (one of; or AUTHCHECK_TOKEN_URL, AUTHCHECK_ISSUER, GENESYSCLOUD_REGION):
@@ -340,11 +342,56 @@ fn demo_command() -> i32 {
     })
 }
 
+/// `authcheck external`: the `hashicorp/external` protocol on stdin and stdout.
+fn external_command() -> i32 {
+    let mut input = Vec::new();
+    if let Err(err) = std::io::stdin()
+        .take(1024 * 1024 + 1)
+        .read_to_end(&mut input)
+    {
+        eprintln!("authcheck: cannot read the query from standard input: {err}");
+        return EXIT_USAGE;
+    }
+    let query = match external::parse_query(&input) {
+        Ok(query) => query,
+        Err(message) => {
+            eprintln!("authcheck: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(message) => {
+            eprintln!("authcheck: {message}");
+            return EXIT_UNKNOWN;
+        }
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let report = match query.inputs.resolve(&env) {
+        Ok(request) => runtime.block_on(run_with_ctrl_c(request)),
+        Err(report) => *report,
+    };
+    if !report.valid && query.fail_on_error {
+        eprintln!("{}", external::failure_line(&report));
+        return exit_code(&report);
+    }
+    let text = match serde_json::to_string(&external::outputs(&report)) {
+        Ok(text) => text,
+        Err(err) => {
+            eprintln!("authcheck: cannot encode the result: {err}");
+            return EXIT_UNKNOWN;
+        }
+    };
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+    EXIT_VALID
+}
+
 /// Entry point of the `authcheck` binary; returns the exit code.
 pub fn main(args: Vec<String>) -> i32 {
     match args.first().map(String::as_str) {
         Some("check") => check_command(&args[1..]),
         Some("demo") => demo_command(),
+        Some("external") => external_command(),
         Some("--version" | "-V" | "version") => {
             println!("authcheck {}", env!("CARGO_PKG_VERSION"));
             EXIT_VALID

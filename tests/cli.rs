@@ -1,0 +1,398 @@
+//! The `authcheck` command as a CI step runs it: golden text and JSON output, exit codes, the secret never taken
+//! from argv nor printed, and the `external` data source protocol.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use authcheck::demo::idp::{Behavior, Client, Idp, IdpConfig};
+
+const SECRET: &str = "cli-secret-5e2a";
+
+fn authcheck(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authcheck"))
+        .args(args)
+        .env_remove("AUTHCHECK_CLIENT_SECRET")
+        .env_remove("AUTHCHECK_CLIENT_ID")
+        .env_remove("AUTHCHECK_TOKEN_URL")
+        .env_remove("GENESYSCLOUD_OAUTHCLIENT_SECRET")
+        .env_remove("GENESYSCLOUD_OAUTHCLIENT_ID")
+        .env_remove("GENESYSCLOUD_REGION")
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn authcheck");
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin);
+    }
+    child.wait_with_output().expect("wait")
+}
+
+async fn run(args: Vec<String>, env: Vec<(String, String)>, stdin: Vec<u8>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        authcheck(&args, &env, &stdin)
+    })
+    .await
+    .expect("join")
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Replaces what changes between runs (ports, times, fingerprints) so output can be compared with a golden file.
+fn stable(text: &str, port: u16) -> String {
+    let mut out = text.replace(&port.to_string(), "PORT");
+    for marker in ["expires_at", "sha256:"] {
+        let mut result = String::new();
+        for line in out.lines() {
+            if let Some(at) = line.find(marker) {
+                let keep = &line[..at + marker.len()];
+                result.push_str(keep);
+                result.push_str(" <varies>");
+            } else {
+                result.push_str(line);
+            }
+            result.push('\n');
+        }
+        out = result;
+    }
+    out
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("AUTHCHECK_BLESS").is_some() {
+        std::fs::write(&path, actual).expect("bless");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        actual, expected,
+        "{name} differs from the golden file (AUTHCHECK_BLESS=1 to update)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reports_in_text_and_json_with_the_documented_exit_codes() {
+    let idp = Idp::start(IdpConfig::new(vec![
+        Client::new("ci-bot", SECRET).scopes(&["read", "write"]),
+        Client::new("busy-bot", SECRET).behavior(Behavior::AlwaysRateLimited),
+    ]))
+    .await
+    .expect("idp");
+    let port = idp.local_addr().port();
+    let url = idp.token_url();
+    let env = vec![("AUTHCHECK_CLIENT_SECRET".to_string(), SECRET.to_string())];
+
+    let ok = run(
+        strings(&[
+            "check",
+            "--token-url",
+            &url,
+            "--client-id",
+            "ci-bot",
+            "--require-scope",
+            "read",
+        ]),
+        env.clone(),
+        vec![],
+    )
+    .await;
+    assert_eq!(ok.status.code(), Some(0));
+    golden(
+        "check_ok.txt",
+        &stable(&String::from_utf8_lossy(&ok.stdout), port),
+    );
+
+    let bad = run(
+        strings(&["check", "--token-url", &url, "--client-id", "ci-bot"]),
+        vec![(
+            "AUTHCHECK_CLIENT_SECRET".to_string(),
+            "stale-secret".to_string(),
+        )],
+        vec![],
+    )
+    .await;
+    assert_eq!(bad.status.code(), Some(1));
+    golden(
+        "check_invalid_secret.txt",
+        &stable(&String::from_utf8_lossy(&bad.stdout), port),
+    );
+
+    let json = run(
+        strings(&[
+            "check",
+            "--token-url",
+            &url,
+            "--client-id",
+            "ci-bot",
+            "--format",
+            "json",
+            "--scope",
+            "read",
+        ]),
+        env.clone(),
+        vec![],
+    )
+    .await;
+    assert_eq!(json.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(value["valid"], true);
+    assert_eq!(value["reason"], "ok");
+    assert_eq!(value["granted_scopes"], serde_json::json!(["read"]));
+    assert_eq!(value["scopes_source"], "response");
+    let keys: Vec<&String> = value.as_object().expect("object").keys().collect();
+    for name in [
+        "valid",
+        "reason",
+        "summary",
+        "detail",
+        "token_url",
+        "auth_method_used",
+        "token_type",
+        "expires_in",
+        "expires_at",
+        "granted_scopes",
+        "missing_scopes",
+        "scopes_source",
+        "organization_id",
+        "organization_name",
+        "client_name",
+        "token_fingerprint",
+        "checks",
+    ] {
+        assert!(keys.iter().any(|k| *k == name), "JSON lacks {name}");
+    }
+
+    let busy = run(
+        strings(&[
+            "check",
+            "--token-url",
+            &url,
+            "--client-id",
+            "busy-bot",
+            "--timeout",
+            "3",
+        ]),
+        env.clone(),
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        busy.status.code(),
+        Some(3),
+        "could not tell: {}",
+        String::from_utf8_lossy(&busy.stdout)
+    );
+
+    let usage = run(
+        strings(&["check", "--client-secret", SECRET]),
+        vec![],
+        vec![],
+    )
+    .await;
+    assert_eq!(usage.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&usage.stderr);
+    assert!(text.contains("ps") && !text.contains(SECRET), "{text}");
+
+    let stdin = run(
+        strings(&[
+            "check",
+            "--token-url",
+            &url,
+            "--client-id",
+            "ci-bot",
+            "--client-secret-stdin",
+        ]),
+        vec![],
+        format!("{SECRET}\n").into_bytes(),
+    )
+    .await;
+    assert_eq!(
+        stdin.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&stdin.stdout)
+    );
+
+    for out in [&ok, &bad, &json, &busy, &usage, &stdin] {
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains(SECRET), "the secret was printed");
+        assert!(!all.contains("demo-"), "a token was printed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_proxy_is_named_as_the_proxy() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let out = run(
+        strings(&[
+            "check",
+            "--token-url",
+            "https://login.example.invalid/oauth2/token",
+            "--client-id",
+            "x",
+            "--timeout",
+            "5",
+        ]),
+        vec![
+            ("AUTHCHECK_CLIENT_SECRET".into(), SECRET.into()),
+            ("HTTPS_PROXY".into(), format!("http://127.0.0.1:{closed}")),
+            ("NO_PROXY".into(), String::new()),
+        ],
+        vec![],
+    )
+    .await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(text.contains("proxy"), "{text}");
+}
+
+/// The query the external example sends, read from the example itself.
+fn example_query() -> serde_json::Map<String, serde_json::Value> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/external-program/main.tf"),
+    )
+    .expect("example");
+    let block = text
+        .split("query = {")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .expect("query block");
+    block
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| {
+            (
+                k.trim().to_string(),
+                serde_json::Value::String(v.trim().trim_matches('"').to_string()),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn external_speaks_the_external_data_source_protocol() {
+    // hashicorp/external cannot be downloaded here, so this drives the program exactly as that provider does:
+    // the query as a JSON object of strings on stdin, every environment variable passed through, then stdout
+    // parsed as a JSON object of strings on exit 0, or stderr shown as the error on a non-zero exit.
+    let idp = Idp::start(IdpConfig::new(vec![
+        Client::new("ci-deployer", SECRET).scopes(&["read", "write"]),
+    ]))
+    .await
+    .expect("idp");
+    let mut query = example_query();
+    assert_eq!(
+        query.get("client_secret_env").and_then(|v| v.as_str()),
+        Some("PIPELINE_CLIENT_SECRET")
+    );
+    query.insert(
+        "token_url".into(),
+        serde_json::Value::String(idp.token_url()),
+    );
+    let stdin = serde_json::to_vec(&query).expect("query");
+
+    let ok = run(
+        strings(&["external"]),
+        vec![("PIPELINE_CLIENT_SECRET".into(), SECRET.into())],
+        stdin.clone(),
+    )
+    .await;
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let result: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&ok.stdout).expect("json object");
+    assert!(
+        result.values().all(|v| v.is_string()),
+        "only strings: {result:?}"
+    );
+    assert_eq!(result["valid"], "true");
+    assert_eq!(result["granted_scopes"], "read write");
+    assert_eq!(result["token_url"], idp.token_url().as_str());
+
+    let bad = run(
+        strings(&["external"]),
+        vec![("PIPELINE_CLIENT_SECRET".into(), "stale".into())],
+        stdin.clone(),
+    )
+    .await;
+    assert_eq!(bad.status.code(), Some(1));
+    let line = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(line.trim_end().lines().count(), 1, "one line: {line}");
+    assert!(
+        line.contains("rejected the client secret")
+            && line.contains("(invalid_secret)")
+            && line.contains("What to do"),
+        "{line}"
+    );
+    assert!(bad.stdout.is_empty());
+
+    query.insert(
+        "fail_on_error".into(),
+        serde_json::Value::String("false".into()),
+    );
+    let soft = run(
+        strings(&["external"]),
+        vec![("PIPELINE_CLIENT_SECRET".into(), "stale".into())],
+        serde_json::to_vec(&query).expect("q"),
+    )
+    .await;
+    assert_eq!(soft.status.code(), Some(0));
+    let result: serde_json::Value = serde_json::from_slice(&soft.stdout).expect("json");
+    assert_eq!(result["valid"], "false");
+    assert_eq!(result["reason"], "invalid_secret");
+
+    let leaky = run(
+        strings(&["external"]),
+        vec![],
+        br#"{"client_secret":"cli-secret-5e2a"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(leaky.status.code(), Some(2));
+    for out in [&ok, &bad, &soft, &leaky] {
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains(SECRET), "the secret was printed");
+    }
+}
+
+#[test]
+fn demo_runs_every_case_against_the_embedded_server() {
+    let out = authcheck(&["demo"], &[], b"");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    for reason in [
+        "VALID (ok)",
+        "(invalid_secret)",
+        "(client_not_found)",
+        "(missing_scopes)",
+        "(grant_not_allowed)",
+        "(rate_limited)",
+        "(invalid_scope)",
+    ] {
+        assert!(text.contains(reason), "demo lacks {reason}:\n{text}");
+    }
+}

@@ -1,0 +1,367 @@
+//! Genesys Cloud, first-hand: the engine against a Genesys-like test server (documented bodies and statuses),
+//! and real `terraform plan`s of examples/genesys for each way a pipeline's credentials go wrong.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use authcheck::check::{self, Inputs, Reason, Report};
+use authcheck::demo::idp::{Behavior, Client, Flavor, Idp, IdpConfig, Org};
+
+const GOOD_ID: &str = "3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90";
+const ROLELESS_ID: &str = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+const BUSY_ID: &str = "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a";
+const FLAKY_ID: &str = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+const SECRET: &str = "genesys-secret-41c8";
+
+fn org() -> Org {
+    Org {
+        id: "6b1f0c2d-aaaa-4bbb-8ccc-123456789abc".into(),
+        name: "Acme Prod".into(),
+        short_name: "acme-prod".into(),
+    }
+}
+
+async fn genesys_idp() -> Idp {
+    Idp::start(IdpConfig {
+        clients: vec![
+            Client::new(GOOD_ID, SECRET).org(org()).name("CI deployer"),
+            Client::new(ROLELESS_ID, SECRET)
+                .org(org())
+                .name("No roles")
+                .roles(false),
+            Client::new(BUSY_ID, SECRET)
+                .org(org())
+                .behavior(Behavior::AlwaysRateLimited),
+            Client::new(FLAKY_ID, SECRET)
+                .org(org())
+                .behavior(Behavior::RateLimited {
+                    failures_before_success: 1,
+                }),
+        ],
+        flavor: Flavor::Genesys,
+        max_lifetime: Duration::from_secs(300),
+    })
+    .await
+    .expect("genesys idp")
+}
+
+async fn check_with(idp: &Idp, id: &str, secret: &str, expected: Option<&str>) -> Report {
+    let inputs = Inputs {
+        client_id: Some(id.to_string()),
+        client_secret: Some((
+            check::Secret::new(secret),
+            check::SecretOrigin::Env("GENESYSCLOUD_OAUTHCLIENT_SECRET".into()),
+        )),
+        genesys_login_url: Some(idp.base_url()),
+        genesys_api_url: Some(idp.base_url()),
+        expected_organization: expected.map(str::to_string),
+        timeout_seconds: Some(10),
+        ..Inputs::default()
+    };
+    let request = inputs.resolve(&|_| None).expect("resolves");
+    check::run(request, tokio::sync::watch::channel(false).1).await
+}
+
+#[tokio::test]
+async fn genesys_answers_are_explained_with_the_genesys_fix() {
+    let idp = genesys_idp().await;
+
+    let ok = check_with(&idp, GOOD_ID, SECRET, Some("acme-prod")).await;
+    assert_eq!(ok.reason, Reason::Ok, "{}", ok.detail);
+    assert_eq!(ok.organization_name.as_deref(), Some("Acme Prod"));
+    assert_eq!(ok.client_name.as_deref(), Some("CI deployer"));
+    assert!(
+        ok.checks
+            .iter()
+            .any(|c| c.name == "organization" && c.status == check::Status::Pass),
+        "{:?}",
+        ok.checks
+    );
+
+    let rotated = check_with(&idp, GOOD_ID, "old-secret", None).await;
+    assert_eq!(rotated.reason, Reason::InvalidSecret, "{}", rotated.detail);
+    assert!(
+        rotated
+            .summary
+            .contains("Genesys Cloud rejected the client secret"),
+        "{}",
+        rotated.summary
+    );
+    assert!(rotated.detail.contains("regenerated"), "{}", rotated.detail);
+    assert!(
+        rotated.detail.contains("another Genesys Cloud region"),
+        "{}",
+        rotated.detail
+    );
+    assert!(
+        rotated
+            .detail
+            .contains("SAML/SSO enforcement is not the cause"),
+        "{}",
+        rotated.detail
+    );
+
+    let unknown = check_with(&idp, "0f0f0f0f-1111-4222-8333-444455556666", SECRET, None).await;
+    assert_eq!(unknown.reason, Reason::ClientNotFound, "{}", unknown.detail);
+    assert!(
+        unknown.detail.contains("another Genesys Cloud region"),
+        "{}",
+        unknown.detail
+    );
+
+    let wrong_org = check_with(&idp, GOOD_ID, SECRET, Some("Acme Staging")).await;
+    assert_eq!(
+        wrong_org.reason,
+        Reason::WrongOrganization,
+        "{}",
+        wrong_org.detail
+    );
+    assert!(
+        wrong_org.summary.contains("Acme Prod") && wrong_org.summary.contains("Acme Staging"),
+        "{}",
+        wrong_org.summary
+    );
+
+    let roleless = check_with(&idp, ROLELESS_ID, SECRET, None).await;
+    assert_eq!(roleless.reason, Reason::Ok);
+    assert!(
+        roleless
+            .checks
+            .iter()
+            .any(|c| c.status == check::Status::Warn && c.detail.contains("403")),
+        "{:?}",
+        roleless.checks
+    );
+
+    let busy = check_with(&idp, BUSY_ID, SECRET, None).await;
+    assert_eq!(busy.reason, Reason::RateLimited, "{}", busy.detail);
+    assert!(
+        busy.detail.contains("token_pool_size + 1"),
+        "{}",
+        busy.detail
+    );
+
+    let flaky = check_with(&idp, FLAKY_ID, SECRET, None).await;
+    assert_eq!(flaky.reason, Reason::Ok, "{}", flaky.detail);
+
+    let not_uuid = check_with(&idp, "ci-deployer", SECRET, None).await;
+    assert!(
+        not_uuid
+            .checks
+            .iter()
+            .any(|c| c.status == check::Status::Warn && c.detail.contains("not a UUID")),
+        "{:?}",
+        not_uuid.checks
+    );
+}
+
+#[tokio::test]
+async fn genesys_mistakes_are_named_before_anything_is_sent() {
+    let api_host = Inputs {
+        client_id: Some(GOOD_ID.into()),
+        client_secret: Some((
+            check::Secret::new(SECRET),
+            check::SecretOrigin::Env("S".into()),
+        )),
+        token_url: Some("https://api.mypurecloud.ie/oauth/token".into()),
+        ..Inputs::default()
+    };
+    let report = check::run(
+        api_host.resolve(&|_| None).expect("resolves"),
+        tokio::sync::watch::channel(false).1,
+    )
+    .await;
+    assert_eq!(report.reason, Reason::InvalidInput, "{}", report.detail);
+    assert!(
+        report
+            .detail
+            .contains("https://login.mypurecloud.ie/oauth/token"),
+        "{}",
+        report.detail
+    );
+
+    let env = |name: &str| match name {
+        "GENESYSCLOUD_REGION" => Some("https://api.mypurecloud.ie".to_string()),
+        "GENESYSCLOUD_OAUTHCLIENT_ID" => Some(GOOD_ID.to_string()),
+        "GENESYSCLOUD_OAUTHCLIENT_SECRET" => Some(SECRET.to_string()),
+        _ => None,
+    };
+    let request = Inputs::default()
+        .resolve(&env)
+        .expect("resolves from the genesyscloud variables");
+    assert!(
+        request
+            .endpoint_note
+            .as_deref()
+            .is_some_and(|n| n.contains("eu-west-1")),
+        "{:?}",
+        request.endpoint_note
+    );
+
+    let unknown_region = Inputs {
+        genesys_region: Some("eu-west1".into()),
+        ..Inputs::default()
+    };
+    let report = unknown_region.resolve(&env).expect_err("unknown region");
+    assert!(
+        report.summary.contains("did you mean eu-west-1"),
+        "{}",
+        report.summary
+    );
+}
+
+fn terraform_binary() -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(root.join("scripts/terraform-versions"))
+        .output()
+        .expect("terraform-versions");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .map(std::path::PathBuf::from)
+        .expect("a Terraform CLI: run scripts/install-terraform (scripts/test does)")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn genesys_example_plans_show_each_cause() {
+    let idp = genesys_idp().await;
+    let tf = terraform_binary();
+    let base = idp.base_url();
+    let dir = std::env::temp_dir().join(format!("authcheck-genesys-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in ["main.tf", "versions.tf"] {
+        std::fs::copy(root.join("examples/genesys").join(file), dir.join(file))
+            .expect("copy example");
+    }
+    let plugin_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-authcheck"))
+        .parent()
+        .expect("dir")
+        .to_path_buf();
+    std::fs::write(
+        dir.join("dev.tfrc"),
+        format!("provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/authcheck/authcheck\" = \"{}\"\n  }}\n  direct {{}}\n}}\n", plugin_dir.display()),
+    )
+    .expect("tfrc");
+
+    // (scenario, client id, secret, expected_organization, exit code, words the user must read)
+    type Scenario<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        Option<i32>,
+        Vec<&'a str>,
+    );
+    let scenarios: Vec<Scenario> = vec![
+        (
+            "all good, expected organisation",
+            GOOD_ID,
+            SECRET,
+            Some("acme-prod"),
+            Some(0),
+            vec!["organization_name = \"Acme Prod\""],
+        ),
+        (
+            "rotated secret",
+            GOOD_ID,
+            "rotated-away",
+            None,
+            Some(1),
+            vec![
+                "Genesys Cloud rejected the client secret",
+                "reason: invalid_secret",
+                "SAML/SSO enforcement is not the cause",
+            ],
+        ),
+        (
+            "unknown client",
+            "0f0f0f0f-1111-4222-8333-444455556666",
+            SECRET,
+            None,
+            Some(1),
+            vec!["reason: client_not_found", "another Genesys Cloud region"],
+        ),
+        (
+            "wrong organisation",
+            GOOD_ID,
+            SECRET,
+            Some("Acme Staging"),
+            Some(1),
+            vec!["reason: wrong_organization", "not Acme Staging"],
+        ),
+        ("no roles", ROLELESS_ID, SECRET, None, Some(0), vec!["403"]),
+        (
+            "rate limited then recovering",
+            FLAKY_ID,
+            SECRET,
+            None,
+            Some(0),
+            vec!["organization_name = \"Acme Prod\""],
+        ),
+        (
+            "rate limited to exhaustion",
+            BUSY_ID,
+            SECRET,
+            None,
+            Some(1),
+            vec!["reason: rate_limited", "token_pool_size + 1"],
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (name, id, secret, expected, code, needles) in scenarios {
+        let dir = dir.clone();
+        let tf = tf.clone();
+        let base = base.clone();
+        let (id, secret, expected) = (
+            id.to_string(),
+            secret.to_string(),
+            expected.map(str::to_string),
+        );
+        let out = tokio::task::spawn_blocking(move || {
+            let mut command = Command::new(&tf);
+            command
+                .args(["plan", "-no-color", "-input=false"])
+                .current_dir(&dir)
+                .env("TF_CLI_CONFIG_FILE", dir.join("dev.tfrc"))
+                .env("CHECKPOINT_DISABLE", "1")
+                .env("TF_DATA_DIR", dir.join(".terraform"))
+                .env("GENESYSCLOUD_OAUTHCLIENT_ID", &id)
+                .env("GENESYSCLOUD_OAUTHCLIENT_SECRET", &secret)
+                .env_remove("AUTHCHECK_CLIENT_ID")
+                .env_remove("AUTHCHECK_CLIENT_SECRET")
+                .env("TF_VAR_genesys_login_url", &base)
+                .env("TF_VAR_genesys_api_url", &base);
+            if let Some(expected) = &expected {
+                command.env("TF_VAR_expected_organization", expected);
+            }
+            command.output().expect("terraform")
+        })
+        .await
+        .expect("join");
+        let all = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let squashed = all.split_whitespace().collect::<Vec<_>>().join(" ");
+        if out.status.code() != code {
+            problems.push(format!(
+                "{name}: exit {:?}, expected {code:?}:\n{all}",
+                out.status.code()
+            ));
+        }
+        for needle in needles {
+            if !squashed.contains(&needle.split_whitespace().collect::<Vec<_>>().join(" ")) {
+                problems.push(format!("{name}: lacks {needle:?}:\n{all}"));
+            }
+        }
+        if all.contains(SECRET) {
+            problems.push(format!("{name}: the secret appears in the output"));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(problems.is_empty(), "{}", problems.join("\n\n-----\n\n"));
+}
