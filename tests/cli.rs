@@ -396,3 +396,25 @@ fn demo_runs_every_case_against_the_embedded_server() {
         assert!(text.contains(reason), "demo lacks {reason}:\n{text}");
     }
 }
+
+#[test]
+fn demo_with_terraform_shows_a_passing_and_a_failing_plan() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let versions = Command::new(root.join("scripts/terraform-versions"))
+        .output()
+        .expect("terraform-versions");
+    let terraform = String::from_utf8_lossy(&versions.stdout)
+        .lines()
+        .next()
+        .map(str::to_string)
+        .expect("a Terraform CLI: run scripts/install-terraform (scripts/test does)");
+    let out = authcheck(&["demo", "--terraform", &terraform], &[], b"");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("obtained a token from 127.0.0.1"), "{text}");
+    assert!(text.contains("reason: invalid_secret"), "{text}");
+    assert!(
+        !text.contains("demo-rotated-secret-v1") && !text.contains("demo-rotated-secret-v2"),
+        "secrets printed"
+    );
+}

@@ -395,6 +395,56 @@ async fn hostile_or_absent_servers_end_within_the_budget_with_the_right_reason()
     if report.reason == Reason::Ok {
         problems.push("garbage must not pass".to_string());
     }
+    // Trickles one byte a second after the headers: the budget still holds.
+    let trickle = raw_server(|mut stream| async move {
+        read_request(&mut stream).await;
+        let _ = stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+            .await;
+        for _ in 0..60 {
+            if stream.write_all(b" ").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    })
+    .await;
+    let mut slow = request(&trickle, "a", "b");
+    slow.timeout = Duration::from_secs(2);
+    let started = Instant::now();
+    let report = run(slow).await;
+    if report.reason != Reason::EndpointUnreachable
+        || started.elapsed() > Duration::from_millis(2600)
+    {
+        problems.push(format!(
+            "trickle: {} after {:?}: {}",
+            report.reason.code(),
+            started.elapsed(),
+            report.summary
+        ));
+    }
+
+    // Accepts TCP but never completes the TLS handshake.
+    let stalled_tls = raw_server(|stream| async move {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        drop(stream);
+    })
+    .await
+    .replace("http://", "https://");
+    let mut slow = request(&stalled_tls, "a", "b");
+    slow.timeout = Duration::from_secs(1);
+    let started = Instant::now();
+    let report = run(slow).await;
+    if report.reason != Reason::EndpointUnreachable
+        || started.elapsed() > Duration::from_millis(1600)
+    {
+        problems.push(format!(
+            "stalled TLS: {} after {:?}: {}",
+            report.reason.code(),
+            started.elapsed(),
+            report.summary
+        ));
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 

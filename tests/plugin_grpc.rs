@@ -476,3 +476,37 @@ async fn debug_mode_prints_a_reattach_line_and_serves_plaintext() {
             .contains_key("authcheck_client_credentials")
     );
 }
+
+#[test]
+fn the_plugin_exits_when_terraform_dies_without_shutting_it_down() {
+    // A stand-in for Terraform: a shell that starts the plugin, gives it a second to serve, then dies.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "TF_PLUGIN_MAGIC_COOKIE={COOKIE} PLUGIN_PROTOCOL_VERSIONS=6 {} >/dev/null 2>&1 & echo $!; sleep 1",
+            plugin_binary()
+        ))
+        .output()
+        .expect("sh");
+    let pid: i32 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("pid");
+    let alive = |pid: i32| {
+        std::path::Path::new(&format!("/proc/{pid}")).exists()
+            && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .unwrap_or_default()
+                .contains(") Z ")
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let gone = !alive(pid);
+    if !gone {
+        let _ = std::process::Command::new("kill")
+            .arg(pid.to_string())
+            .status();
+    }
+    assert!(gone, "the orphaned plugin kept running");
+}

@@ -25,6 +25,8 @@ authcheck: check OAuth2 client credentials and name the real reason when they fa
 Usage:
   authcheck check [options]     check one set of client credentials
   authcheck demo                run checks against an embedded test server (no account needed)
+  authcheck demo --terraform [TERRAFORM]
+                                the same server, seen through a real `terraform plan` (passing, then failing)
   authcheck external            act as the program of Terraform's external data source (JSON on stdin/stdout)
   authcheck --version | --help
 
@@ -342,6 +344,128 @@ fn demo_command() -> i32 {
     })
 }
 
+/// Finds a Terraform CLI: the one given, $TERRAFORM, the test suite's, or the one on PATH.
+fn find_terraform(given: Option<&str>) -> Option<std::path::PathBuf> {
+    if let Some(path) = given {
+        return Some(path.into());
+    }
+    if let Some(path) = std::env::var_os("TERRAFORM") {
+        return Some(path.into());
+    }
+    let cached = std::path::Path::new(".cache/terraform/bin/terraform-1.15.5");
+    if cached.exists() {
+        return std::fs::canonicalize(cached).ok();
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("terraform"))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// `authcheck demo --terraform`: a passing and a failing `terraform plan` against the embedded test server.
+fn demo_terraform_command(given: Option<&str>) -> i32 {
+    let Some(terraform) = find_terraform(given) else {
+        eprintln!(
+            "authcheck: no Terraform CLI found; give its path (authcheck demo --terraform PATH), set TERRAFORM, or run \
+             scripts/install-terraform"
+        );
+        return EXIT_USAGE;
+    };
+    let plugin_dir = match std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))
+    {
+        Some(dir) if dir.join("terraform-provider-authcheck").is_file() => dir,
+        _ => {
+            eprintln!(
+                "authcheck: terraform-provider-authcheck is not next to this binary; build both with cargo build"
+            );
+            return EXIT_USAGE;
+        }
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(message) => {
+            eprintln!("authcheck: {message}");
+            return EXIT_UNKNOWN;
+        }
+    };
+    runtime.block_on(async move {
+        let idp = match crate::demo::idp::Idp::start(crate::demo::idp::demo_config()).await {
+            Ok(idp) => idp,
+            Err(err) => {
+                eprintln!("authcheck: cannot start the demo server on loopback: {err}");
+                return EXIT_UNKNOWN;
+            }
+        };
+        let dir = std::env::temp_dir().join(format!("authcheck-demo-{}", std::process::id()));
+        let files = [
+            (
+                "dev.tfrc",
+                format!(
+                    "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/authcheck/authcheck\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                    plugin_dir.display()
+                ),
+            ),
+            (
+                "main.tf",
+                format!(
+                    "terraform {{\n  required_providers {{\n    authcheck = {{ source = \"authcheck/authcheck\" }}\n  }}\n}}\n\n\
+                     data \"authcheck_client_credentials\" \"pipeline\" {{\n  token_url         = \"{}\"\n  client_id         = \"demo-rotated\"\n  client_secret_env = \"PIPELINE_CLIENT_SECRET\"\n}}\n\n\
+                     output \"credentials\" {{\n  value = data.authcheck_client_credentials.pipeline.summary\n}}\n",
+                    idp.token_url()
+                ),
+            ),
+        ];
+        let written = std::fs::create_dir_all(&dir).and_then(|()| {
+            files.iter().try_for_each(|(name, text)| std::fs::write(dir.join(name), text))
+        });
+        if let Err(err) = written {
+            eprintln!("authcheck: cannot write the demo configuration in {}: {err}", dir.display());
+            return EXIT_UNKNOWN;
+        }
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "authcheck demo --terraform: {} plans {}/main.tf against a test OAuth2 server at {}.\n", terraform.display(), dir.display(), idp.base_url());
+        let mut code = EXIT_VALID;
+        for (title, secret, expect_success) in [
+            ("the pipeline holds the current secret: the plan passes", "demo-rotated-secret-v2", true),
+            ("the secret was rotated and the pipeline still holds the old one: the plan fails, saying so", "demo-rotated-secret-v1", false),
+        ] {
+            let _ = writeln!(out, "── {title} ──\n$ terraform plan");
+            let _ = out.flush();
+            let (terraform, workdir) = (terraform.clone(), dir.clone());
+            let result = tokio::task::spawn_blocking(move || {
+                std::process::Command::new(&terraform)
+                    .args(["plan", "-no-color", "-input=false"])
+                    .current_dir(&workdir)
+                    .env("TF_CLI_CONFIG_FILE", workdir.join("dev.tfrc"))
+                    .env("TF_DATA_DIR", workdir.join(".terraform"))
+                    .env("CHECKPOINT_DISABLE", "1")
+                    .env("PIPELINE_CLIENT_SECRET", secret)
+                    .output()
+            })
+            .await;
+            match result {
+                Ok(Ok(output)) => {
+                    let _ = out.write_all(&output.stdout);
+                    let _ = out.write_all(&output.stderr);
+                    let _ = writeln!(out, "(terraform exited with {})\n", output.status.code().unwrap_or(-1));
+                    if output.status.success() != expect_success {
+                        code = EXIT_FAILED;
+                    }
+                }
+                _ => {
+                    eprintln!("authcheck: cannot run terraform in {}", dir.display());
+                    code = EXIT_UNKNOWN;
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        code
+    })
+}
+
 /// `authcheck external`: the `hashicorp/external` protocol on stdin and stdout.
 fn external_command() -> i32 {
     let mut input = Vec::new();
@@ -390,6 +514,13 @@ fn external_command() -> i32 {
 pub fn main(args: Vec<String>) -> i32 {
     match args.first().map(String::as_str) {
         Some("check") => check_command(&args[1..]),
+        Some("demo") if args.get(1).map(String::as_str) == Some("--terraform") => {
+            demo_terraform_command(args.get(2).map(String::as_str))
+        }
+        Some("demo") if args.len() > 1 => {
+            eprintln!("authcheck: demo takes no arguments but --terraform [TERRAFORM]");
+            EXIT_USAGE
+        }
         Some("demo") => demo_command(),
         Some("external") => external_command(),
         Some("--version" | "-V" | "version") => {

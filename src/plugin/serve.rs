@@ -161,6 +161,22 @@ async fn serve(mode: Mode) -> Result<(), String> {
     crate::log::set_sink(super::hclog::sink);
 
     if !debug {
+        // If Terraform dies without calling Shutdown (killed, crashed), nobody will ever call it: leave too, rather
+        // than linger as an orphan holding a socket.
+        let parent = std::os::unix::process::parent_id();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                if std::os::unix::process::parent_id() != parent {
+                    crate::log::emit(
+                        crate::log::Level::Warn,
+                        "Terraform went away without shutting the plugin down; exiting",
+                        &[],
+                    );
+                    std::process::exit(0);
+                }
+            }
+        });
         // Ctrl-C reaches the whole process group; Terraform turns it into StopProvider, so the signal is eaten.
         if let Ok(mut interrupts) =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
