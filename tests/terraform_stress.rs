@@ -210,3 +210,155 @@ fn validate_works_with_variables_unset() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The secret as it could leak: raw, URL-encoded, base64, and inside a Basic header.
+fn secret_forms(id: &str, secret: &str) -> Vec<String> {
+    use base64::Engine;
+    let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
+    vec![
+        secret.to_string(),
+        encoded,
+        b64(format!("{id}:{secret}")),
+        b64(secret.to_string()),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_logs_of_every_outcome_hold_no_secret_and_no_token() {
+    let secret = "trace-secret-+/=&-9c1d";
+    let idp = Idp::start(IdpConfig::new(vec![
+        Client::new("good", secret).scopes(&["read"]),
+        Client::new("no-grant", secret).behavior(Behavior::GrantNotAllowed),
+        Client::new("busy", secret).behavior(Behavior::AlwaysRateLimited),
+        Client::new("broken", secret).behavior(Behavior::ServerError),
+        Client::new("jwt", secret).behavior(Behavior::JwtAccessToken),
+    ]))
+    .await
+    .expect("idp");
+    let url = idp.token_url();
+    let base = idp.base_url();
+    // (scenario, client id, secret sent, token URL, extra HCL)
+    let cases: Vec<(&str, &str, &str, String, &str)> = vec![
+        (
+            "ok",
+            "good",
+            secret,
+            url.clone(),
+            "required_scopes = [\"read\"]",
+        ),
+        ("jwt token", "jwt", secret, url.clone(), ""),
+        (
+            "invalid_secret",
+            "good",
+            "wrong-secret-+/=",
+            url.clone(),
+            "",
+        ),
+        ("client_not_found", "nobody", secret, url.clone(), ""),
+        ("grant_not_allowed", "no-grant", secret, url.clone(), ""),
+        (
+            "invalid_scope",
+            "good",
+            secret,
+            url.clone(),
+            "scopes = [\"admin\"]",
+        ),
+        (
+            "missing_scopes",
+            "good",
+            secret,
+            url.clone(),
+            "required_scopes = [\"write\"]",
+        ),
+        ("rate_limited", "busy", secret, url.clone(), ""),
+        ("server_error", "broken", secret, url.clone(), ""),
+        (
+            "not_a_token_endpoint",
+            "good",
+            secret,
+            format!("{base}/nothing"),
+            "",
+        ),
+    ];
+    let tf = terraforms().remove(0);
+    let mut problems = Vec::new();
+    let mut searched = (0usize, 0usize);
+    for (name, id, sent, token_url, extra) in cases {
+        let main = format!(
+            "provider \"authcheck\" {{\n  max_retries = 1\n  timeout_seconds = 10\n}}\n\
+             data \"authcheck_client_credentials\" \"x\" {{\n  token_url = \"{token_url}\"\n  client_id = \"{id}\"\n  client_secret_env = \"TRACE_SECRET\"\n  {extra}\n}}\n"
+        );
+        let dir = workspace(&format!("trace-{name}"), &main);
+        let tf = tf.clone();
+        let sent = sent.to_string();
+        let (out, log) = tokio::task::spawn_blocking(move || {
+            let log = dir.join("trace.log");
+            let out = command(&tf, &dir, &["plan", "-no-color", "-input=false", "-out=p.tfplan"])
+                .env("TRACE_SECRET", &sent)
+                .env("TF_LOG", "trace")
+                .env("TF_LOG_PROVIDER", "trace")
+                .env("TF_LOG_PATH", &log)
+                .output()
+                .expect("plan");
+            let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+            // A saved plan is a zip archive: search what it holds, not its compressed bytes.
+            let plan = Command::new("python3")
+                .args(["-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(b''.join(z.read(n) for n in z.namelist()))"])
+                .arg(dir.join("p.tfplan"))
+                .output()
+                .map(|o| o.stdout)
+                .unwrap_or_default();
+            let _ = std::fs::remove_dir_all(&dir);
+            (out, format!("{log_text}{}", String::from_utf8_lossy(&plan)))
+        })
+        .await
+        .expect("join");
+        let all = format!(
+            "{}{}{log}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        searched.0 += 1;
+        searched.1 += all.len();
+        if !all.contains(&format!("reason: {name}")) && name != "ok" && name != "jwt token" {
+            problems.push(format!(
+                "{name}: the plan does not show its reason:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        for form in secret_forms(id, secret)
+            .into_iter()
+            .chain(secret_forms(id, "wrong-secret-+/="))
+        {
+            if all.contains(&form) {
+                problems.push(format!(
+                    "{name}: a form of the secret appears in the output or trace log"
+                ));
+            }
+        }
+        let token_like = all.match_indices("demo-").any(|(at, _)| {
+            all[at + 5..]
+                .chars()
+                .take(32)
+                .filter(|c| c.is_ascii_hexdigit())
+                .count()
+                == 32
+        });
+        if token_like {
+            problems.push(format!(
+                "{name}: an access token appears in the output or trace log"
+            ));
+        }
+        if all.contains("eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9") {
+            problems.push(format!(
+                "{name}: a JWT access token appears in the output or trace log"
+            ));
+        }
+    }
+    eprintln!(
+        "leak search: {} runs, {} bytes searched",
+        searched.0, searched.1
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
