@@ -549,6 +549,17 @@ fn form_encode(text: &str) -> String {
 }
 
 fn plan(request: &CheckRequest, resolved: &Resolved) -> Vec<Presentation> {
+    let changes = |text: &str| form_encode(text) != text;
+    let encoding_matters = changes(&request.client_id) || changes(request.client_secret.expose());
+    if resolved.genesys && request.auth_method != AuthMethod::ClientSecretPost {
+        // Genesys Cloud's SDKs and its Terraform provider send base64(id:secret) without form-encoding; check
+        // exactly what the pipeline's provider will send, and the RFC form only when it would differ.
+        let mut plan = vec![Presentation::BasicRaw];
+        if encoding_matters && request.auth_method == AuthMethod::Auto {
+            plan.push(Presentation::Basic);
+        }
+        return plan;
+    }
     match request.auth_method {
         AuthMethod::ClientSecretBasic => vec![Presentation::Basic],
         AuthMethod::ClientSecretPost => vec![Presentation::Post],
@@ -562,8 +573,7 @@ fn plan(request: &CheckRequest, resolved: &Resolved) -> Vec<Presentation> {
             } else {
                 vec![Presentation::Basic, Presentation::Post]
             };
-            let changes = |text: &str| form_encode(text) != text;
-            if changes(&request.client_id) || changes(request.client_secret.expose()) {
+            if encoding_matters {
                 plan.push(Presentation::BasicRaw);
             }
             plan
@@ -1661,6 +1671,22 @@ mod tests {
                 Presentation::BasicRaw
             ]
         );
+    }
+
+    #[test]
+    fn genesys_gets_basic_as_its_sdks_send_it_first() {
+        let resolved = Resolved {
+            token_url: url::Url::parse("https://login.mypurecloud.ie/oauth/token").expect("static"),
+            methods_supported: None,
+            introspection: None,
+            genesys: true,
+        };
+        let mut plain = request("3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90", "abcDEF123");
+        plain.auth_method = AuthMethod::Auto;
+        assert_eq!(plan(&plain, &resolved), vec![Presentation::BasicRaw]);
+        let mut special = request("3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90", "ab+c/d=");
+        special.auth_method = AuthMethod::Auto;
+        assert_eq!(plan(&special, &resolved), vec![Presentation::BasicRaw, Presentation::Basic]);
     }
 
     #[tokio::test]
