@@ -1686,7 +1686,10 @@ mod tests {
         assert_eq!(plan(&plain, &resolved), vec![Presentation::BasicRaw]);
         let mut special = request("3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90", "ab+c/d=");
         special.auth_method = AuthMethod::Auto;
-        assert_eq!(plan(&special, &resolved), vec![Presentation::BasicRaw, Presentation::Basic]);
+        assert_eq!(
+            plan(&special, &resolved),
+            vec![Presentation::BasicRaw, Presentation::Basic]
+        );
     }
 
     #[tokio::test]

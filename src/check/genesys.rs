@@ -153,8 +153,11 @@ fn resolve_region(text: &str) -> Result<(Option<&'static str>, String), (String,
         .strip_prefix("api.")
         .or_else(|| host.strip_prefix("login."))
         .unwrap_or(&host);
-    if let Some(name) = region_of_domain(domain) {
-        return Ok((Some(name), domain.to_string()));
+    if let Some(name) = region_of_domain(domain)
+        && let Some(canonical) = domain_of(name)
+    {
+        // The table's spelling, not the input's: "mypurecloud.com." and "mypurecloud.com " name the same hosts.
+        return Ok((Some(name), canonical.to_string()));
     }
     Err((
         format!(
@@ -281,6 +284,15 @@ mod tests {
         match ep {
             Endpoint::Genesys { login_base, .. } => login_base,
             _ => "",
+        }
+    }
+
+    #[test]
+    fn sloppy_domains_resolve_to_the_canonical_hosts() {
+        // Inputs the fuzzer found (fuzz/regressions/genesys_region).
+        for text in ["mypurecloud.com /", "mypurecloud.com."] {
+            let ep = endpoint(Some(text), None, None).expect(text);
+            assert_eq!(login(&ep), "https://login.mypurecloud.com", "{text:?}");
         }
     }
 

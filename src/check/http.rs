@@ -248,6 +248,15 @@ fn parse_http_date(value: &str) -> Option<i64> {
     let [h, m, s] = hms.as_slice() else {
         return None;
     };
+    // Out-of-range fields are not a date (and would overflow the arithmetic below).
+    if !(1..=31).contains(&day)
+        || !(1..=9999).contains(&year)
+        || !(0..24).contains(h)
+        || !(0..60).contains(m)
+        || !(0..=60).contains(s)
+    {
+        return None;
+    }
     // Days from civil date (inverse of clock::civil_from_days).
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
@@ -399,6 +408,21 @@ mod tests {
             Some(784_111_777)
         );
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn absurd_retry_after_dates_are_refused_not_overflowed() {
+        // Inputs the fuzzer found (fuzz/regressions/retry_after).
+        for date in [
+            "Sun, 06 Nov 1994 9999999999999999:00:00 GMT",
+            "Sun, 9999999999999999 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 9223372036854775807 08:49:37 GMT",
+            "Sun, 06 Nov -9223372036854775807 08:49:37 GMT",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+        ] {
+            assert_eq!(parse_http_date(date), None, "{date}");
+        }
     }
 }
 

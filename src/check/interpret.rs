@@ -182,8 +182,8 @@ pub fn interpret(answer: &Answer, ctx: &Context<'_>) -> Verdict {
     if (300..400).contains(&status) {
         let location = answer
             .location
-            .clone()
-            .unwrap_or_else(|| "(no Location header)".to_string());
+            .as_deref()
+            .map_or_else(|| "(no Location header)".to_string(), |l| excerpt(l, 200));
         return Verdict::Failed(Failure {
             reason: Reason::NotATokenEndpoint,
             summary: format!("{} answered with a redirect (HTTP {status}) instead of a token", ctx.host),
@@ -215,7 +215,8 @@ pub fn interpret(answer: &Answer, ctx: &Context<'_>) -> Verdict {
 fn describe_body(body: &Body) -> String {
     match body {
         Body::Json(map) => {
-            let keys: Vec<&str> = map.keys().map(String::as_str).take(8).collect();
+            // Keys are the server's words too: shortened and made printable like any excerpt.
+            let keys: Vec<String> = map.keys().take(8).map(|key| excerpt(key, 40)).collect();
             format!("a JSON object with fields {}", keys.join(", "))
         }
         Body::Form(_) => "a form-encoded body".to_string(),
@@ -331,7 +332,7 @@ fn success(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Verdict {
 }
 
 fn got_line(answer: &Answer, error: &str, description: Option<&str>) -> String {
-    let mut got = format!("HTTP {}, error {error:?}", answer.status);
+    let mut got = format!("HTTP {}, error {:?}", answer.status, excerpt(error, 80));
     if let Some(description) = description {
         got.push_str(&format!(
             ", error_description {:?}",
@@ -1246,6 +1247,42 @@ mod tests {
         let (_, summary) = reason_of(404, "text/plain", &long, false);
         assert!(summary.len() < 400, "{}", summary.len());
         assert!(!summary.contains('\u{7}'));
+    }
+
+    #[test]
+    fn summaries_stay_one_bounded_line_whatever_the_server_sends() {
+        // Inputs the fuzzer found (fuzz/regressions/token_response).
+        let long_key = format!("{{\"{}\":1}}", "k".repeat(2100));
+        let long_error = format!("{{\"error\":\"{}\"}}", "e".repeat(3000));
+        let cases = [
+            answer(404, "application/json", "{\"\\u001b[2J\\n\":1}"),
+            answer(404, "application/json", &long_key),
+            answer(400, "application/json", &long_error),
+        ];
+        for a in cases {
+            let Verdict::Failed(f) = interpret(&a, &ctx(false)) else {
+                panic!("not a token")
+            };
+            for text in [&f.summary, &f.got] {
+                assert!(text.len() < 2000, "{} chars", text.len());
+                assert!(!text.chars().any(char::is_control), "{text:?}");
+            }
+        }
+        for location in [
+            "https://x/".to_string() + &"a".repeat(2100),
+            "https://x/\tpath".to_string(),
+        ] {
+            let mut a = answer(302, "text/html", "");
+            a.location = Some(location);
+            let Verdict::Failed(f) = interpret(&a, &ctx(false)) else {
+                panic!("not a token")
+            };
+            assert!(
+                f.fix.len() < 2000 && !f.fix.chars().any(char::is_control),
+                "{:?}",
+                f.fix
+            );
+        }
     }
 
     #[test]

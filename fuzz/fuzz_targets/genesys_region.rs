@@ -1,0 +1,59 @@
+//! `genesys_region`, `genesys_api_url` and `genesys_login_url` as a user or the environment
+//! (GENESYSCLOUD_REGION) gives them, through `check::genesys`. Never panics; a region it accepts yields the
+//! login and API hosts of that region's domain; errors are one line.
+#![no_main]
+
+use authcheck::check::Endpoint;
+use authcheck::check::genesys;
+use libfuzzer_sys::fuzz_target;
+
+fn assert_one_line(what: &str, text: &str) {
+    assert!(
+        !text.contains(char::is_control),
+        "{what} is not one line: {text:?}"
+    );
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+
+    match genesys::endpoint(Some(text), None, None) {
+        Ok(Endpoint::Genesys {
+            login_base,
+            api_base,
+            region,
+        }) => {
+            let region = region.expect("an accepted region has a name");
+            let domain = genesys::domain_of(&region).expect("the name is a known region");
+            assert_eq!(
+                login_base,
+                format!("https://login.{domain}"),
+                "for {text:?}"
+            );
+            assert_eq!(api_base, format!("https://api.{domain}"), "for {text:?}");
+            assert_eq!(genesys::region_of_domain(domain), Some(region.as_str()));
+        }
+        Ok(other) => panic!("a Genesys region gave {other:?}"),
+        Err((summary, _detail)) => assert_one_line("summary", &summary),
+    }
+
+    // The URL overrides, alone, together, and with a region.
+    let _ = genesys::endpoint(None, Some(text), None).expect("an API URL alone is enough");
+    let _ = genesys::endpoint(None, None, Some(text)).expect("a login URL alone is enough");
+    let _ = genesys::endpoint(None, Some(text), Some(text));
+    let _ = genesys::endpoint(Some("eu-west-1"), Some(text), None);
+
+    if let Some(note) = genesys::region_note(text) {
+        assert_one_line("region note", &note);
+    }
+    let closest = genesys::closest_region(text);
+    assert!(
+        genesys::domain_of(closest).is_some(),
+        "closest_region gave {closest:?}"
+    );
+    if let Some(domain) = genesys::domain_of(text) {
+        assert!(genesys::region_of_domain(domain).is_some());
+    }
+});

@@ -1,0 +1,25 @@
+//! Scopes read from an access token that claims to be a JWT (`check::scopes::from_jwt`): the token is whatever the
+//! server sent. Never panics; what it returns is a list of scopes the granted/missing comparison can use.
+#![no_main]
+
+use authcheck::check::scopes;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(token) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Some(granted) = scopes::from_jwt(token) {
+        let required = ["read".to_string(), "admin".to_string()];
+        let missing = scopes::missing(&required, &granted);
+        assert!(missing.len() <= required.len());
+        assert!(missing.iter().all(|m| !granted.contains(m)));
+    }
+    // The `scope` field of a token answer goes through split.
+    for scope in scopes::split(token) {
+        assert!(
+            !scope.is_empty() && !scope.contains(char::is_whitespace),
+            "split gave {scope:?}"
+        );
+    }
+});

@@ -1,0 +1,188 @@
+//! A token endpoint's answer, as `check::interpret` reads it: status, content type, a few headers and the body.
+//!
+//! Input format (so seeds are plain text that looks like an HTTP answer):
+//!
+//! ```text
+//! 401 application/json                 <- status (digits, folded into 100..=999) and Content-Type
+//! www-authenticate: Basic realm="x"    <- optional headers: location, www-authenticate, retry-after,
+//! x-request-id: 42                        the request-id headers http.rs reads, and two for the context:
+//! x-fuzz-genesys: 1                       x-fuzz-genesys (Genesys endpoint) and x-fuzz-scopes (requested)
+//!                                      <- blank line; without one, only the first line is the head
+//! {"error":"invalid_client"}           <- body, raw bytes
+//! ```
+//!
+//! Header values that `HeaderValue::to_str` would refuse are dropped, as `http::read` drops them.
+//!
+//! Properties: nothing panics; summaries are one line and shorter than 2000 characters; the other explanation
+//! fields have no control characters but newlines and stay bounded; excerpts are one line and as long as asked.
+#![no_main]
+
+mod common;
+
+use std::time::Duration;
+
+use authcheck::check::http::Answer;
+use authcheck::check::interpret::{self, Body, Context, Verdict};
+use libfuzzer_sys::fuzz_target;
+
+const REQUEST_ID_HEADERS: [&str; 8] = [
+    "x-request-id",
+    "x-correlation-id",
+    "inin-correlation-id",
+    "x-ms-request-id",
+    "client-request-id",
+    "x-okta-request-id",
+    "x-amzn-requestid",
+    "cf-ray",
+];
+
+const SUMMARY_MAX: usize = 2000;
+
+/// What `HeaderValue::to_str` accepts: visible ASCII, space and tab.
+fn header_text(raw: &[u8]) -> Option<String> {
+    raw.iter()
+        .all(|&b| b == b'\t' || (0x20..0x7f).contains(&b))
+        .then(|| String::from_utf8_lossy(raw).trim().to_string())
+}
+
+struct Parsed {
+    answer: Answer,
+    genesys: bool,
+    scopes: Vec<String>,
+}
+
+fn parse(data: &[u8]) -> Parsed {
+    let (head, body) = match data.windows(2).position(|w| w == b"\n\n") {
+        Some(at) => (&data[..at], &data[at + 2..]),
+        None => match data.iter().position(|&b| b == b'\n') {
+            Some(at) => (&data[..at], &data[at + 1..]),
+            None => (data, &[][..]),
+        },
+    };
+    let mut lines = head.split(|&b| b == b'\n');
+    let first = lines.next().unwrap_or_default();
+    let digits = first.iter().take_while(|b| b.is_ascii_digit()).count();
+    let number = first[..digits].iter().fold(0u32, |acc, d| {
+        acc.saturating_mul(10).saturating_add(u32::from(d - b'0'))
+    });
+    let status = if (100..=999).contains(&number) {
+        number as u16
+    } else {
+        (100 + number % 900) as u16
+    };
+    let content_type = header_text(&first[digits..])
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+
+    let mut answer = Answer {
+        status,
+        content_type,
+        retry_after: None,
+        location: None,
+        www_authenticate: None,
+        request_id: None,
+        body: body.to_vec(),
+        truncated: false,
+    };
+    let mut genesys = false;
+    let mut scopes = Vec::new();
+    for line in lines {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        let name = String::from_utf8_lossy(&line[..colon])
+            .trim()
+            .to_ascii_lowercase();
+        let Some(value) = header_text(&line[colon + 1..]) else {
+            continue;
+        };
+        match name.as_str() {
+            // The value only passes through interpret (into Retry::Yes); its parser has its own target.
+            "retry-after" => answer.retry_after = value.parse().ok().map(Duration::from_secs),
+            "location" => answer.location = Some(value),
+            "www-authenticate" => answer.www_authenticate = Some(value),
+            "x-fuzz-genesys" => genesys = value == "1",
+            "x-fuzz-truncated" => answer.truncated = value == "1",
+            "x-fuzz-scopes" => scopes = value.split_whitespace().map(str::to_string).collect(),
+            other => {
+                if let Some(known) = REQUEST_ID_HEADERS.iter().find(|h| **h == other)
+                    && answer.request_id.is_none()
+                {
+                    answer.request_id = Some((known.to_string(), value));
+                }
+            }
+        }
+    }
+    Parsed {
+        answer,
+        genesys,
+        scopes,
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Parsed {
+        answer,
+        genesys,
+        scopes,
+    } = parse(data);
+
+    match interpret::parse_body(&answer) {
+        Body::Html(Some(title)) => {
+            common::assert_one_line("HTML title", &title);
+            common::assert_short("HTML title", &title, 102);
+        }
+        Body::Other(excerpt) => {
+            common::assert_one_line("body excerpt", &excerpt);
+            common::assert_short("body excerpt", &excerpt, 122);
+        }
+        Body::Json(_) | Body::Form(_) | Body::Html(None) | Body::Empty => {}
+    }
+    let text = String::from_utf8_lossy(&answer.body);
+    let excerpt = interpret::excerpt(&text, 40);
+    common::assert_one_line("excerpt", &excerpt);
+    common::assert_short("excerpt", &excerpt, 42);
+
+    let ctx = Context {
+        host: if genesys {
+            "login.mypurecloud.ie"
+        } else {
+            "idp.example"
+        },
+        client_id: "3f2a9c1e-8d7b-4c6a-9e5f-0a1b2c3d4e5f",
+        method: "client_secret_basic",
+        secret_origin: "environment variable AUTHCHECK_CLIENT_SECRET",
+        scopes: &scopes,
+        genesys,
+    };
+    match interpret::interpret(&answer, &ctx) {
+        Verdict::Failed(failure) => {
+            common::assert_one_line("summary", &failure.summary);
+            common::assert_short("summary", &failure.summary, SUMMARY_MAX);
+            common::assert_one_line("got", &failure.got);
+            common::assert_short("got", &failure.got, SUMMARY_MAX);
+            common::assert_printable("meaning", &failure.meaning);
+            common::assert_short("meaning", &failure.meaning, 2 * SUMMARY_MAX);
+            for cause in &failure.causes {
+                common::assert_printable("cause", cause);
+                common::assert_short("cause", cause, SUMMARY_MAX);
+            }
+            common::assert_printable("fix", &failure.fix);
+            common::assert_short("fix", &failure.fix, SUMMARY_MAX);
+        }
+        Verdict::Token(issued) => {
+            assert!(
+                !issued.access_token.expose().is_empty(),
+                "a token verdict with an empty token"
+            );
+            if let Some(seconds) = issued.expires_in {
+                assert!(seconds > 0, "expires_in {seconds} accepted");
+            }
+            for warning in &issued.warnings {
+                common::assert_one_line("warning", warning);
+                common::assert_short("warning", warning, SUMMARY_MAX);
+            }
+        }
+    }
+});
