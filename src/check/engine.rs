@@ -225,7 +225,15 @@ async fn check(request: &CheckRequest) -> Report {
         Endpoint::Genesys { login_base, .. } => login_base.as_str(),
     };
     let loopback = url::Url::parse(endpoint_text.trim()).is_ok_and(|url| is_loopback(&url));
-    let client = match http::client(request.ca_cert_pem.as_deref(), request.timeout, loopback) {
+    // A plain-http token URL (loopback, or allow_http) never needs the system trust store.
+    let plain_http = matches!(request.endpoint, Endpoint::TokenUrl(_))
+        && url::Url::parse(endpoint_text.trim()).is_ok_and(|url| url.scheme() == "http");
+    let client = match http::client_with_roots(
+        request.ca_cert_pem.as_deref(),
+        request.timeout,
+        loopback,
+        !plain_http,
+    ) {
         Ok(client) => client,
         Err(message) => {
             report.conclude(

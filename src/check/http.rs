@@ -75,6 +75,17 @@ pub fn client(
     timeout: Duration,
     loopback: bool,
 ) -> Result<reqwest::Client, String> {
+    client_with_roots(ca_cert_pem, timeout, loopback, true)
+}
+
+/// Like [`client`]; without `system_roots` no trust store is loaded (a plain-http endpoint needs none, and loading
+/// it is most of such a check's work).
+pub fn client_with_roots(
+    ca_cert_pem: Option<&str>,
+    timeout: Duration,
+    loopback: bool,
+    system_roots: bool,
+) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
         // Credentials must never follow a redirect; the Location is reported instead.
         .redirect(reqwest::redirect::Policy::none())
@@ -94,13 +105,16 @@ pub fn client(
         }
         extra.extend(certs);
     }
-    if let Some(path) = std::env::var_os("SSL_CERT_FILE")
+    if system_roots
+        && let Some(path) = std::env::var_os("SSL_CERT_FILE")
         && let Ok(pem) = std::fs::read(&path)
         && let Ok(certs) = reqwest::Certificate::from_pem_bundle(&pem)
     {
         extra.extend(certs);
     }
-    if !extra.is_empty() {
+    if !system_roots {
+        builder = builder.tls_certs_only(extra);
+    } else if !extra.is_empty() {
         builder = builder.tls_certs_merge(extra);
     }
     if loopback {
@@ -190,11 +204,9 @@ async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Answer,
             Ok(None) => break,
             Err(err) => {
                 let classified = classify(&err);
-                // A body cut short after the status line still tells us the status; keep what arrived.
-                if body.is_empty() && matches!(classified, TransportError::Timeout) {
-                    return Err(classified);
-                }
-                if body.is_empty() {
+                // Out of time mid-body is the timeout, whatever arrived before it; a body cut short otherwise
+                // still tells the status, so what arrived is kept.
+                if body.is_empty() || matches!(classified, TransportError::Timeout) {
                     return Err(classified);
                 }
                 truncated = true;
