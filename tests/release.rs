@@ -11,6 +11,8 @@
 //!
 //! When gpg is installed the checksums are signed with a throwaway key in a temporary GNUPGHOME and verified.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::SystemTime;
@@ -18,6 +20,7 @@ use std::time::SystemTime;
 use authcheck::demo::idp::{Client, Idp, IdpConfig};
 use base64::Engine;
 use sha2::{Digest, Sha256};
+use support::terraform::terraforms;
 
 const NAME: &str = "terraform-provider-authcheck";
 const ADDRESS: &str = "registry.terraform.io/authcheck/authcheck";
@@ -132,23 +135,6 @@ fn mode() -> (bool, String) {
             ),
         )
     }
-}
-
-/// The Terraform CLIs to test with; an empty list is a failure, not a skip.
-fn terraforms() -> Vec<PathBuf> {
-    let out = Command::new(root().join("scripts/terraform-versions"))
-        .output()
-        .expect("run scripts/terraform-versions");
-    let list: Vec<PathBuf> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(PathBuf::from)
-        .collect();
-    assert!(
-        !list.is_empty(),
-        "no Terraform CLI installed: run scripts/install-terraform (scripts/test does). {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    list
 }
 
 /// A throwaway signing key in its own GNUPGHOME; `None` when gpg is not installed.

@@ -237,11 +237,18 @@ fn style_for_stdout() -> render::Style {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_current_thread()
+/// A single-threaded runtime for one command; on failure the reason is printed and `None` returned.
+fn runtime_or_report() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|err| format!("cannot start: {err}"))
+    {
+        Ok(runtime) => Some(runtime),
+        Err(err) => {
+            eprintln!("authcheck: cannot start: {err}");
+            None
+        }
+    }
 }
 
 /// Runs a check to completion; Ctrl-C cancels it.
@@ -271,12 +278,8 @@ fn check_command(args: &[String]) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(message) => {
-            eprintln!("authcheck: {message}");
-            return EXIT_UNKNOWN;
-        }
+    let Some(runtime) = runtime_or_report() else {
+        return EXIT_UNKNOWN;
     };
     let env = |name: &str| std::env::var(name).ok();
     let report = match inputs.resolve(&env) {
@@ -293,12 +296,8 @@ fn check_command(args: &[String]) -> i32 {
 
 /// `authcheck demo`: an embedded test server, a handful of clients, and what authcheck says about each.
 fn demo_command() -> i32 {
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(message) => {
-            eprintln!("authcheck: {message}");
-            return EXIT_UNKNOWN;
-        }
+    let Some(runtime) = runtime_or_report() else {
+        return EXIT_UNKNOWN;
     };
     runtime.block_on(async {
         let idp = match crate::demo::idp::Idp::start(crate::demo::idp::demo_config()).await {
@@ -384,12 +383,8 @@ fn demo_terraform_command(given: Option<&str>) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(message) => {
-            eprintln!("authcheck: {message}");
-            return EXIT_UNKNOWN;
-        }
+    let Some(runtime) = runtime_or_report() else {
+        return EXIT_UNKNOWN;
     };
     runtime.block_on(async move {
         let idp = match crate::demo::idp::Idp::start(crate::demo::idp::demo_config()).await {
@@ -483,12 +478,8 @@ fn external_command() -> i32 {
             return EXIT_USAGE;
         }
     };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(message) => {
-            eprintln!("authcheck: {message}");
-            return EXIT_UNKNOWN;
-        }
+    let Some(runtime) = runtime_or_report() else {
+        return EXIT_UNKNOWN;
     };
     let env = |name: &str| std::env::var(name).ok();
     let report = match query.inputs.resolve(&env) {
