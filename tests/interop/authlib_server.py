@@ -26,12 +26,15 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from flask import Flask
 from werkzeug.serving import make_server
 
-# Same test clients as oidc-server.mjs (minus cc-jwt: only opaque tokens here).
+# Same test clients as oidc-server.mjs (minus cc-jwt: only opaque tokens here,
+# and minus the private_key_jwt / client_secret_jwt / mTLS clients).
 CLIENTS = {
     "cc-basic": {"secret": "basic-secret-1", "auth": "client_secret_basic", "grants": ["client_credentials"], "scope": "read write"},
     "cc-post": {"secret": "post-secret-1", "auth": "client_secret_post", "grants": ["client_credentials"], "scope": "read write"},
     "cc-nogrant": {"secret": "nogrant-secret-1", "auth": "client_secret_basic", "grants": ["authorization_code"], "scope": "read write"},
     "cc-special": {"secret": "s3cr+t/with=chars&%", "auth": "client_secret_basic", "grants": ["client_credentials"], "scope": "read write"},
+    # Only `read`: get_allowed_scope below silently drops `write` (see README, scopes).
+    "cc-readonly": {"secret": "readonly-secret-1", "auth": "client_secret_basic", "grants": ["client_credentials"], "scope": "read"},
 }
 # Authlib checks requested scopes against the server-wide list only, so
 # `admin` is simply not supported here -> invalid_scope.

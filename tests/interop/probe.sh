@@ -2,6 +2,7 @@
 # Send the interop cases to a running token server with curl and print a
 # Markdown table of the observed HTTP status and JSON body per case.
 # Access-token values are replaced by <opaque:N chars> / <JWT ...> since they vary.
+# Rows 1-24 are the original cases; 25+ cover scopes (cc-readonly).
 #
 #   tests/interop/probe.sh http://127.0.0.1:PORT [TOKEN_PATH] [INTROSPECT_PATH]
 # defaults: /token and /token/introspection (oidc-provider's paths).
@@ -105,3 +106,33 @@ row "introspect active token" "basic cc-basic, token=<fresh token>" \
 row "introspect garbage token" "basic cc-basic, token=garbage" \
   -H "Authorization: Basic $(b64_proper cc-basic basic-secret-1)" -d token=garbage "$INTRO"
 row "GET token endpoint" "GET" "$TOKEN"
+
+# Scopes (rows 25+): what a 200 says about scope, and what is refused.
+row "cc-basic scope=write" "basic cc-basic, scope=write" \
+  -H "Authorization: Basic $(b64_proper cc-basic basic-secret-1)" "${GT[@]}" -d scope=write "$TOKEN"
+row "cc-readonly scope=read" "basic cc-readonly:readonly-secret-1, scope=read" \
+  -H "Authorization: Basic $(b64_proper cc-readonly readonly-secret-1)" "${GT[@]}" -d scope=read "$TOKEN"
+row "cc-readonly scope=write (not allowed)" "basic cc-readonly, scope=write" \
+  -H "Authorization: Basic $(b64_proper cc-readonly readonly-secret-1)" "${GT[@]}" -d scope=write "$TOKEN"
+row "cc-readonly scope=read write" "basic cc-readonly, scope=read write" \
+  -H "Authorization: Basic $(b64_proper cc-readonly readonly-secret-1)" "${GT[@]}" --data-urlencode "scope=read write" "$TOKEN"
+row "cc-readonly, no scope param" "basic cc-readonly" \
+  -H "Authorization: Basic $(b64_proper cc-readonly readonly-secret-1)" "${GT[@]}" "$TOKEN"
+
+# intro_row DESC SUMMARY ID SECRET [token request args...]: get a token as ID
+# with those args, then introspect it authenticated as ID.
+intro_row() {
+  local desc="$1" summary="$2" id="$3" secret="$4"; shift 4
+  local t
+  t="$(curl -sS --max-time 10 -H "Authorization: Basic $(b64_proper "$id" "$secret")" "${GT[@]}" "$@" "$TOKEN" \
+    | python3 -c 'import sys,json; print(json.load(sys.stdin).get("access_token",""))' || true)"
+  if [ -z "$t" ]; then
+    n=$((n + 1)); printf '| %d | %s | %s | - | (no token was issued: nothing to introspect) |\n' "$n" "$desc" "$summary"; return
+  fi
+  row "$desc" "$summary" -H "Authorization: Basic $(b64_proper "$id" "$secret")" --data-urlencode "token=$t" "$INTRO"
+}
+intro_row "introspect cc-basic token, no scope requested" "as cc-basic, token from row 2's request" cc-basic basic-secret-1
+intro_row "introspect cc-basic token, scope=write" "as cc-basic, token from row 25's request" cc-basic basic-secret-1 -d scope=write
+intro_row "introspect cc-readonly token, no scope requested" "as cc-readonly, token from row 29's request" cc-readonly readonly-secret-1
+intro_row "introspect cc-readonly token, scope=write" "as cc-readonly, token from row 27's request" cc-readonly readonly-secret-1 -d scope=write
+intro_row "introspect cc-readonly token, scope=read write" "as cc-readonly, token from row 28's request" cc-readonly readonly-secret-1 --data-urlencode "scope=read write"
