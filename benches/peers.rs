@@ -24,6 +24,7 @@ use authcheck::check::{self, Inputs};
 use authcheck::demo::idp::{Client, Idp, IdpConfig};
 use authcheck::plugin::cty::{self, CtyType, Number, Value};
 use authcheck::plugin::schema;
+use authcheck::surface::Input;
 
 const CLIENT_ID: &str = "bench";
 const SECRET: &str = "bench-secret-5f2a9c0d";
@@ -366,12 +367,10 @@ fn pair(
 /// One engine check; `fresh` bypasses the per-process sharing of identical checks (`check::run_fresh`), so
 /// every call makes its own token request.
 async fn engine_check(url: &str, fresh: bool) -> bool {
-    let inputs = Inputs {
-        token_url: Some(url.to_string()),
-        client_id: Some(CLIENT_ID.to_string()),
-        client_secret_env: Some(SECRET_ENV.to_string()),
-        ..Inputs::default()
-    };
+    let inputs = Inputs::new()
+        .with_text(Input::TokenUrl, url)
+        .with_text(Input::ClientId, CLIENT_ID)
+        .with_text(Input::ClientSecretEnv, SECRET_ENV);
     let env = |name: &str| (name == SECRET_ENV).then(|| SECRET.to_string());
     let Ok(request) = inputs.resolve(&env) else {
         return false;

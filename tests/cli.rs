@@ -7,7 +7,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use authcheck::demo::idp::{Behavior, Client, Idp, IdpConfig};
+use authcheck::demo::idp::{Behavior, Client, HUGE_TOKEN_PREFIX, Idp, IdpConfig};
+use support::golden;
 
 const SECRET: &str = "cli-secret-5e2a";
 
@@ -65,21 +66,6 @@ fn stable(text: &str, port: u16) -> String {
         out = result;
     }
     out
-}
-
-fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
-    if std::env::var_os("AUTHCHECK_BLESS").is_some() {
-        std::fs::write(&path, actual).expect("bless");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(
-        actual, expected,
-        "{name} differs from the golden file (AUTHCHECK_BLESS=1 to update)"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -414,5 +400,104 @@ fn demo_with_terraform_shows_a_passing_and_a_failing_plan() {
     assert!(
         !text.contains("demo-rotated-secret-v1") && !text.contains("demo-rotated-secret-v2"),
         "secrets printed"
+    );
+}
+
+/// A server that echoes the secret or the Basic header, or answers with a token too large to read: neither the
+/// text nor the JSON report nor the external program's answer holds any form of the secret or the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_servers_get_nothing_quoted_back() {
+    let secret = "h0stile-secret+/=&-7b2e";
+    let idp = Idp::start(IdpConfig::new(vec![
+        Client::new("echo-secret", secret).behavior(Behavior::EchoSecret),
+        Client::new("echo-basic", secret).behavior(Behavior::EchoAuthorization),
+        Client::new("huge", secret).behavior(Behavior::HugeToken),
+    ]))
+    .await
+    .expect("idp");
+    let url = idp.token_url();
+    let env = vec![("AUTHCHECK_CLIENT_SECRET".to_string(), secret.to_string())];
+    for (id, reason) in [
+        ("echo-secret", "invalid_secret"),
+        ("echo-basic", "invalid_secret"),
+        ("huge", "not_a_token_endpoint"),
+    ] {
+        let mut outs = Vec::new();
+        for format in ["text", "json"] {
+            outs.push(
+                run(
+                    strings(&[
+                        "check",
+                        "--token-url",
+                        &url,
+                        "--client-id",
+                        id,
+                        "--format",
+                        format,
+                    ]),
+                    env.clone(),
+                    vec![],
+                )
+                .await,
+            );
+        }
+        let query = serde_json::json!({"token_url": url, "client_id": id, "client_secret_env": "AUTHCHECK_CLIENT_SECRET"});
+        outs.push(
+            run(
+                strings(&["external"]),
+                env.clone(),
+                query.to_string().into_bytes(),
+            )
+            .await,
+        );
+        for out in &outs {
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(all.contains(reason), "{id}: {all}");
+            for form in support::terraform::secret_forms(id, secret) {
+                assert!(!all.contains(&form), "{id}: {form:?} in {all}");
+            }
+            assert!(!all.contains(HUGE_TOKEN_PREFIX), "{id}: token in output");
+        }
+    }
+}
+
+/// Advice names what the user of each face can set: CLI flags on the command line (golden), attributes in
+/// Terraform (tests/plugin_grpc.rs has the other half).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_advice_names_cli_flags() {
+    let out = run(
+        strings(&[
+            "check",
+            "--token-url",
+            "http://idp.example.com/oauth2/token",
+            "--client-id",
+            "ci-bot",
+        ]),
+        vec![("AUTHCHECK_CLIENT_SECRET".to_string(), SECRET.to_string())],
+        vec![],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    golden("check_insecure_transport.txt", &text);
+    assert!(
+        text.contains("--allow-http") && !text.contains("allow_http"),
+        "{text}"
+    );
+
+    let missing = run(strings(&["check", "--client-id", "ci-bot"]), vec![], vec![]).await;
+    assert_eq!(
+        missing.status.code(),
+        Some(2),
+        "no endpoint is a usage error"
+    );
+    let text = String::from_utf8_lossy(&missing.stdout);
+    assert!(
+        text.contains("--token-url, --issuer or --genesys-region"),
+        "{text}"
     );
 }

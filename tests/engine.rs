@@ -4,30 +4,22 @@
 use std::time::{Duration, Instant};
 
 use authcheck::check::{
-    self, AuthMethod, CheckRequest, Endpoint, Reason, Report, Secret, SecretOrigin,
+    self, AuthMethod, CheckRequest, Endpoint, Plain, Reason, Report, Secret, SecretOrigin,
 };
 use authcheck::demo::idp::{Behavior, Client, Idp, IdpConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn request(token_url: &str, id: &str, secret: &str) -> CheckRequest {
-    CheckRequest {
-        endpoint: Endpoint::TokenUrl(token_url.to_string()),
-        client_id: id.into(),
-        client_secret: Secret::new(secret),
-        secret_origin: SecretOrigin::Env("TEST_SECRET".into()),
-        auth_method: AuthMethod::Auto,
-        scopes: vec![],
-        required_scopes: vec![],
-        audience: None,
-        resource: None,
-        expected_organization: None,
-        ca_cert_pem: None,
-        timeout: Duration::from_secs(5),
-        max_retries: 2,
-        allow_http: false,
-        probe_other_regions: false,
-        endpoint_note: None,
-    }
+    let mut request = CheckRequest::new(
+        Endpoint::TokenUrl(token_url.to_string()),
+        id,
+        Secret::new(secret),
+        SecretOrigin::Env("TEST_SECRET".into()),
+    );
+    request.auth_method = AuthMethod::Auto;
+    request.timeout = Duration::from_secs(5);
+    request.max_retries = 2;
+    request
 }
 
 async fn run(request: CheckRequest) -> Report {
@@ -36,7 +28,11 @@ async fn run(request: CheckRequest) -> Report {
 }
 
 fn expect(report: &Report, reason: Reason, words: &[&str]) -> Option<String> {
-    let all = format!("{}\n{}", report.summary, report.detail);
+    let all = format!(
+        "{}\n{}",
+        report.summary_in(&Plain),
+        report.detail_in(&Plain)
+    );
     let missing: Vec<&&str> = words.iter().filter(|w| !all.contains(**w)).collect();
     (report.reason != reason || !missing.is_empty()).then(|| {
         format!(
@@ -140,7 +136,9 @@ async fn each_way_a_token_request_ends_is_named() {
     );
     assert!(
         report.checks.iter().any(|c| c.name == "auth_method"
-            && c.detail.contains("auth_method = \"client_secret_post\"")),
+            && c.detail
+                .render(&Plain)
+                .contains("auth_method = \"client_secret_post\"")),
         "{:?}",
         report.checks
     );
@@ -157,9 +155,9 @@ async fn each_way_a_token_request_ends_is_named() {
         ),
     );
     assert!(
-        !report.detail.contains("Also tried"),
+        !report.detail_in(&Plain).contains("Also tried"),
         "explicit methods try once: {}",
-        report.detail
+        report.detail_in(&Plain)
     );
 
     let mut scoped = request(&url, "good", "good-secret");
@@ -288,7 +286,10 @@ async fn each_way_a_token_request_ends_is_named() {
         "trailing newline",
         expect(&report, Reason::InvalidInput, &["ends with a newline"]),
     );
-    assert!(!report.summary.contains("good-secret") && !report.detail.contains("good-secret"));
+    assert!(
+        !report.summary_in(&Plain).contains("good-secret")
+            && !report.detail_in(&Plain).contains("good-secret")
+    );
 
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
@@ -380,7 +381,10 @@ async fn hostile_or_absent_servers_end_within_the_budget_with_the_right_reason()
     no_retry.max_retries = 0;
     let report = run(no_retry).await;
     if report.reason == Reason::Ok {
-        problems.push(format!("reset mid-body must not pass: {}", report.detail));
+        problems.push(format!(
+            "reset mid-body must not pass: {}",
+            report.detail_in(&Plain)
+        ));
     }
 
     // Invalid UTF-8 and garbage with 200.
@@ -420,7 +424,7 @@ async fn hostile_or_absent_servers_end_within_the_budget_with_the_right_reason()
             "trickle: {} after {:?}: {}",
             report.reason.code(),
             started.elapsed(),
-            report.summary
+            report.summary_in(&Plain)
         ));
     }
 
@@ -442,7 +446,7 @@ async fn hostile_or_absent_servers_end_within_the_budget_with_the_right_reason()
             "stalled TLS: {} after {:?}: {}",
             report.reason.code(),
             started.elapsed(),
-            report.summary
+            report.summary_in(&Plain)
         ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
@@ -462,7 +466,11 @@ async fn cancelling_ends_a_check_at_once() {
     cancel_tx.send(true).expect("send");
     let report = task.await.expect("join");
     assert!(started.elapsed() < Duration::from_millis(200));
-    assert!(report.summary.contains("cancelled"), "{}", report.summary);
+    assert!(
+        report.summary_in(&Plain).contains("cancelled"),
+        "{}",
+        report.summary_in(&Plain)
+    );
 }
 
 #[tokio::test]

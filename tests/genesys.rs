@@ -6,8 +6,9 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use authcheck::check::{self, Inputs, Reason, Report};
+use authcheck::check::{self, Given, Inputs, Plain, Reason, Report};
 use authcheck::demo::idp::{Behavior, Client, Flavor, Idp, IdpConfig, Org};
+use authcheck::surface::Input;
 use support::terraform::{command, terraforms, workspace};
 
 const GOOD_ID: &str = "3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90";
@@ -49,18 +50,24 @@ async fn genesys_idp() -> Idp {
 }
 
 async fn check_with(idp: &Idp, id: &str, secret: &str, expected: Option<&str>) -> Report {
-    let inputs = Inputs {
-        client_id: Some(id.to_string()),
-        client_secret: Some((
-            check::Secret::new(secret),
-            check::SecretOrigin::Env("GENESYSCLOUD_OAUTHCLIENT_SECRET".into()),
-        )),
-        genesys_login_url: Some(idp.base_url()),
-        genesys_api_url: Some(idp.base_url()),
-        expected_organization: expected.map(str::to_string),
-        timeout_seconds: Some(10),
-        ..Inputs::default()
-    };
+    let mut inputs = Inputs::new()
+        .with_text(Input::ClientId, id)
+        .with(
+            Input::ClientSecret,
+            Given::Secret(
+                check::Secret::new(secret),
+                check::SecretOrigin::Env("GENESYSCLOUD_OAUTHCLIENT_SECRET".into()),
+            ),
+        )
+        .with_text(Input::GenesysLoginUrl, idp.base_url())
+        .with_text(Input::GenesysApiUrl, idp.base_url())
+        .with(Input::TimeoutSeconds, Given::Int(10));
+    if let Some(expected) = expected {
+        inputs.set(
+            Input::ExpectedOrganization,
+            Given::Text(expected.to_string()),
+        );
+    }
     let request = inputs.resolve(&|_| None).expect("resolves");
     check::run(request, tokio::sync::watch::channel(false).1).await
 }
@@ -70,7 +77,7 @@ async fn genesys_answers_are_explained_with_the_genesys_fix() {
     let idp = genesys_idp().await;
 
     let ok = check_with(&idp, GOOD_ID, SECRET, Some("acme-prod")).await;
-    assert_eq!(ok.reason, Reason::Ok, "{}", ok.detail);
+    assert_eq!(ok.reason, Reason::Ok, "{}", ok.detail_in(&Plain));
     assert_eq!(ok.organization_name.as_deref(), Some("Acme Prod"));
     assert_eq!(ok.client_name.as_deref(), Some("CI deployer"));
     assert!(
@@ -82,34 +89,52 @@ async fn genesys_answers_are_explained_with_the_genesys_fix() {
     );
 
     let rotated = check_with(&idp, GOOD_ID, "old-secret", None).await;
-    assert_eq!(rotated.reason, Reason::InvalidSecret, "{}", rotated.detail);
+    assert_eq!(
+        rotated.reason,
+        Reason::InvalidSecret,
+        "{}",
+        rotated.detail_in(&Plain)
+    );
     assert!(
         rotated
-            .summary
+            .summary_in(&Plain)
             .contains("Genesys Cloud rejected the client secret"),
         "{}",
-        rotated.summary
+        rotated.summary_in(&Plain)
     );
-    assert!(rotated.detail.contains("regenerated"), "{}", rotated.detail);
     assert!(
-        rotated.detail.contains("another Genesys Cloud region"),
+        rotated.detail_in(&Plain).contains("regenerated"),
         "{}",
-        rotated.detail
+        rotated.detail_in(&Plain)
     );
     assert!(
         rotated
-            .detail
+            .detail_in(&Plain)
+            .contains("another Genesys Cloud region"),
+        "{}",
+        rotated.detail_in(&Plain)
+    );
+    assert!(
+        rotated
+            .detail_in(&Plain)
             .contains("SAML/SSO enforcement is not the cause"),
         "{}",
-        rotated.detail
+        rotated.detail_in(&Plain)
     );
 
     let unknown = check_with(&idp, "0f0f0f0f-1111-4222-8333-444455556666", SECRET, None).await;
-    assert_eq!(unknown.reason, Reason::ClientNotFound, "{}", unknown.detail);
-    assert!(
-        unknown.detail.contains("another Genesys Cloud region"),
+    assert_eq!(
+        unknown.reason,
+        Reason::ClientNotFound,
         "{}",
-        unknown.detail
+        unknown.detail_in(&Plain)
+    );
+    assert!(
+        unknown
+            .detail_in(&Plain)
+            .contains("another Genesys Cloud region"),
+        "{}",
+        unknown.detail_in(&Plain)
     );
 
     let wrong_org = check_with(&idp, GOOD_ID, SECRET, Some("Acme Staging")).await;
@@ -117,12 +142,13 @@ async fn genesys_answers_are_explained_with_the_genesys_fix() {
         wrong_org.reason,
         Reason::WrongOrganization,
         "{}",
-        wrong_org.detail
+        wrong_org.detail_in(&Plain)
     );
     assert!(
-        wrong_org.summary.contains("Acme Prod") && wrong_org.summary.contains("Acme Staging"),
+        wrong_org.summary_in(&Plain).contains("Acme Prod")
+            && wrong_org.summary_in(&Plain).contains("Acme Staging"),
         "{}",
-        wrong_org.summary
+        wrong_org.summary_in(&Plain)
     );
 
     let roleless = check_with(&idp, ROLELESS_ID, SECRET, None).await;
@@ -131,28 +157,34 @@ async fn genesys_answers_are_explained_with_the_genesys_fix() {
         roleless
             .checks
             .iter()
-            .any(|c| c.status == check::Status::Warn && c.detail.contains("403")),
+            .any(|c| c.status == check::Status::Warn && c.detail.render(&Plain).contains("403")),
         "{:?}",
         roleless.checks
     );
 
     let busy = check_with(&idp, BUSY_ID, SECRET, None).await;
-    assert_eq!(busy.reason, Reason::RateLimited, "{}", busy.detail);
-    assert!(
-        busy.detail.contains("token_pool_size + 1"),
+    assert_eq!(
+        busy.reason,
+        Reason::RateLimited,
         "{}",
-        busy.detail
+        busy.detail_in(&Plain)
+    );
+    assert!(
+        busy.detail_in(&Plain).contains("token_pool_size + 1"),
+        "{}",
+        busy.detail_in(&Plain)
     );
 
     let flaky = check_with(&idp, FLAKY_ID, SECRET, None).await;
-    assert_eq!(flaky.reason, Reason::Ok, "{}", flaky.detail);
+    assert_eq!(flaky.reason, Reason::Ok, "{}", flaky.detail_in(&Plain));
 
     let not_uuid = check_with(&idp, "ci-deployer", SECRET, None).await;
     assert!(
         not_uuid
             .checks
             .iter()
-            .any(|c| c.status == check::Status::Warn && c.detail.contains("not a UUID")),
+            .any(|c| c.status == check::Status::Warn
+                && c.detail.render(&Plain).contains("not a UUID")),
         "{:?}",
         not_uuid.checks
     );
@@ -160,27 +192,33 @@ async fn genesys_answers_are_explained_with_the_genesys_fix() {
 
 #[tokio::test]
 async fn genesys_mistakes_are_named_before_anything_is_sent() {
-    let api_host = Inputs {
-        client_id: Some(GOOD_ID.into()),
-        client_secret: Some((
-            check::Secret::new(SECRET),
-            check::SecretOrigin::Env("S".into()),
-        )),
-        token_url: Some("https://api.mypurecloud.ie/oauth/token".into()),
-        ..Inputs::default()
-    };
+    let api_host = Inputs::new()
+        .with_text(Input::ClientId, GOOD_ID)
+        .with(
+            Input::ClientSecret,
+            Given::Secret(
+                check::Secret::new(SECRET),
+                check::SecretOrigin::Env("S".into()),
+            ),
+        )
+        .with_text(Input::TokenUrl, "https://api.mypurecloud.ie/oauth/token");
     let report = check::run(
         api_host.resolve(&|_| None).expect("resolves"),
         tokio::sync::watch::channel(false).1,
     )
     .await;
-    assert_eq!(report.reason, Reason::InvalidInput, "{}", report.detail);
+    assert_eq!(
+        report.reason,
+        Reason::InvalidInput,
+        "{}",
+        report.detail_in(&Plain)
+    );
     assert!(
         report
-            .detail
+            .detail_in(&Plain)
             .contains("https://login.mypurecloud.ie/oauth/token"),
         "{}",
-        report.detail
+        report.detail_in(&Plain)
     );
 
     let env = |name: &str| match name {
@@ -195,21 +233,18 @@ async fn genesys_mistakes_are_named_before_anything_is_sent() {
     assert!(
         request
             .endpoint_note
-            .as_deref()
-            .is_some_and(|n| n.contains("eu-west-1")),
+            .as_ref()
+            .is_some_and(|n| n.render(&Plain).contains("eu-west-1")),
         "{:?}",
         request.endpoint_note
     );
 
-    let unknown_region = Inputs {
-        genesys_region: Some("eu-west1".into()),
-        ..Inputs::default()
-    };
+    let unknown_region = Inputs::new().with_text(Input::GenesysRegion, "eu-west1");
     let report = unknown_region.resolve(&env).expect_err("unknown region");
     assert!(
-        report.summary.contains("did you mean eu-west-1"),
+        report.summary_in(&Plain).contains("did you mean eu-west-1"),
         "{}",
-        report.summary
+        report.summary_in(&Plain)
     );
 }
 

@@ -5,7 +5,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use authcheck::check::{self, AuthMethod, CheckRequest, Endpoint, Reason, Secret, SecretOrigin};
+use authcheck::check::{
+    self, AuthMethod, CheckRequest, Endpoint, Plain, Reason, Secret, SecretOrigin,
+};
 
 struct Server {
     child: Child,
@@ -47,24 +49,17 @@ fn request(
     scopes: &[&str],
     method: AuthMethod,
 ) -> CheckRequest {
-    CheckRequest {
+    let mut request = CheckRequest::new(
         endpoint,
-        client_id: id.into(),
-        client_secret: Secret::new(secret),
-        secret_origin: SecretOrigin::Env("TEST_SECRET".into()),
-        auth_method: method,
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        required_scopes: vec![],
-        audience: None,
-        resource: None,
-        expected_organization: None,
-        ca_cert_pem: None,
-        timeout: Duration::from_secs(10),
-        max_retries: 0,
-        allow_http: false,
-        probe_other_regions: false,
-        endpoint_note: None,
-    }
+        id,
+        Secret::new(secret),
+        SecretOrigin::Env("TEST_SECRET".into()),
+    );
+    request.auth_method = method;
+    request.scopes = scopes.iter().map(|s| s.to_string()).collect();
+    request.timeout = Duration::from_secs(10);
+    request.max_retries = 0;
+    request
 }
 
 async fn run(request: CheckRequest) -> check::Report {
@@ -94,18 +89,20 @@ async fn table(server: &Server, token_path: &str, cases: &[Case]) -> Vec<String>
             case.method,
         ))
         .await;
-        if report.reason != case.reason || !report.summary.contains(case.summary_has) {
+        if report.reason != case.reason || !report.summary_in(&Plain).contains(case.summary_has) {
             problems.push(format!(
                 "{}: expected {} / {:?}, got {} / {:?}\n{}",
                 case.name,
                 case.reason.code(),
                 case.summary_has,
                 report.reason.code(),
-                report.summary,
-                report.detail
+                report.summary_in(&Plain),
+                report.detail_in(&Plain)
             ));
         }
-        if report.detail.contains(case.secret) || report.summary.contains(case.secret) {
+        if report.detail_in(&Plain).contains(case.secret)
+            || report.summary_in(&Plain).contains(case.secret)
+        {
             problems.push(format!("{}: the secret appears in the report", case.name));
         }
     }
@@ -200,7 +197,7 @@ async fn oidc_provider_answers_are_named_right() {
             report.reason.code(),
             report.granted_scopes,
             report.missing_scopes,
-            report.detail
+            report.detail_in(&Plain)
         ));
     }
 
@@ -220,7 +217,7 @@ async fn oidc_provider_answers_are_named_right() {
             "discovery: {} {:?}\n{}",
             report.reason.code(),
             report.token_url,
-            report.detail
+            report.detail_in(&Plain)
         ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));

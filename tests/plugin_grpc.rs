@@ -324,6 +324,25 @@ async fn read_data_source_reports_ok_and_a_named_failure() {
         ))
     );
 
+    // Advice names what a Terraform user sets: attributes and HCL, never CLI flags (the CLI's half is in
+    // tests/cli.rs).
+    let insecure = read(
+        &mut client,
+        &provider,
+        &[
+            ("token_url", s("http://idp.example.com/oauth2/token")),
+            ("client_secret_env", s("SVC_SECRET")),
+        ],
+    )
+    .await;
+    let diag = insecure.diagnostics.first().expect("a diagnostic");
+    let shown = format!("{}\n\n{}\n", diag.summary, diag.detail);
+    support::golden("plugin_insecure_transport.txt", &shown);
+    assert!(
+        shown.contains("allow_http = true in the provider block") && !shown.contains("--"),
+        "{shown}"
+    );
+
     let soft = read(
         &mut client,
         &provider,

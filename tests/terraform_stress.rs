@@ -287,3 +287,76 @@ async fn trace_logs_of_every_outcome_hold_no_secret_and_no_token() {
     );
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+/// Servers that echo what they were sent, or answer with a token too large to read: a real plan at
+/// TF_LOG=trace shows the cause and none of the secret's forms, nor any part of the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_servers_get_nothing_quoted_back_in_plans_or_trace_logs() {
+    let secret = "h0stile-secret+/=&-7b2e";
+    let idp = Idp::start(IdpConfig::new(vec![
+        Client::new("echo-secret", secret).behavior(Behavior::EchoSecret),
+        Client::new("echo-basic", secret).behavior(Behavior::EchoAuthorization),
+        Client::new("huge", secret).behavior(Behavior::HugeToken),
+    ]))
+    .await
+    .expect("idp");
+    let url = idp.token_url();
+    let tf = terraforms().remove(0);
+    let mut problems = Vec::new();
+    for (id, reason) in [
+        ("echo-secret", "invalid_secret"),
+        ("echo-basic", "invalid_secret"),
+        ("huge", "not_a_token_endpoint"),
+    ] {
+        let main = format!(
+            "provider \"authcheck\" {{\n  max_retries = 0\n  timeout_seconds = 10\n}}\n\
+             data \"authcheck_client_credentials\" \"x\" {{\n  token_url = \"{url}\"\n  client_id = \"{id}\"\n  client_secret_env = \"TRACE_SECRET\"\n}}\n"
+        );
+        let ws = workspace(&format!("hostile-{id}"), &[("main.tf", main)]);
+        let tf = tf.clone();
+        let (out, log) = tokio::task::spawn_blocking(move || {
+            let log = ws.dir.join("trace.log");
+            let out = command(
+                &tf,
+                &ws,
+                &["plan", "-no-color", "-input=false", "-out=p.tfplan"],
+            )
+            .env("TRACE_SECRET", secret)
+            .env("TF_LOG", "trace")
+            .env("TF_LOG_PROVIDER", "trace")
+            .env("TF_LOG_PATH", &log)
+            .output()
+            .expect("plan");
+            let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+            let plan = plan_contents(&ws.dir.join("p.tfplan"));
+            (out, format!("{log_text}{plan}"))
+        })
+        .await
+        .expect("join");
+        let all = format!(
+            "{}{}{log}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if !all.contains(&format!("reason: {reason}")) {
+            problems.push(format!(
+                "{id}: expected reason {reason}:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        if id != "huge" && !all.contains("[redacted]") {
+            problems.push(format!(
+                "{id}: the server's words were not quoted (scrubbed)"
+            ));
+        }
+        for form in secret_forms(id, secret) {
+            if all.contains(&form) {
+                problems.push(format!("{id}: a form of the secret appears ({form:?})"));
+            }
+        }
+        if all.contains(authcheck::demo::HUGE_TOKEN_PREFIX) {
+            problems.push(format!("{id}: part of the oversized token appears"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}

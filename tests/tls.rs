@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authcheck::check::{
-    self, AuthMethod, CheckRequest, Endpoint, Reason, Report, Secret, SecretOrigin,
+    self, AuthMethod, CheckRequest, Endpoint, Plain, Reason, Report, Secret, SecretOrigin,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -81,24 +81,17 @@ async fn tls_server(pki: &Pki, names: &[&str], expired: bool) -> u16 {
 }
 
 fn request(url: String, ca: Option<&str>) -> CheckRequest {
-    CheckRequest {
-        endpoint: Endpoint::TokenUrl(url),
-        client_id: "tls-client".into(),
-        client_secret: Secret::new("tls-secret"),
-        secret_origin: SecretOrigin::Env("S".into()),
-        auth_method: AuthMethod::ClientSecretBasic,
-        scopes: vec![],
-        required_scopes: vec![],
-        audience: None,
-        resource: None,
-        expected_organization: None,
-        ca_cert_pem: ca.map(str::to_string),
-        timeout: Duration::from_secs(5),
-        max_retries: 0,
-        allow_http: false,
-        probe_other_regions: false,
-        endpoint_note: None,
-    }
+    let mut request = CheckRequest::new(
+        Endpoint::TokenUrl(url),
+        "tls-client",
+        Secret::new("tls-secret"),
+        SecretOrigin::Env("S".into()),
+    );
+    request.auth_method = AuthMethod::ClientSecretBasic;
+    request.ca_cert_pem = ca.map(str::to_string);
+    request.timeout = Duration::from_secs(5);
+    request.max_retries = 0;
+    request
 }
 
 async fn run(request: CheckRequest) -> Report {
@@ -112,16 +105,27 @@ async fn tls_failures_are_classified_and_ca_cert_pem_fixes_a_private_ca() {
     let url = format!("https://localhost:{port}/token");
 
     let report = run(request(url.clone(), None)).await;
-    assert_eq!(report.reason, Reason::TlsError, "{}", report.detail);
-    assert!(
-        report.summary.contains("not signed by a trusted CA"),
+    assert_eq!(
+        report.reason,
+        Reason::TlsError,
         "{}",
-        report.summary
+        report.detail_in(&Plain)
     );
-    assert!(report.detail.contains("ca_cert_pem"), "{}", report.detail);
+    assert!(
+        report
+            .summary_in(&Plain)
+            .contains("not signed by a trusted CA"),
+        "{}",
+        report.summary_in(&Plain)
+    );
+    assert!(
+        report.detail_in(&Plain).contains("ca_cert_pem"),
+        "{}",
+        report.detail_in(&Plain)
+    );
 
     let report = run(request(url.clone(), Some(&pki.ca_pem))).await;
-    assert_eq!(report.reason, Reason::Ok, "{}", report.detail);
+    assert_eq!(report.reason, Reason::Ok, "{}", report.detail_in(&Plain));
 
     let other = tls_server(&pki, &["other.example"], false).await;
     let report = run(request(
@@ -129,11 +133,16 @@ async fn tls_failures_are_classified_and_ca_cert_pem_fixes_a_private_ca() {
         Some(&pki.ca_pem),
     ))
     .await;
-    assert_eq!(report.reason, Reason::TlsError, "{}", report.detail);
-    assert!(
-        report.summary.contains("for another name"),
+    assert_eq!(
+        report.reason,
+        Reason::TlsError,
         "{}",
-        report.summary
+        report.detail_in(&Plain)
+    );
+    assert!(
+        report.summary_in(&Plain).contains("for another name"),
+        "{}",
+        report.summary_in(&Plain)
     );
 
     let expired = tls_server(&pki, &["localhost"], true).await;
@@ -142,15 +151,29 @@ async fn tls_failures_are_classified_and_ca_cert_pem_fixes_a_private_ca() {
         Some(&pki.ca_pem),
     ))
     .await;
-    assert_eq!(report.reason, Reason::TlsError, "{}", report.detail);
-    assert!(report.summary.contains("expired"), "{}", report.summary);
+    assert_eq!(
+        report.reason,
+        Reason::TlsError,
+        "{}",
+        report.detail_in(&Plain)
+    );
+    assert!(
+        report.summary_in(&Plain).contains("expired"),
+        "{}",
+        report.summary_in(&Plain)
+    );
 
     let report = run(request(
         url,
         Some("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"),
     ))
     .await;
-    assert_eq!(report.reason, Reason::InvalidInput, "{}", report.detail);
+    assert_eq!(
+        report.reason,
+        Reason::InvalidInput,
+        "{}",
+        report.detail_in(&Plain)
+    );
 }
 
 #[tokio::test]
@@ -171,10 +194,15 @@ async fn plain_http_on_an_https_url_is_named() {
         }
     });
     let report = run(request(format!("https://localhost:{port}/token"), None)).await;
-    assert_eq!(report.reason, Reason::TlsError, "{}", report.detail);
-    assert!(
-        report.summary.contains("does not speak TLS"),
+    assert_eq!(
+        report.reason,
+        Reason::TlsError,
         "{}",
-        report.summary
+        report.detail_in(&Plain)
+    );
+    assert!(
+        report.summary_in(&Plain).contains("does not speak TLS"),
+        "{}",
+        report.summary_in(&Plain)
     );
 }

@@ -6,7 +6,9 @@
 //! open whatever path it makes up (/dev/stdin would block, /dev/zero would never end).
 #![no_main]
 
+use authcheck::check::Given;
 use authcheck::cli::external;
+use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;
 
 fn assert_one_line(what: &str, text: &str) {
@@ -24,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    if let Some(path) = query.inputs.client_secret_file.take() {
+    if let Some(Given::Text(path)) = query.inputs.remove(Input::ClientSecretFile) {
         assert!(
             !path.trim().is_empty(),
             "a blank client_secret_file was kept"

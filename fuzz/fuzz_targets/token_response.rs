@@ -23,6 +23,9 @@ use std::time::Duration;
 
 use authcheck::check::http::Answer;
 use authcheck::check::interpret::{self, Body, Context, Verdict};
+use authcheck::check::scrub::{Heard, Scrubber};
+use authcheck::check::{Plain, Secret, Words};
+use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;
 
 const REQUEST_ID_HEADERS: [&str; 8] = [
@@ -37,6 +40,9 @@ const REQUEST_ID_HEADERS: [&str; 8] = [
 ];
 
 const SUMMARY_MAX: usize = 2000;
+const CLIENT_ID: &str = "3f2a9c1e-8d7b-4c6a-9e5f-0a1b2c3d4e5f";
+/// The secret the check holds; seeds and the dictionary contain it, so echoes of it are tried.
+const SECRET: &str = "s3cr3t-Vx8TqP2mWz";
 
 /// What `HeaderValue::to_str` accepts: visible ASCII, space and tab.
 fn header_text(raw: &[u8]) -> Option<String> {
@@ -81,6 +87,7 @@ fn parse(data: &[u8]) -> Parsed {
         location: None,
         www_authenticate: None,
         request_id: None,
+        date: None,
         body: body.to_vec(),
         truncated: false,
     };
@@ -100,8 +107,8 @@ fn parse(data: &[u8]) -> Parsed {
         match name.as_str() {
             // The value only passes through interpret (into Retry::Yes); its parser has its own target.
             "retry-after" => answer.retry_after = value.parse().ok().map(Duration::from_secs),
-            "location" => answer.location = Some(value),
-            "www-authenticate" => answer.www_authenticate = Some(value),
+            "location" => answer.location = Some(Heard::new(value)),
+            "www-authenticate" => answer.www_authenticate = Some(Heard::new(value)),
             "x-fuzz-genesys" => genesys = value == "1",
             "x-fuzz-truncated" => answer.truncated = value == "1",
             "x-fuzz-scopes" => scopes = value.split_whitespace().map(str::to_string).collect(),
@@ -109,7 +116,7 @@ fn parse(data: &[u8]) -> Parsed {
                 if let Some(known) = REQUEST_ID_HEADERS.iter().find(|h| **h == other)
                     && answer.request_id.is_none()
                 {
-                    answer.request_id = Some((known.to_string(), value));
+                    answer.request_id = Some((known, Heard::new(value)));
                 }
             }
         }
@@ -128,48 +135,59 @@ fuzz_target!(|data: &[u8]| {
         scopes,
     } = parse(data);
 
+    let scrub = Scrubber::for_credentials(CLIENT_ID, &Secret::new(SECRET));
     match interpret::parse_body(&answer) {
         Body::Html(Some(title)) => {
+            let title = scrub.quote(&title, 100);
             common::assert_one_line("HTML title", &title);
             common::assert_short("HTML title", &title, 102);
         }
         Body::Other(excerpt) => {
+            let excerpt = scrub.quote(&excerpt, 120);
             common::assert_one_line("body excerpt", &excerpt);
             common::assert_short("body excerpt", &excerpt, 122);
         }
-        Body::Json(_) | Body::Form(_) | Body::Html(None) | Body::Empty => {}
+        Body::Json(_) | Body::Form(_) | Body::Html(None) | Body::Empty | Body::Truncated(_) => {}
     }
-    let text = String::from_utf8_lossy(&answer.body);
-    let excerpt = interpret::excerpt(&text, 40);
-    common::assert_one_line("excerpt", &excerpt);
-    common::assert_short("excerpt", &excerpt, 42);
 
+    let origin = Words::text("environment variable AUTHCHECK_CLIENT_SECRET");
     let ctx = Context {
         host: if genesys {
             "login.mypurecloud.ie"
         } else {
             "idp.example"
         },
-        client_id: "3f2a9c1e-8d7b-4c6a-9e5f-0a1b2c3d4e5f",
+        client_id: CLIENT_ID,
         method: "client_secret_basic",
-        secret_origin: "environment variable AUTHCHECK_CLIENT_SECRET",
+        secret_origin: &origin,
+        secret_input: Input::ClientSecret,
         scopes: &scopes,
         genesys,
+        scrub: &scrub,
     };
     match interpret::interpret(&answer, &ctx) {
         Verdict::Failed(failure) => {
-            common::assert_one_line("summary", &failure.summary);
-            common::assert_short("summary", &failure.summary, SUMMARY_MAX);
-            common::assert_one_line("got", &failure.got);
-            common::assert_short("got", &failure.got, SUMMARY_MAX);
-            common::assert_printable("meaning", &failure.meaning);
-            common::assert_short("meaning", &failure.meaning, 2 * SUMMARY_MAX);
+            let summary = failure.summary.render(&Plain);
+            let got = failure.got.render(&Plain);
+            let meaning = failure.meaning.render(&Plain);
+            let fix = failure.fix.render(&Plain);
+            common::assert_one_line("summary", &summary);
+            common::assert_short("summary", &summary, SUMMARY_MAX);
+            common::assert_one_line("got", &got);
+            common::assert_short("got", &got, SUMMARY_MAX);
+            common::assert_printable("meaning", &meaning);
+            common::assert_short("meaning", &meaning, 2 * SUMMARY_MAX);
             for cause in &failure.causes {
-                common::assert_printable("cause", cause);
-                common::assert_short("cause", cause, SUMMARY_MAX);
+                let cause = cause.render(&Plain);
+                common::assert_printable("cause", &cause);
+                common::assert_short("cause", &cause, SUMMARY_MAX);
             }
-            common::assert_printable("fix", &failure.fix);
-            common::assert_short("fix", &failure.fix, SUMMARY_MAX);
+            common::assert_printable("fix", &fix);
+            common::assert_short("fix", &fix, SUMMARY_MAX);
+            // A server that echoes what it was sent never gets the secret quoted.
+            for text in [&summary, &got, &meaning, &fix] {
+                assert!(!text.contains(SECRET), "the secret is quoted: {text:?}");
+            }
         }
         Verdict::Token(issued) => {
             assert!(

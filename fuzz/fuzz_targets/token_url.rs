@@ -8,7 +8,8 @@
 #![no_main]
 
 use authcheck::check::lint::lint;
-use authcheck::check::{Inputs, Report, genesys};
+use authcheck::check::{Given, Inputs, Plain, Report, genesys};
+use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;
 
 const TOKEN_URL: &str = "https://idp.example/oauth2/token";
@@ -37,9 +38,10 @@ fn check(inputs: Inputs, env: &dyn Fn(&str) -> Option<String>, leak_check: bool)
     match inputs.resolve(env) {
         Ok(request) => {
             for finding in lint(&request) {
-                assert_one_line("lint summary", &finding.summary);
-                assert_not_quoted(leak_check, &finding.summary);
-                assert_not_quoted(leak_check, &finding.detail);
+                let summary = finding.summary.render(&Plain);
+                assert_one_line("lint summary", &summary);
+                assert_not_quoted(leak_check, &summary);
+                assert_not_quoted(leak_check, &finding.detail.render(&Plain));
             }
         }
         Err(report) => check_report(&report, leak_check),
@@ -48,11 +50,12 @@ fn check(inputs: Inputs, env: &dyn Fn(&str) -> Option<String>, leak_check: bool)
 
 fn check_report(report: &Report, leak_check: bool) {
     assert!(!report.valid, "resolve failed with a valid report");
-    assert_one_line("summary", &report.summary);
-    assert_not_quoted(leak_check, &report.summary);
-    assert_not_quoted(leak_check, &report.detail);
+    let summary = report.summary_in(&Plain);
+    assert_one_line("summary", &summary);
+    assert_not_quoted(leak_check, &summary);
+    assert_not_quoted(leak_check, &report.detail_in(&Plain));
     for item in &report.checks {
-        assert_not_quoted(leak_check, &item.detail);
+        assert_not_quoted(leak_check, &item.detail.render(&Plain));
     }
 }
 
@@ -60,63 +63,30 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let owned = || Some(text.to_string());
+    let with = |input: Input| Inputs::new().with_text(input, text);
+    let token_url = || Inputs::new().with_text(Input::TokenUrl, TOKEN_URL);
     let fixed_env = |name: &str| match name {
         "AUTHCHECK_CLIENT_ID" => Some(CLIENT_ID.to_string()),
         "AUTHCHECK_CLIENT_SECRET" => Some(SECRET.to_string()),
         _ => None,
     };
 
+    check(with(Input::TokenUrl), &fixed_env, false);
+    check(with(Input::Issuer), &fixed_env, false);
+    check(token_url().with_text(Input::ClientId, text), &fixed_env, false);
+    check(token_url().with_text(Input::AuthMethod, text), &fixed_env, false);
     check(
-        Inputs {
-            token_url: owned(),
-            ..Inputs::default()
-        },
-        &fixed_env,
-        false,
-    );
-    check(
-        Inputs {
-            issuer: owned(),
-            ..Inputs::default()
-        },
-        &fixed_env,
-        false,
-    );
-    check(
-        Inputs {
-            token_url: Some(TOKEN_URL.into()),
-            client_id: owned(),
-            ..Inputs::default()
-        },
-        &fixed_env,
-        false,
-    );
-    check(
-        Inputs {
-            token_url: Some(TOKEN_URL.into()),
-            auth_method: owned(),
-            ..Inputs::default()
-        },
-        &fixed_env,
-        false,
-    );
-    check(
-        Inputs {
-            token_url: Some(TOKEN_URL.into()),
-            scopes: Some(text.split(' ').map(str::to_string).collect()),
-            ..Inputs::default()
-        },
+        token_url().with(
+            Input::Scopes,
+            Given::List(text.split(' ').map(str::to_string).collect()),
+        ),
         &fixed_env,
         false,
     );
 
     // The text as the secret, from the environment: lint's whitespace, control-character and placeholder checks
     // see it as it is; then behind MARKER, where any quote of it shows.
-    let token_url_only = || Inputs {
-        token_url: Some(TOKEN_URL.into()),
-        ..Inputs::default()
-    };
+    let token_url_only = token_url;
     let marked = format!("{MARKER}{text}");
     for (secret, leak_check) in [(text, false), (marked.as_str(), true)] {
         let secret_env = |name: &str| match name {
@@ -149,14 +119,14 @@ fuzz_target!(|data: &[u8]| {
         "AUTHCHECK_TOKEN_URL" | "GENESYSCLOUD_REGION" => Some(text.to_string()),
         other => fixed_env(other),
     };
-    check(Inputs::default(), &url_env, false);
+    check(Inputs::new(), &url_env, false);
     let region_env = |name: &str| match name {
         "GENESYSCLOUD_REGION" => Some(text.to_string()),
         other => fixed_env(other),
     };
-    check(Inputs::default(), &region_env, false);
+    check(Inputs::new(), &region_env, false);
 
     if let Some((summary, _detail)) = genesys::token_url_mistake(text) {
-        assert_one_line("token_url hint", &summary);
+        assert_one_line("token_url hint", &summary.render(&Plain));
     }
 });

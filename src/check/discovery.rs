@@ -1,6 +1,19 @@
-//! Authorisation server metadata (OIDC discovery, RFC 8414): what the issuer says about its endpoints.
+//! Authorisation server metadata (OIDC discovery, RFC 8414): where the issuer's documents are, what they say
+//! about its endpoints, and the discovery step of a check.
 
+use reqwest::header::HeaderMap;
 use serde_json::Value;
+use tokio::time::Instant;
+
+use super::endpoint::{Resolved, usable_url};
+use super::http::{self, TransportError};
+use super::report::{Diagnosis, Findings, Line, Outcome, Reason, Status};
+use super::request::CheckRequest;
+use super::scrub::Scrubber;
+use super::transport::transport_failure;
+use super::words::Words;
+use crate::surface::Input;
+use crate::words;
 
 /// The parts of a metadata document the check uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +60,118 @@ pub fn parse_metadata(body: &[u8]) -> Result<Metadata, String> {
         ),
         grant_types_supported: strings(map.get("grant_types_supported")),
     })
+}
+
+/// The metadata documents an issuer may publish, in the order they are tried: OIDC's (appended to the issuer)
+/// and RFC 8414's (the well-known segment inserted between host and path).
+pub fn metadata_urls(issuer: &url::Url) -> Vec<String> {
+    let base = issuer.as_str().trim_end_matches('/').to_string();
+    let origin = issuer.origin().ascii_serialization();
+    let path = issuer.path().trim_end_matches('/');
+    vec![
+        format!("{base}/.well-known/openid-configuration"),
+        format!("{origin}/.well-known/oauth-authorization-server{path}"),
+    ]
+}
+
+/// RFC 8414 / OIDC discovery: the issuer's metadata names the token endpoint.
+pub async fn discover(
+    issuer_text: &str,
+    request: &CheckRequest,
+    client: &reqwest::Client,
+    deadline: Instant,
+    found: &mut Findings,
+    scrub: &Scrubber,
+) -> Result<Resolved, Outcome> {
+    let issuer = usable_url(
+        issuer_text,
+        words![Input::Issuer],
+        Input::Issuer,
+        request.allow_http,
+        found,
+    )?;
+    let base = issuer.as_str().trim_end_matches('/').to_string();
+    let mut tried: Vec<Words> = Vec::new();
+    for candidate in metadata_urls(&issuer) {
+        let outcome =
+            tokio::time::timeout_at(deadline, http::get(client, &candidate, HeaderMap::new()))
+                .await
+                .unwrap_or(Err(TransportError::Timeout));
+        match outcome {
+            Err(err) => {
+                let failure = transport_failure(&err, &issuer, request, scrub);
+                if matches!(
+                    failure.reason,
+                    Reason::TlsError | Reason::EndpointUnreachable
+                ) {
+                    found.push("discovery", Status::Fail, failure.summary.clone());
+                    let mut outcome =
+                        super::outcome::failed(&failure, words![format!("GET {candidate}")], None);
+                    outcome.blame = Some(Input::Issuer);
+                    return Err(outcome);
+                }
+                tried.push(words![format!("{candidate}: "), failure.got]);
+            }
+            Ok(answer) => {
+                let parsed = if answer.status == 200 && !answer.truncated {
+                    parse_metadata(&answer.body)
+                } else if answer.truncated {
+                    Err("larger than authcheck reads".to_string())
+                } else {
+                    Err(format!("HTTP {}", answer.status))
+                };
+                match parsed {
+                    Ok(metadata) => {
+                        // The metadata is the server's words: scrubbed like any other before it is used or shown.
+                        let endpoint = scrub.clean(&metadata.token_endpoint);
+                        let url = usable_url(
+                            &endpoint,
+                            words!["the discovered token_endpoint"],
+                            Input::Issuer,
+                            request.allow_http,
+                            found,
+                        )?;
+                        found.push(
+                            "discovery",
+                            Status::Pass,
+                            format!("{candidate} names token endpoint {url}"),
+                        );
+                        return Ok(Resolved {
+                            token_url: url,
+                            methods_supported: metadata.token_endpoint_auth_methods_supported,
+                            introspection: metadata.introspection_endpoint.map(|e| scrub.clean(&e)),
+                            genesys: false,
+                        });
+                    }
+                    Err(problem) => tried.push(words![format!("{candidate}: {problem}")]),
+                }
+            }
+        }
+    }
+    let summary = words![format!("No usable discovery document for issuer {base}")];
+    found.push("discovery", Status::Fail, summary.clone());
+    let diagnosis = Diagnosis {
+        lines: vec![
+            Line::List("Tried", tried),
+            Line::Meaning(words![
+                "authcheck could not learn the token endpoint from the issuer."
+            ]),
+            Line::Causes(vec![
+                words![
+                    "the issuer URL is wrong (Keycloak issuers end in /realms/<realm>; Okta's custom servers in \
+                     /oauth2/<server id>)"
+                ],
+                words!["the server does not publish metadata"],
+            ]),
+            Line::Fix(words![
+                "open the issuer URL plus /.well-known/openid-configuration in a browser; if the server has no \
+                 metadata, set ",
+                Input::TokenUrl,
+                " instead."
+            ]),
+        ],
+    };
+    Err(Outcome::new(Reason::DiscoveryFailed, summary, diagnosis).blaming(Input::Issuer))
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue};
 
+use super::scrub::Heard;
+
 /// Largest answer body read; the rest is dropped, so a hostile server cannot exhaust memory.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -17,11 +19,13 @@ pub struct Answer {
     /// `Retry-After` in seconds, when given as seconds or an HTTP date.
     pub retry_after: Option<Duration>,
     /// `Location`, for redirects.
-    pub location: Option<String>,
+    pub location: Option<Heard>,
     /// `WWW-Authenticate`.
-    pub www_authenticate: Option<String>,
-    /// A request or correlation id header, for support tickets.
-    pub request_id: Option<(String, String)>,
+    pub www_authenticate: Option<Heard>,
+    /// A request or correlation id header (its name and value), for support tickets.
+    pub request_id: Option<(&'static str, Heard)>,
+    /// The server's `Date`, to compare clocks.
+    pub date: Option<Heard>,
     /// The body, at most [`MAX_BODY_BYTES`].
     pub body: Vec<u8>,
     /// True when the body was longer than the cap.
@@ -96,11 +100,10 @@ pub fn client_with_roots(
     let mut extra = Vec::new();
     if let Some(pem) = ca_cert_pem {
         let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-            .map_err(|_| "ca_cert_pem holds no readable PEM certificate".to_string())?;
+            .map_err(|_| "holds no readable PEM certificate".to_string())?;
         if certs.is_empty() {
             return Err(
-                "ca_cert_pem holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)"
-                    .to_string(),
+                "holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)".to_string(),
             );
         }
         extra.extend(certs);
@@ -125,12 +128,13 @@ pub fn client_with_roots(
         .map_err(|err| format!("cannot set up the HTTP client: {err}"))
 }
 
-/// POSTs a form and reads the answer, capped.
+/// POSTs a form and reads the answer, capped. The body is shared bytes, so a prepared request that carries a
+/// credential is sent without copies (see `secret::SecretBytes::into_shared`).
 pub async fn post_form(
     client: &reqwest::Client,
     url: &str,
     headers: HeaderMap,
-    form: String,
+    form: bytes::Bytes,
 ) -> Result<Answer, TransportError> {
     let request = client
         .post(url)
@@ -174,8 +178,9 @@ async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Answer,
         .unwrap_or_default()
         .to_ascii_lowercase();
     let retry_after = text("retry-after").and_then(|v| parse_retry_after(&v));
-    let location = text("location");
-    let www_authenticate = text("www-authenticate");
+    let location = text("location").map(Heard::new);
+    let www_authenticate = text("www-authenticate").map(Heard::new);
+    let date = text("date").map(Heard::new);
     let request_id = [
         "x-request-id",
         "x-correlation-id",
@@ -187,7 +192,7 @@ async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Answer,
         "cf-ray",
     ]
     .iter()
-    .find_map(|name| text(name).map(|value| (name.to_string(), value)));
+    .find_map(|name| text(name).map(|value| (*name, Heard::new(value))));
     let mut body = Vec::new();
     let mut truncated = false;
     loop {
@@ -221,6 +226,7 @@ async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Answer,
         location,
         www_authenticate,
         request_id,
+        date,
         body,
         truncated,
     })

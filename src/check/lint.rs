@@ -2,8 +2,11 @@
 
 use base64::Engine;
 
-use super::report::{Blame, Reason};
+use super::report::Reason;
 use super::request::CheckRequest;
+use super::words::Words;
+use crate::surface::Input;
+use crate::words;
 
 /// A problem found in the inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,11 +14,11 @@ pub struct Finding {
     /// A fatal finding stops the check before anything is sent; others are reported as warnings.
     pub fatal: bool,
     /// The input to blame.
-    pub blame: Blame,
+    pub blame: Input,
     /// One line.
-    pub summary: String,
+    pub summary: Words,
     /// What to do.
-    pub detail: String,
+    pub detail: Words,
 }
 
 /// The reason a fatal finding carries.
@@ -91,7 +94,8 @@ pub fn lint(request: &CheckRequest) -> Vec<Finding> {
     let id = request.client_id.as_str();
     let secret = request.client_secret.expose();
     let origin = request.secret_origin.describe();
-    let mut add = |fatal: bool, blame: Blame, summary: String, detail: String| {
+    let secret_input = request.secret_origin.blame();
+    let mut add = |fatal: bool, blame: Input, summary: Words, detail: Words| {
         findings.push(Finding {
             fatal,
             blame,
@@ -99,94 +103,130 @@ pub fn lint(request: &CheckRequest) -> Vec<Finding> {
             detail,
         })
     };
+    let id_input = Input::ClientId;
 
     if id.trim().is_empty() {
         add(
             true,
-            Blame::ClientId,
-            "client_id is empty".to_string(),
-            "Set client_id to the OAuth client's id.".to_string(),
+            id_input,
+            words![id_input, " is empty"],
+            words!["Set ", id_input, " to the OAuth client's id."],
         );
     } else if id.trim() != id {
         add(
             true,
-            Blame::ClientId,
-            format!("client_id {} leading or trailing whitespace", whitespace_kind(id)),
-            "Remove the whitespace: servers compare client ids exactly. It usually comes from copying the id \
-             with the line end, or from `echo` into a CI variable."
-                .to_string(),
+            id_input,
+            words![
+                id_input,
+                format!(" {} leading or trailing whitespace", whitespace_kind(id))
+            ],
+            words![
+                "Remove the whitespace: servers compare client ids exactly. It usually comes from copying the id \
+                 with the line end, or from `echo` into a CI variable."
+            ],
         );
     } else if id.chars().any(char::is_control) {
         add(
             true,
-            Blame::ClientId,
-            "client_id contains control characters".to_string(),
-            "Client ids are printable text; re-copy the id from the server's client page."
-                .to_string(),
+            id_input,
+            words![id_input, " contains control characters"],
+            words!["Client ids are printable text; re-copy the id from the server's client page."],
         );
     } else if let Some(kind) = placeholder(id) {
         add(
             true,
-            Blame::ClientId,
-            format!("client_id looks like {kind}, not a real client id"),
-            "The value was never filled in: check the variable or template that should provide the client id."
-                .to_string(),
+            id_input,
+            words![
+                id_input,
+                format!(" looks like {kind}, not a real client id")
+            ],
+            words![
+                "The value was never filled in: check the variable or template that should provide the client id."
+            ],
         );
     }
 
     if secret.trim().is_empty() {
         add(
             true,
-            Blame::ClientSecret,
-            format!("The client secret from {origin} is empty"),
-            format!(
-                "{origin} is set but holds no secret (or only whitespace). Put the client's secret there."
-            ),
+            secret_input,
+            words!["The client secret from ", &origin, " is empty"],
+            words![
+                &origin,
+                " holds no secret (it is empty or only whitespace). Put the client's secret there."
+            ],
         );
     } else if secret.trim() != secret {
         add(
             true,
-            Blame::ClientSecret,
-            format!("The client secret from {origin} {} leading or trailing whitespace", whitespace_kind(secret)),
-            "The secret would be sent with that whitespace and the server would reject it. Remove it: for a file, \
-             write it without the final newline (printf '%s' \"$SECRET\" > file); for a CI variable, re-paste it \
-             without the line end."
-                .to_string(),
+            secret_input,
+            words![
+                "The client secret from ",
+                &origin,
+                format!(
+                    " {} leading or trailing whitespace",
+                    whitespace_kind(secret)
+                )
+            ],
+            words![
+                "The secret would be sent with that whitespace and the server would reject it. Remove it: for a \
+                 file, write it without the final newline (printf '%s' \"$SECRET\" > file); for a CI variable, \
+                 re-paste it without the line end."
+            ],
         );
     } else if secret.chars().any(char::is_control) {
         add(
             true,
-            Blame::ClientSecret,
-            format!("The client secret from {origin} contains control characters"),
-            "Client secrets are printable text; the value was probably read from a binary or mangled file.".to_string(),
+            secret_input,
+            words![
+                "The client secret from ",
+                &origin,
+                " contains control characters"
+            ],
+            words![
+                "Client secrets are printable text; the value was probably read from a binary or mangled file."
+            ],
         );
     } else if let Some(kind) = placeholder(secret) {
         add(
             true,
-            Blame::ClientSecret,
-            format!("The client secret from {origin} looks like {kind}"),
-            format!("The secret was never filled in. Put the client's real secret in {origin}."),
+            secret_input,
+            words![
+                "The client secret from ",
+                &origin,
+                format!(" looks like {kind}")
+            ],
+            words![
+                "The secret was never filled in. Put the client's real secret in ",
+                &origin,
+                "."
+            ],
         );
     } else if is_basic_credential(id, secret) {
         add(
             true,
-            Blame::ClientSecret,
-            format!(
-                "The client secret from {origin} is a Basic credential (base64 of client_id:secret), not the secret"
-            ),
-            format!(
-                "{origin} holds the already-encoded Authorization value. Put the secret itself there: authcheck \
-                 (like every OAuth2 client) builds the Basic header from the id and the secret."
-            ),
+            secret_input,
+            words![
+                "The client secret from ",
+                &origin,
+                " is a Basic credential (base64 of client_id:secret), not the secret"
+            ],
+            words![
+                &origin,
+                " holds the already-encoded Authorization value. Put the secret itself there: authcheck (like \
+                 every OAuth2 client) builds the Basic header from the id and the secret."
+            ],
         );
     } else {
         if secret == id {
             add(
                 false,
-                Blame::ClientSecret,
-                format!("The client secret from {origin} equals the client id"),
-                "The same value was probably put in both variables. The check goes on, but expect invalid_client."
-                    .to_string(),
+                secret_input,
+                words!["The client secret from ", &origin, " equals the client id"],
+                words![
+                    "The same value was probably put in both variables. The check goes on, but expect \
+                     invalid_client."
+                ],
             );
         }
         if !secret.is_ascii() {
@@ -198,14 +238,23 @@ pub fn lint(request: &CheckRequest) -> Vec<Finding> {
             });
             add(
                 false,
-                Blame::ClientSecret,
-                format!(
-                    "The client secret from {origin} has non-ASCII characters{}",
-                    if typographic { " (typographic quotes or invisible spaces, typical of copy-paste from documents)" } else { "" }
-                ),
-                "Generated client secrets are ASCII; some SDKs (Genesys Cloud's Python SDK among them) cannot even \
-                 send others. Re-copy the secret from the server."
-                    .to_string(),
+                secret_input,
+                words![
+                    "The client secret from ",
+                    &origin,
+                    format!(
+                        " has non-ASCII characters{}",
+                        if typographic {
+                            " (typographic quotes or invisible spaces, typical of copy-paste from documents)"
+                        } else {
+                            ""
+                        }
+                    )
+                ],
+                words![
+                    "Generated client secrets are ASCII; some SDKs (Genesys Cloud's Python SDK among them) cannot \
+                     even send others. Re-copy the secret from the server."
+                ],
             );
         }
     }
@@ -223,35 +272,24 @@ fn whitespace_kind(text: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::request::{AuthMethod, Endpoint, SecretOrigin};
+    use crate::check::request::{Endpoint, SecretOrigin};
     use crate::check::secret::Secret;
+    use crate::check::words::Plain;
 
     fn findings(id: &str, secret: &str) -> Vec<Finding> {
-        lint(&CheckRequest {
-            endpoint: Endpoint::TokenUrl("https://x/t".into()),
-            client_id: id.into(),
-            client_secret: Secret::new(secret),
-            secret_origin: SecretOrigin::Env("S".into()),
-            auth_method: AuthMethod::Auto,
-            scopes: vec![],
-            required_scopes: vec![],
-            audience: None,
-            resource: None,
-            expected_organization: None,
-            ca_cert_pem: None,
-            timeout: std::time::Duration::from_secs(1),
-            max_retries: 0,
-            allow_http: false,
-            probe_other_regions: false,
-            endpoint_note: None,
-        })
+        lint(&CheckRequest::new(
+            Endpoint::TokenUrl("https://x/t".into()),
+            id,
+            Secret::new(secret),
+            SecretOrigin::Env("S".into()),
+        ))
     }
 
     fn first(id: &str, secret: &str) -> Option<(bool, String)> {
         findings(id, secret)
             .into_iter()
             .next()
-            .map(|f| (f.fatal, f.summary))
+            .map(|f| (f.fatal, f.summary.render(&Plain)))
     }
 
     #[test]

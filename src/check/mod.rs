@@ -1,25 +1,45 @@
-//! The check engine: from a [`CheckRequest`] to a [`Report`]. Knows nothing of Terraform, gRPC or terminals.
+//! The check engine: from inputs to a [`Report`]. Knows nothing of Terraform, gRPC or terminals: inputs are
+//! named by the surface's [`crate::surface::Input`] keys and each face renders them in its own words.
 //!
-//! Flow: inputs are resolved ([`request::Inputs::resolve`]) and linted ([`lint`]); the token endpoint is found
-//! (given, discovered from an issuer, or derived from a Genesys region); the token request is sent
-//! ([`http`]), retried where that can help, and its answer explained ([`interpret`]); granted scopes are
-//! compared with the required ones ([`scopes`]).
+//! Module map, in the order a check flows through it:
+//! - [`inputs`]: what one level gave, keyed by input; levels overlay by group. [`validate`]: the input rules
+//!   every face runs (empty, URL shape, ranges, conflicts). [`resolve`]: environment fallbacks and the secret
+//!   source, giving a [`CheckRequest`] ([`request`]).
+//! - [`run`](mod@run): the budget, cancellation and the identical-check cache; then [`lint`] (mistakes that need
+//!   no server), [`endpoint`] and [`discovery`] (one token URL), [`exchange`] (each way of presenting the
+//!   credentials, built by [`present`], with retries), [`interpret`] (one answer to a verdict),
+//!   [`transport`] (no answer), [`outcome`] (the token's facts and scopes, [`scopes`], [`introspect`]), and
+//!   [`genesys`] (regions, organisation, region probe).
+//! - [`report`]: the outcome as data ([`Report`], its [`report::Diagnosis`]); [`words`]: sentences that keep
+//!   input references typed; [`scrub`]: the one scrubber server words pass; [`secret`]: redacting, zeroing
+//!   types; [`http`]: one capped exchange; [`clock`]: timestamps.
 
 pub mod clock;
 pub mod discovery;
+pub mod endpoint;
+pub mod exchange;
 pub mod genesys;
-pub mod genesys_api;
 pub mod http;
+pub mod inputs;
 pub mod interpret;
+pub mod introspect;
 pub mod lint;
+pub mod outcome;
+pub mod present;
 pub mod report;
 pub mod request;
+pub mod resolve;
+pub mod run;
 pub mod scopes;
+pub mod scrub;
 pub mod secret;
+pub mod transport;
+pub mod validate;
+pub mod words;
 
-mod engine;
-
-pub use engine::{Cancel, run, run_fresh};
-pub use report::{Blame, CheckItem, Reason, Report, ScopesSource, Status};
-pub use request::{AuthMethod, CheckRequest, Endpoint, Inputs, SecretOrigin};
+pub use inputs::{Given, Inputs};
+pub use report::{CheckItem, Diagnosis, Line, Outcome, Reason, Report, ScopesSource, Status};
+pub use request::{AuthMethod, CheckRequest, Endpoint, SecretOrigin};
+pub use run::{Cancel, run, run_for_token, run_fresh};
 pub use secret::Secret;
+pub use words::{Plain, Vocabulary, Words};

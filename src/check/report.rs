@@ -1,6 +1,10 @@
-//! The outcome of one check: what every face renders.
+//! The outcome of one check as data: reason, summary, the diagnosis (what was sent, what came back, what it
+//! means, the likely causes, what to do, the input to blame), the facts learnt and every step. Faces render it;
+//! none of them adds to it or parses another's rendering.
 
 use super::secret::Secret;
+use super::words::{Vocabulary, Words};
+use crate::surface::Input;
 
 /// Why a check ended as it did; the codes are a stable, documented contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -132,7 +136,7 @@ pub struct CheckItem {
     /// How it went.
     pub status: Status,
     /// One line saying what was seen.
-    pub detail: String,
+    pub detail: Words,
 }
 
 /// Where the granted scopes were learnt from.
@@ -163,32 +167,231 @@ impl ScopesSource {
     }
 }
 
-/// The input a failure is blamed on, named as the data source calls it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Blame {
-    /// `client_id`.
-    ClientId,
-    /// Wherever the secret came from.
-    ClientSecret,
-    /// `token_url`.
-    TokenUrl,
-    /// `issuer`.
-    Issuer,
-    /// `genesys_region`.
-    GenesysRegion,
-    /// `scopes`.
-    Scopes,
-    /// `required_scopes`.
-    RequiredScopes,
-    /// `auth_method`.
-    AuthMethod,
-    /// `ca_cert_pem`.
-    CaCertPem,
-    /// `expected_organization`.
-    ExpectedOrganization,
+/// One line of a diagnosis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// What was sent where (never the secret, key, assertion or token).
+    Sent(Words),
+    /// What came back.
+    Got(Words),
+    /// What the other ways tried got.
+    Also(Words),
+    /// What it means.
+    Meaning(Words),
+    /// The likely causes, most likely first.
+    Causes(Vec<Words>),
+    /// What to do.
+    Fix(Words),
+    /// A labelled fact (`Granted scopes (response): read`).
+    Fact(&'static str, Words),
+    /// A labelled list (`Tried:` and one item a line).
+    List(&'static str, Vec<Words>),
+    /// A sentence of its own.
+    Note(Words),
 }
 
-/// Everything a check found out; faces render it, none of them adds to it.
+/// The explanation of an outcome, as data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnosis {
+    /// The lines, in reading order.
+    pub lines: Vec<Line>,
+}
+
+impl Diagnosis {
+    /// A diagnosis that is one sentence.
+    pub fn note(words: Words) -> Diagnosis {
+        Diagnosis {
+            lines: vec![Line::Note(words)],
+        }
+    }
+
+    /// Appends a line.
+    pub fn push(&mut self, line: Line) {
+        self.lines.push(line);
+    }
+
+    /// Replaces what to do (a later finding knows better), moving it to the end.
+    pub fn set_fix(&mut self, fix: Words) {
+        self.lines.retain(|line| !matches!(line, Line::Fix(_)));
+        self.lines.push(Line::Fix(fix));
+    }
+
+    /// What to do, when the diagnosis says.
+    pub fn fix(&self) -> Option<&Words> {
+        self.lines.iter().find_map(|line| match line {
+            Line::Fix(words) => Some(words),
+            _ => None,
+        })
+    }
+
+    /// What it means, when the diagnosis says.
+    pub fn meaning(&self) -> Option<&Words> {
+        self.lines.iter().find_map(|line| match line {
+            Line::Meaning(words) => Some(words),
+            _ => None,
+        })
+    }
+
+    /// The likely causes.
+    pub fn causes(&self) -> &[Words] {
+        self.lines
+            .iter()
+            .find_map(|line| match line {
+                Line::Causes(causes) => Some(causes.as_slice()),
+                _ => None,
+            })
+            .unwrap_or(&[])
+    }
+
+    /// The diagnosis as text lines (`Sent: …`, `Got: …`, `Meaning: …`, numbered causes, `What to do: …`).
+    pub fn render(&self, vocabulary: &dyn Vocabulary) -> String {
+        let mut out: Vec<String> = Vec::new();
+        for line in &self.lines {
+            match line {
+                Line::Sent(w) => out.push(format!("Sent: {}", w.render(vocabulary))),
+                Line::Got(w) => out.push(format!("Got: {}", w.render(vocabulary))),
+                Line::Also(w) => out.push(format!("Also tried: {}", w.render(vocabulary))),
+                Line::Meaning(w) => out.push(format!("Meaning: {}", w.render(vocabulary))),
+                Line::Causes(causes) if causes.is_empty() => {}
+                Line::Causes(causes) => {
+                    out.push("Likely causes, most likely first:".to_string());
+                    for (i, cause) in causes.iter().enumerate() {
+                        out.push(format!("  {}. {}", i + 1, cause.render(vocabulary)));
+                    }
+                }
+                Line::Fix(w) => out.push(format!("What to do: {}", w.render(vocabulary))),
+                Line::Fact(label, w) => out.push(format!("{label}: {}", w.render(vocabulary))),
+                Line::List(label, items) => {
+                    out.push(format!("{label}:"));
+                    for item in items {
+                        out.push(format!("  - {}", item.render(vocabulary)));
+                    }
+                }
+                Line::Note(w) => out.push(w.render(vocabulary)),
+            }
+        }
+        out.join("\n")
+    }
+}
+
+/// How a check ended: the part of a report that must always be decided.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The cause.
+    pub reason: Reason,
+    /// One line naming the cause.
+    pub summary: Words,
+    /// The explanation.
+    pub diagnosis: Diagnosis,
+    /// The input most to blame, when one is.
+    pub blame: Option<Input>,
+    /// The inputs were refused before anything else happened (the CLI's usage error).
+    pub usage: bool,
+}
+
+impl Outcome {
+    /// An outcome with nothing to blame.
+    pub fn new(reason: Reason, summary: Words, diagnosis: Diagnosis) -> Outcome {
+        Outcome {
+            reason,
+            summary,
+            diagnosis,
+            blame: None,
+            usage: false,
+        }
+    }
+
+    /// The same outcome blaming `input`.
+    pub fn blaming(mut self, input: Input) -> Outcome {
+        self.blame = Some(input);
+        self
+    }
+}
+
+/// What a check learnt on its way, before it knows how it ends.
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    /// Every step, in order.
+    pub checks: Vec<CheckItem>,
+    /// The token endpoint the check used.
+    pub token_url: Option<String>,
+    /// The client authentication method the server accepted.
+    pub auth_method_used: Option<String>,
+    /// The issued token's type.
+    pub token_type: Option<String>,
+    /// Seconds the token is valid for.
+    pub expires_in: Option<i64>,
+    /// When the token expires, RFC 3339.
+    pub expires_at: Option<String>,
+    /// Scopes the server granted, when known.
+    pub granted_scopes: Vec<String>,
+    /// Required scopes that were not granted.
+    pub missing_scopes: Vec<String>,
+    /// Where `granted_scopes` came from.
+    pub scopes_source: Option<ScopesSource>,
+    /// Organisation id (Genesys Cloud).
+    pub organization_id: Option<String>,
+    /// Organisation name (Genesys Cloud).
+    pub organization_name: Option<String>,
+    /// The OAuth client's display name, when the server says it.
+    pub client_name: Option<String>,
+    /// Short SHA-256 prefix of the token.
+    pub token_fingerprint: Option<String>,
+    /// The token itself, for the one face that hands it out.
+    pub access_token: Option<Secret>,
+}
+
+impl Findings {
+    /// Appends a step.
+    pub fn push(&mut self, name: &'static str, status: Status, detail: impl Into<Words>) {
+        self.checks.push(CheckItem {
+            name,
+            status,
+            detail: detail.into(),
+        });
+    }
+
+    /// The complete report: the findings and how the check ended.
+    pub fn conclude(self, outcome: Outcome) -> Report {
+        Report {
+            valid: outcome.reason == Reason::Ok,
+            reason: outcome.reason,
+            summary: outcome.summary,
+            diagnosis: outcome.diagnosis,
+            blame: outcome.blame,
+            usage: outcome.usage,
+            token_url: self.token_url,
+            auth_method_used: self.auth_method_used,
+            token_type: self.token_type,
+            expires_in: self.expires_in,
+            expires_at: self.expires_at,
+            granted_scopes: self.granted_scopes,
+            missing_scopes: self.missing_scopes,
+            scopes_source: self.scopes_source.unwrap_or(ScopesSource::Unknown),
+            organization_id: self.organization_id,
+            organization_name: self.organization_name,
+            client_name: self.client_name,
+            token_fingerprint: self.token_fingerprint,
+            checks: self.checks,
+            access_token: self.access_token,
+        }
+    }
+}
+
+impl From<&str> for Words {
+    fn from(text: &str) -> Words {
+        Words::text(text)
+    }
+}
+
+impl From<String> for Words {
+    fn from(text: String) -> Words {
+        Words::text(text)
+    }
+}
+
+/// Everything a check found out; faces render it, none of them adds to it. Only [`Findings::conclude`] builds
+/// one, so a report always says how the check ended.
 #[derive(Debug, Clone)]
 pub struct Report {
     /// True only when `reason` is `ok`.
@@ -196,14 +399,16 @@ pub struct Report {
     /// The cause.
     pub reason: Reason,
     /// One line naming the cause.
-    pub summary: String,
+    pub summary: Words,
     /// What was sent where, what came back, what it means and what to do.
-    pub detail: String,
+    pub diagnosis: Diagnosis,
     /// The input most to blame, when one is.
-    pub blame: Option<Blame>,
+    pub blame: Option<Input>,
+    /// The inputs were refused before anything was read or sent (the CLI exits with its usage code).
+    pub usage: bool,
     /// The token endpoint the check used.
     pub token_url: Option<String>,
-    /// `client_secret_basic` or `client_secret_post`, when a request was answered.
+    /// The authentication method the server accepted, when a request was answered with a token.
     pub auth_method_used: Option<String>,
     /// The issued token's type.
     pub token_type: Option<String>,
@@ -232,51 +437,33 @@ pub struct Report {
 }
 
 impl Report {
-    /// A report with nothing learnt yet.
-    pub fn new(reason: Reason, summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Report {
-            valid: reason == Reason::Ok,
-            reason,
-            summary: summary.into(),
-            detail: detail.into(),
-            blame: None,
-            token_url: None,
-            auth_method_used: None,
-            token_type: None,
-            expires_in: None,
-            expires_at: None,
-            granted_scopes: Vec::new(),
-            missing_scopes: Vec::new(),
-            scopes_source: ScopesSource::Unknown,
-            organization_id: None,
-            organization_name: None,
-            client_name: None,
-            token_fingerprint: None,
-            checks: Vec::new(),
-            access_token: None,
-        }
+    /// A report of a check refused on its inputs, before anything was read or sent.
+    pub fn refused(summary: Words, detail: Words, blame: Input) -> Report {
+        let mut findings = Findings::default();
+        findings.push("inputs", Status::Fail, summary.clone());
+        findings.conclude(Outcome {
+            reason: Reason::InvalidInput,
+            summary,
+            diagnosis: Diagnosis::note(detail),
+            blame: Some(blame),
+            usage: true,
+        })
     }
 
-    /// Sets the outcome, keeping `valid` consistent with it.
-    pub fn conclude(
-        &mut self,
-        reason: Reason,
-        summary: impl Into<String>,
-        detail: impl Into<String>,
-    ) {
-        self.valid = reason == Reason::Ok;
-        self.reason = reason;
-        self.summary = summary.into();
-        self.detail = detail.into();
+    /// The same report, marked as a usage error (or not).
+    pub fn with_usage(mut self, usage: bool) -> Report {
+        self.usage = usage;
+        self
     }
 
-    /// Appends a step.
-    pub fn push(&mut self, name: &'static str, status: Status, detail: impl Into<String>) {
-        self.checks.push(CheckItem {
-            name,
-            status,
-            detail: detail.into(),
-        });
+    /// The summary in a face's vocabulary.
+    pub fn summary_in(&self, vocabulary: &dyn Vocabulary) -> String {
+        self.summary.render(vocabulary)
+    }
+
+    /// The detail in a face's vocabulary.
+    pub fn detail_in(&self, vocabulary: &dyn Vocabulary) -> String {
+        self.diagnosis.render(vocabulary)
     }
 }
 
@@ -305,5 +492,23 @@ mod tests {
             inconclusive,
             ["endpoint_unreachable", "rate_limited", "server_error"]
         );
+    }
+
+    #[test]
+    fn a_diagnosis_renders_in_the_documented_layout() {
+        let diagnosis = Diagnosis {
+            lines: vec![
+                Line::Sent(Words::text("POST x")),
+                Line::Got(Words::text("HTTP 401")),
+                Line::Meaning(Words::text("refused")),
+                Line::Causes(vec![Words::text("one"), Words::text("two")]),
+                Line::Fix(Words::text("rotate")),
+            ],
+        };
+        assert_eq!(
+            diagnosis.render(&super::super::words::Plain),
+            "Sent: POST x\nGot: HTTP 401\nMeaning: refused\nLikely causes, most likely first:\n  1. one\n  2. two\nWhat to do: rotate"
+        );
+        assert_eq!(diagnosis.fix(), Some(&Words::text("rotate")));
     }
 }

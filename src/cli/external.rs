@@ -2,40 +2,20 @@
 //!
 //! The contract: one JSON object whose values are all strings on stdin (the query); one JSON object of strings
 //! on stdout and exit 0; or one human-readable line on stderr and a non-zero exit, which Terraform shows as the
-//! data source's error. Inputs use the data source's names; lists are space-separated; booleans are "true" or
-//! "false". The secret never travels in the query (Terraform stores it in state): it comes from the environment
-//! or a file.
+//! data source's error. Query keys and output keys are the surface table's names; lists are space-separated;
+//! booleans are "true" or "false". The secret never travels in the query (Terraform stores it in state): it
+//! comes from the environment or a file.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::check::{Inputs, Report};
+use super::words::ExternalWords;
+use crate::check::{Given, Inputs, Report, validate};
+use crate::surface::{self, Input, Kind, OutValue, Place};
 
-/// Every key the query may hold.
-const KNOWN_KEYS: [&str; 21] = [
-    "client_id",
-    "token_url",
-    "issuer",
-    "genesys_region",
-    "genesys_api_url",
-    "genesys_login_url",
-    "auth_method",
-    "client_secret_env",
-    "client_secret_file",
-    "audience",
-    "resource",
-    "expected_organization",
-    "ca_cert_pem",
-    "scopes",
-    "required_scopes",
-    "fail_on_error",
-    "timeout_seconds",
-    "max_retries",
-    "allow_http",
-    "probe_other_regions",
-    "format_version",
-];
+/// Keys the query may hold besides the inputs: none are read today, `format_version` is reserved.
+const EXTRA_KEYS: [&str; 1] = ["format_version"];
 
 /// A parsed query: the engine inputs and whether a failed check fails the data source.
 #[derive(Debug)]
@@ -65,76 +45,70 @@ fn parse_whole(key: &str, text: &str) -> Result<i64, String> {
     })
 }
 
+fn known_keys() -> Vec<&'static str> {
+    surface::inputs_in(Place::External)
+        .map(|row| row.name)
+        .chain(EXTRA_KEYS)
+        .collect()
+}
+
 /// Reads the query; the error is the one line to print on stderr.
 pub fn parse_query(input: &[u8]) -> Result<Query, String> {
     if input.len() > 1024 * 1024 {
         return Err("the query on standard input is larger than 1 MiB".to_string());
     }
-    let value: Value = serde_json::from_slice(input)
-        .map_err(|err| format!("standard input is not a JSON object ({err}); Terraform's external data source sends one"))?;
+    let value: Value = serde_json::from_slice(input).map_err(|err| {
+        format!(
+            "standard input is not a JSON object ({err}); Terraform's external data source sends one"
+        )
+    })?;
     let Value::Object(map) = value else {
         return Err(
             "standard input must be a JSON object of strings (the external data source's query)"
                 .to_string(),
         );
     };
-    let mut texts = BTreeMap::new();
+    let mut inputs = Inputs::new();
     for (key, value) in map {
-        if key == "client_secret" {
-            return Err("the query must not hold client_secret: Terraform stores the query in state. Use \
-                        client_secret_env (a variable name) or client_secret_file, or AUTHCHECK_CLIENT_SECRET"
-                .to_string());
+        if surface::input_named(&key).is_some_and(|row| row.sensitive) {
+            return Err(format!(
+                "the query must not hold {key}: Terraform stores the query in state. Use client_secret_env (a \
+                 variable name) or client_secret_file, or AUTHCHECK_CLIENT_SECRET"
+            ));
         }
-        if !KNOWN_KEYS.contains(&key.as_str()) {
+        let row = surface::input_named(&key).filter(|row| row.places.has(Place::External));
+        if row.is_none() && !EXTRA_KEYS.contains(&key.as_str()) {
             return Err(format!(
                 "unknown query key {key:?}; known keys: {}",
-                KNOWN_KEYS.join(", ")
+                known_keys().join(", ")
             ));
         }
         let Value::String(text) = value else {
             return Err(format!(
-                "query key {key} must be a string (the external data source passes only strings; write lists space-separated)"
+                "query key {key} must be a string (the external data source passes only strings; write lists \
+                 space-separated)"
             ));
         };
-        texts.insert(key, text);
+        let Some(row) = row else { continue };
+        if text.trim().is_empty() {
+            continue;
+        }
+        let given = match row.kind {
+            Kind::Bool => Given::Bool(parse_bool(&key, &text)?),
+            Kind::Int { .. } => Given::Int(parse_whole(&key, &text)?),
+            Kind::Tokens => Given::List(text.split_whitespace().map(str::to_string).collect()),
+            _ => Given::Text(text),
+        };
+        inputs.set(row.input, given);
     }
-    let get = |key: &str| texts.get(key).filter(|t| !t.trim().is_empty()).cloned();
-    let list =
-        |key: &str| get(key).map(|t| t.split_whitespace().map(str::to_string).collect::<Vec<_>>());
-    let mut inputs = Inputs {
-        client_id: get("client_id"),
-        token_url: get("token_url"),
-        issuer: get("issuer"),
-        genesys_region: get("genesys_region"),
-        genesys_api_url: get("genesys_api_url"),
-        genesys_login_url: get("genesys_login_url"),
-        auth_method: get("auth_method"),
-        client_secret_env: get("client_secret_env"),
-        client_secret_file: get("client_secret_file"),
-        audience: get("audience"),
-        resource: get("resource"),
-        expected_organization: get("expected_organization"),
-        ca_cert_pem: get("ca_cert_pem"),
-        scopes: list("scopes"),
-        required_scopes: list("required_scopes"),
-        ..Inputs::default()
-    };
-    if let Some(text) = get("timeout_seconds") {
-        inputs.timeout_seconds = Some(parse_whole("timeout_seconds", &text)?);
+    if let Some(problem) = validate::level(&inputs).into_iter().next() {
+        return Err(format!(
+            "{} ({})",
+            problem.summary.render(&ExternalWords),
+            problem.detail.render(&ExternalWords)
+        ));
     }
-    if let Some(text) = get("max_retries") {
-        inputs.max_retries = Some(parse_whole("max_retries", &text)?);
-    }
-    if let Some(text) = get("allow_http") {
-        inputs.allow_http = Some(parse_bool("allow_http", &text)?);
-    }
-    if let Some(text) = get("probe_other_regions") {
-        inputs.probe_other_regions = Some(parse_bool("probe_other_regions", &text)?);
-    }
-    let fail_on_error = match get("fail_on_error") {
-        Some(text) => parse_bool("fail_on_error", &text)?,
-        None => true,
-    };
+    let fail_on_error = inputs.flag(Input::FailOnError).unwrap_or(true);
     Ok(Query {
         inputs,
         fail_on_error,
@@ -143,48 +117,39 @@ pub fn parse_query(input: &[u8]) -> Result<Query, String> {
 
 /// The report as the external protocol's map of strings (empty strings for unknown facts).
 pub fn outputs(report: &Report) -> BTreeMap<&'static str, String> {
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    let checks: Vec<Value> = report
-        .checks
-        .iter()
-        .map(|c| serde_json::json!({"name": c.name, "status": c.status.code(), "detail": c.detail}))
-        .collect();
-    BTreeMap::from([
-        ("valid", report.valid.to_string()),
-        ("reason", report.reason.code().to_string()),
-        ("summary", report.summary.clone()),
-        ("detail", report.detail.clone()),
-        ("token_url", opt(&report.token_url)),
-        ("auth_method_used", opt(&report.auth_method_used)),
-        ("token_type", opt(&report.token_type)),
-        (
-            "expires_in",
-            report.expires_in.map(|n| n.to_string()).unwrap_or_default(),
-        ),
-        ("expires_at", opt(&report.expires_at)),
-        ("granted_scopes", report.granted_scopes.join(" ")),
-        ("missing_scopes", report.missing_scopes.join(" ")),
-        ("scopes_source", report.scopes_source.code().to_string()),
-        ("organization_id", opt(&report.organization_id)),
-        ("organization_name", opt(&report.organization_name)),
-        ("client_name", opt(&report.client_name)),
-        ("token_fingerprint", opt(&report.token_fingerprint)),
-        // A list of objects has no space-separated form; it travels as a JSON string (jsondecode() in HCL).
-        ("checks", Value::Array(checks).to_string()),
-    ])
+    surface::outputs_in(Place::External)
+        .map(|row| {
+            let text = match surface::output_value(report, row.output, &ExternalWords) {
+                OutValue::Bool(b) => b.to_string(),
+                OutValue::Text(text) => text.unwrap_or_default(),
+                OutValue::Int(n) => n.map(|n| n.to_string()).unwrap_or_default(),
+                OutValue::List(items) => items.join(" "),
+                // A list of objects has no space-separated form; it travels as a JSON string (jsondecode()).
+                OutValue::Checks(items) => Value::Array(
+                    items
+                        .into_iter()
+                        .map(|[name, status, detail]| {
+                            serde_json::json!({"name": name, "status": status, "detail": detail})
+                        })
+                        .collect(),
+                )
+                .to_string(),
+            };
+            (row.name, text)
+        })
+        .collect()
 }
 
-/// The one line for stderr when the check fails: reason, summary and what to do.
+/// The one line for stderr when the check fails: reason, summary and what to do, from the report's data.
 pub fn failure_line(report: &Report) -> String {
     let fix = report
-        .detail
-        .lines()
-        .find_map(|line| line.strip_prefix("What to do: "))
-        .map(|fix| format!(" What to do: {fix}"))
+        .diagnosis
+        .fix()
+        .map(|fix| format!(" What to do: {}", fix.render(&ExternalWords)))
         .unwrap_or_default();
     let line = format!(
         "authcheck: {} ({}).{fix}",
-        report.summary,
+        report.summary_in(&ExternalWords),
         report.reason.code()
     );
     line.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -201,10 +166,10 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(
-            query.inputs.scopes,
-            Some(vec!["read".to_string(), "write".to_string()])
+            query.inputs.list(Input::Scopes),
+            Some(&["read".to_string(), "write".to_string()][..])
         );
-        assert_eq!(query.inputs.timeout_seconds, Some(5));
+        assert_eq!(query.inputs.int(Input::TimeoutSeconds), Some(5));
         assert!(!query.fail_on_error);
     }
 
@@ -220,11 +185,30 @@ mod tests {
             (b"[1,2]", "JSON object of strings"),
             (b"not json", "not a JSON object"),
             (br#"{"fail_on_error":"maybe"}"#, "\"true\" or \"false\""),
+            (
+                br#"{"timeout_seconds":"0"}"#,
+                "timeout_seconds must be between 1 and 600",
+            ),
         ] {
             let err = parse_query(input).expect_err("refused");
             assert!(err.contains(words), "{err}");
             assert!(!err.contains('\n'));
             assert!(!err.contains("hunter2"));
         }
+    }
+
+    #[test]
+    fn every_output_of_the_surface_is_a_key() {
+        let report = Report::refused(
+            crate::check::Words::text("x"),
+            crate::check::Words::text("y"),
+            Input::ClientId,
+        );
+        let keys: Vec<&str> = outputs(&report).into_keys().collect();
+        let mut expected: Vec<&str> = surface::outputs_in(Place::External)
+            .map(|r| r.name)
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
     }
 }

@@ -1,36 +1,33 @@
-//! Rendering a report for people (text) and for programs (JSON), with the same names as the data source.
+//! The CLI's renderings of a report: the human text and the JSON object, both in the CLI's words and, for
+//! JSON, with the data source's output names (from the surface table).
 
 use std::fmt::Write;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
+use super::words::CliWords;
 use crate::check::{Report, Status};
+use crate::surface::{self, OutValue, Output, Place};
 
 /// The report as JSON, with the data source's output names.
 pub fn json(report: &Report) -> Value {
-    json!({
-        "valid": report.valid,
-        "reason": report.reason.code(),
-        "summary": report.summary,
-        "detail": report.detail,
-        "token_url": report.token_url,
-        "auth_method_used": report.auth_method_used,
-        "token_type": report.token_type,
-        "expires_in": report.expires_in,
-        "expires_at": report.expires_at,
-        "granted_scopes": report.granted_scopes,
-        "missing_scopes": report.missing_scopes,
-        "scopes_source": report.scopes_source.code(),
-        "organization_id": report.organization_id,
-        "organization_name": report.organization_name,
-        "client_name": report.client_name,
-        "token_fingerprint": report.token_fingerprint,
-        "checks": report.checks.iter().map(|c| json!({
-            "name": c.name,
-            "status": c.status.code(),
-            "detail": c.detail,
-        })).collect::<Vec<_>>(),
-    })
+    let mut object = Map::new();
+    for row in surface::outputs_in(Place::Cli) {
+        let value = match surface::output_value(report, row.output, &CliWords) {
+            OutValue::Bool(b) => json!(b),
+            OutValue::Text(text) => json!(text),
+            OutValue::Int(n) => json!(n),
+            OutValue::List(items) => json!(items),
+            OutValue::Checks(items) => Value::Array(
+                items
+                    .into_iter()
+                    .map(|[name, status, detail]| json!({"name": name, "status": status, "detail": detail}))
+                    .collect(),
+            ),
+        };
+        object.insert(row.name.to_string(), value);
+    }
+    Value::Object(object)
 }
 
 /// Terminal styling, off unless writing to a terminal without `NO_COLOR`.
@@ -59,25 +56,51 @@ fn mark(status: Status, style: Style) -> String {
     }
 }
 
+/// The value of one fact as the human report shows it, when there is one.
+fn fact(report: &Report, output: Output) -> Option<String> {
+    match (output, surface::output_value(report, output, &CliWords)) {
+        (Output::ExpiresIn, OutValue::Int(n)) => n.map(|s| format!("{s}s")),
+        (Output::GrantedScopes, OutValue::List(items)) => (!items.is_empty()
+            || report.token_type.is_some())
+        .then(|| format!("{} (from {})", items.join(" "), report.scopes_source.code())),
+        (_, OutValue::List(items)) => (!items.is_empty()).then(|| items.join(" ")),
+        (_, OutValue::Text(text)) => text,
+        (_, OutValue::Int(n)) => n.map(|n| n.to_string()),
+        (_, OutValue::Bool(b)) => Some(b.to_string()),
+        (_, OutValue::Checks(_)) => None,
+    }
+}
+
+/// The headline word: VALID, INVALID, or UNKNOWN when the check could not tell.
+pub fn verdict(report: &Report) -> &'static str {
+    if report.valid {
+        "VALID"
+    } else if report.reason.is_inconclusive() {
+        "UNKNOWN"
+    } else {
+        "INVALID"
+    }
+}
+
 /// The human report: verdict first, then the explanation, the steps, and the facts.
 pub fn text(report: &Report, style: Style) -> String {
     let mut out = String::new();
-    let verdict = if report.valid {
-        style.paint("32;1", "VALID")
-    } else if report.reason.is_inconclusive() {
-        style.paint("33;1", "UNKNOWN")
-    } else {
-        style.paint("31;1", "INVALID")
+    let word = verdict(report);
+    let painted = match word {
+        "VALID" => style.paint("32;1", word),
+        "UNKNOWN" => style.paint("33;1", word),
+        _ => style.paint("31;1", word),
     };
     let _ = writeln!(
         out,
-        "{verdict} ({}): {}",
+        "{painted} ({}): {}",
         report.reason.code(),
-        report.summary
+        report.summary_in(&CliWords)
     );
-    if !report.detail.is_empty() {
+    let detail = report.detail_in(&CliWords);
+    if !detail.is_empty() {
         out.push('\n');
-        for line in report.detail.lines() {
+        for line in detail.lines() {
             let _ = writeln!(out, "  {line}");
         }
     }
@@ -95,37 +118,13 @@ pub fn text(report: &Report, style: Style) -> String {
                 "  [{}] {:width$}  {}",
                 mark(item.status, style),
                 item.name,
-                item.detail
+                item.detail.render(&CliWords)
             );
         }
     }
-    let facts: Vec<(&str, String)> = [
-        ("token_url", report.token_url.clone()),
-        ("auth_method_used", report.auth_method_used.clone()),
-        ("token_type", report.token_type.clone()),
-        ("expires_in", report.expires_in.map(|s| format!("{s}s"))),
-        ("expires_at", report.expires_at.clone()),
-        (
-            "granted_scopes",
-            (!report.granted_scopes.is_empty() || report.token_type.is_some()).then(|| {
-                format!(
-                    "{} (from {})",
-                    report.granted_scopes.join(" "),
-                    report.scopes_source.code()
-                )
-            }),
-        ),
-        (
-            "missing_scopes",
-            (!report.missing_scopes.is_empty()).then(|| report.missing_scopes.join(" ")),
-        ),
-        ("organization", report.organization_name.clone()),
-        ("client_name", report.client_name.clone()),
-        ("token_fingerprint", report.token_fingerprint.clone()),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| value.map(|v| (name, v)))
-    .collect();
+    let facts: Vec<(&str, String)> = surface::outputs_in(Place::Cli)
+        .filter_map(|row| Some((row.fact?, fact(report, row.output)?)))
+        .collect();
     if !facts.is_empty() {
         let _ = writeln!(out, "\nFacts:");
         let width = facts.iter().map(|(n, _)| n.len()).max().unwrap_or(0);

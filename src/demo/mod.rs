@@ -5,4 +5,7 @@
 
 pub mod idp;
 
-pub use idp::{Behavior, Client, DemoCase, Flavor, Idp, IdpConfig, Org, demo_cases, demo_config};
+pub use idp::{
+    Behavior, Client, DemoCase, Flavor, HUGE_TOKEN_PREFIX, Idp, IdpConfig, Org, demo_cases,
+    demo_config,
+};

@@ -333,3 +333,19 @@ pub fn start_debug_plugin(extra_env: &[(&str, &str)]) -> DebugPlugin {
         socket,
     }
 }
+
+/// Compares `actual` with `tests/golden/NAME`; `AUTHCHECK_BLESS=1` rewrites the file instead.
+pub fn golden(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("AUTHCHECK_BLESS").is_some() {
+        std::fs::write(&path, actual).expect("bless");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        actual, expected,
+        "{name} differs from the golden file (AUTHCHECK_BLESS=1 to update)"
+    );
+}

@@ -139,10 +139,12 @@ pub fn secret_forms(client_id: &str, secret: &str) -> Vec<String> {
     use base64::Engine;
     let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
     let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
+    let encoded_id: String = url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
     vec![
         secret.to_string(),
-        encoded,
+        encoded.clone(),
         b64(format!("{client_id}:{secret}")),
+        b64(format!("{encoded_id}:{encoded}")),
         b64(secret.to_string()),
     ]
 }

@@ -10,8 +10,10 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::genesys::is_uuid;
-use super::http::{self, Answer, TransportError};
+use super::regions::is_uuid;
+use crate::check::http::{self, Answer, TransportError};
+use crate::check::scrub::{Heard, Scrubber};
+use crate::check::secret::Secret;
 
 const TOKENS_ME: &str = "/api/v2/tokens/me";
 const ORGANIZATIONS_ME: &str = "/api/v2/organizations/me";
@@ -65,11 +67,13 @@ pub enum OrgMatch {
 pub async fn lookup(
     client: &reqwest::Client,
     api_base: &str,
-    access_token: &str,
+    access_token: &Secret,
     deadline: Instant,
+    scrub: &Scrubber,
 ) -> OrgFacts {
     let mut headers = HeaderMap::new();
-    match HeaderValue::from_str(&format!("Bearer {access_token}")) {
+    let bearer = Secret::new(format!("Bearer {}", access_token.expose()));
+    match HeaderValue::from_str(bearer.expose()) {
         Ok(mut value) => {
             // Keeps the token out of reqwest's and hyper's debug output.
             value.set_sensitive(true);
@@ -88,10 +92,10 @@ pub async fn lookup(
     }
     let base = api_base.trim().trim_end_matches('/');
     let (tokens_me, organizations_me) = tokio::join!(
-        fetch(client, base, TOKENS_ME, &headers, deadline),
-        fetch(client, base, ORGANIZATIONS_ME, &headers, deadline),
+        fetch(client, base, TOKENS_ME, &headers, deadline, scrub),
+        fetch(client, base, ORGANIZATIONS_ME, &headers, deadline, scrub),
     );
-    assemble(tokens_me, organizations_me)
+    assemble(tokens_me, organizations_me, scrub)
 }
 
 /// Compares `expected` (an id, name or short name) with what the organisation said about itself.
@@ -161,6 +165,7 @@ async fn fetch(
     path: &str,
     headers: &HeaderMap,
     deadline: Instant,
+    scrub: &Scrubber,
 ) -> Result<Value, String> {
     let url = format!("{base}{path}");
     let mut waited = false;
@@ -171,7 +176,12 @@ async fn fetch(
             Err(_) | Ok(Err(TransportError::Timeout)) => {
                 return Err(format!("GET {path} did not answer within the time budget"));
             }
-            Ok(Err(err)) => return Err(format!("GET {path} failed: {}", transport_words(&err))),
+            Ok(Err(err)) => {
+                return Err(format!(
+                    "GET {path} failed: {}",
+                    transport_words(&err, scrub)
+                ));
+            }
             Ok(Ok(answer)) => answer,
         };
         // Waiting is only worth it when the retry can still be answered before the deadline.
@@ -185,16 +195,16 @@ async fn fetch(
             tokio::time::sleep(pause).await;
             continue;
         }
-        return interpret(path, &answer, waited);
+        return interpret(path, &answer, waited, scrub);
     }
 }
 
 /// A 200 with a JSON object is the answer; anything else becomes a one-line warning.
-fn interpret(path: &str, answer: &Answer, waited: bool) -> Result<Value, String> {
+fn interpret(path: &str, answer: &Answer, waited: bool, scrub: &Scrubber) -> Result<Value, String> {
     let correlation = answer
         .request_id
         .as_ref()
-        .map(|(name, value)| format!("; {name} {}", quote(value)))
+        .map(|(name, value)| format!("; {name} {}", scrub.quote(value, MAX_QUOTE)))
         .unwrap_or_default();
     if answer.status == 200 {
         return match serde_json::from_slice::<Value>(&answer.body) {
@@ -205,7 +215,7 @@ fn interpret(path: &str, answer: &Answer, waited: bool) -> Result<Value, String>
             )),
         };
     }
-    let said = error_words(answer);
+    let said = error_words(answer, scrub);
     let mut warning = format!("GET {path} answered HTTP {} ({said})", answer.status);
     if answer.status == 429 {
         warning.push_str(&match answer.retry_after {
@@ -222,7 +232,7 @@ fn interpret(path: &str, answer: &Answer, waited: bool) -> Result<Value, String>
 }
 
 /// `code: message` from a Genesys error body, or what kind of body it was.
-fn error_words(answer: &Answer) -> String {
+fn error_words(answer: &Answer, scrub: &Scrubber) -> String {
     if (300..400).contains(&answer.status) {
         return "a redirect, not followed".to_string();
     }
@@ -232,7 +242,7 @@ fn error_words(answer: &Answer) -> String {
             .as_ref()
             .and_then(|v| v.get(name))
             .and_then(Value::as_str)
-            .map(quote)
+            .map(|text| scrub.quote(&Heard::new(text), MAX_QUOTE))
             .filter(|s| !s.is_empty())
     };
     match (field("code"), field("message")) {
@@ -257,20 +267,8 @@ fn body_kind(answer: &Answer) -> String {
     format!("a {kind} body of {} bytes", answer.body.len())
 }
 
-/// Server text made safe for a one-line diagnostic: no control characters, bounded length.
-fn quote(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let clean = clean.trim();
-    match clean.char_indices().nth(MAX_QUOTE) {
-        Some((cut, _)) => format!("{}…", &clean[..cut]),
-        None => clean.to_string(),
-    }
-}
-
-fn transport_words(err: &TransportError) -> String {
+fn transport_words(err: &TransportError, scrub: &Scrubber) -> String {
+    let quote = |words: &str| scrub.quote_text(words, MAX_QUOTE);
     match err {
         TransportError::Timeout => "no answer in time".to_string(),
         TransportError::Dns(target) => format!("the API host name did not resolve ({target})"),
@@ -282,21 +280,25 @@ fn transport_words(err: &TransportError) -> String {
     }
 }
 
-fn text(value: &Value, key: &str) -> Option<String> {
+/// A field of the server's JSON, scrubbed: names and ids are server words like any other.
+fn text(value: &Value, key: &str, scrub: &Scrubber) -> Option<String> {
     value
         .get(key)
         .and_then(Value::as_str)
-        .map(str::trim)
+        .map(|text| scrub.quote(&Heard::new(text), MAX_QUOTE))
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
 }
 
-fn named_id(value: &Value, key: &str) -> Option<String> {
-    value.get(key).and_then(|v| text(v, "id"))
+fn named_id(value: &Value, key: &str, scrub: &Scrubber) -> Option<String> {
+    value.get(key).and_then(|v| text(v, "id", scrub))
 }
 
 /// Builds the facts from the two answers (or the warnings that replaced them).
-fn assemble(tokens_me: Result<Value, String>, organizations_me: Result<Value, String>) -> OrgFacts {
+fn assemble(
+    tokens_me: Result<Value, String>,
+    organizations_me: Result<Value, String>,
+    scrub: &Scrubber,
+) -> OrgFacts {
     let mut facts = OrgFacts::default();
     let token = match tokens_me {
         Ok(value) => Some(value),
@@ -317,14 +319,16 @@ fn assemble(tokens_me: Result<Value, String>, organizations_me: Result<Value, St
 
     facts.organization_id = org
         .as_ref()
-        .and_then(|o| text(o, "id"))
-        .or_else(|| token_org.and_then(|o| text(o, "id")))
-        .or_else(|| oauth_client.and_then(|c| named_id(c, "organization")));
+        .and_then(|o| text(o, "id", scrub))
+        .or_else(|| token_org.and_then(|o| text(o, "id", scrub)))
+        .or_else(|| oauth_client.and_then(|c| named_id(c, "organization", scrub)));
     facts.organization_name = org
         .as_ref()
-        .and_then(|o| text(o, "name"))
-        .or_else(|| token_org.and_then(|o| text(o, "name")));
-    facts.short_name = org.as_ref().and_then(|o| text(o, "thirdPartyOrgName"));
+        .and_then(|o| text(o, "name", scrub))
+        .or_else(|| token_org.and_then(|o| text(o, "name", scrub)));
+    facts.short_name = org
+        .as_ref()
+        .and_then(|o| text(o, "thirdPartyOrgName", scrub));
     facts.authorized_scopes = token
         .as_ref()
         .and_then(|t| t.get("authorizedScope"))
@@ -337,10 +341,10 @@ fn assemble(tokens_me: Result<Value, String>, organizations_me: Result<Value, St
                 .collect()
         });
     if let Some(c) = oauth_client {
-        facts.client_id = text(c, "id");
-        facts.client_name = text(c, "name");
-        facts.grant_type = text(c, "authorizedGrantType");
-        facts.state = text(c, "state");
+        facts.client_id = text(c, "id", scrub);
+        facts.client_name = text(c, "name", scrub);
+        facts.grant_type = text(c, "authorizedGrantType", scrub);
+        facts.state = text(c, "state", scrub);
         facts.role_divisions = c
             .get("roleDivisions")
             .and_then(Value::as_array)
@@ -354,12 +358,12 @@ fn assemble(tokens_me: Result<Value, String>, organizations_me: Result<Value, St
     }
     if let (Some(token), Some(current)) = (&token, &facts.organization_id) {
         // A token acting in another organisation than its home one comes from a trustee arrangement.
-        if let Some(home) = named_id(token, "homeOrganization")
+        if let Some(home) = named_id(token, "homeOrganization", scrub)
             && !home.eq_ignore_ascii_case(current)
         {
             let home_name = token
                 .get("homeOrganization")
-                .and_then(|h| text(h, "name"))
+                .and_then(|h| text(h, "name", scrub))
                 .map(|n| format!("{n}, "))
                 .unwrap_or_default();
             facts.notes.push(format!(
@@ -367,7 +371,7 @@ fn assemble(tokens_me: Result<Value, String>, organizations_me: Result<Value, St
             ));
         }
     }
-    if let Some(org_state) = org.as_ref().and_then(|o| text(o, "state"))
+    if let Some(org_state) = org.as_ref().and_then(|o| text(o, "state", scrub))
         && !org_state.eq_ignore_ascii_case("active")
     {
         facts.warnings.push(format!(
@@ -378,7 +382,7 @@ fn assemble(tokens_me: Result<Value, String>, organizations_me: Result<Value, St
         facts.notes.push(describe_client(&facts));
     }
     if oauth_client
-        .and_then(|c| named_id(c, "organization"))
+        .and_then(|c| named_id(c, "organization", scrub))
         .is_some_and(|id| id == "purecloud-builtin")
     {
         facts.notes.push(
@@ -484,7 +488,11 @@ mod tests {
 
     #[test]
     fn both_answers_fill_every_fact() {
-        let facts = assemble(Ok(tokens_me(2, "active")), Ok(organizations_me()));
+        let facts = assemble(
+            Ok(tokens_me(2, "active")),
+            Ok(organizations_me()),
+            &Scrubber::default(),
+        );
         assert_eq!(facts.organization_id.as_deref(), Some(ORG_ID));
         assert_eq!(facts.organization_name.as_deref(), Some("Acme Prod"));
         assert_eq!(facts.short_name.as_deref(), Some("acme-prod"));
@@ -520,6 +528,7 @@ mod tests {
                 "GET /api/v2/organizations/me answered HTTP 503 (a text/html body of 10 bytes)"
                     .into(),
             ),
+            &Scrubber::default(),
         );
         assert_eq!(facts.organization_id.as_deref(), Some(ORG_ID));
         assert_eq!(facts.organization_name.as_deref(), Some("Acme Prod"));
@@ -531,7 +540,7 @@ mod tests {
     #[test]
     fn organisation_id_falls_back_to_the_oauth_client_organisation() {
         let token = json!({"OAuthClient": {"id": "c", "organization": {"id": ORG_ID}}});
-        let facts = assemble(Ok(token), Err("down".into()));
+        let facts = assemble(Ok(token), Err("down".into()), &Scrubber::default());
         assert_eq!(facts.organization_id.as_deref(), Some(ORG_ID));
         assert_eq!(facts.role_divisions, None);
         assert_eq!(facts.authorized_scopes, None);
@@ -539,7 +548,11 @@ mod tests {
 
     #[test]
     fn client_credentials_without_roles_is_warned_about() {
-        let facts = assemble(Ok(tokens_me(0, "active")), Ok(organizations_me()));
+        let facts = assemble(
+            Ok(tokens_me(0, "active")),
+            Ok(organizations_me()),
+            &Scrubber::default(),
+        );
         assert_eq!(facts.role_divisions, Some(0));
         assert_eq!(facts.warnings.len(), 1, "{:?}", facts.warnings);
         let warning = &facts.warnings[0];
@@ -555,7 +568,7 @@ mod tests {
     fn roles_do_not_matter_for_other_grants() {
         let mut token = tokens_me(0, "active");
         token["OAuthClient"]["authorizedGrantType"] = json!("CODE");
-        let facts = assemble(Ok(token), Ok(organizations_me()));
+        let facts = assemble(Ok(token), Ok(organizations_me()), &Scrubber::default());
         assert!(facts.warnings.is_empty(), "{:?}", facts.warnings);
     }
 
@@ -566,7 +579,11 @@ mod tests {
             ("inactive", "deletes it later"),
             ("outdated_sdk_version", "only an active client"),
         ] {
-            let facts = assemble(Ok(tokens_me(1, state)), Ok(organizations_me()));
+            let facts = assemble(
+                Ok(tokens_me(1, state)),
+                Ok(organizations_me()),
+                &Scrubber::default(),
+            );
             assert_eq!(facts.warnings.len(), 1, "{state}");
             assert!(facts.warnings[0].contains(&format!("state {state:?}")));
             assert!(facts.warnings[0].contains(words), "{}", facts.warnings[0]);
@@ -577,7 +594,7 @@ mod tests {
     fn an_organisation_that_is_not_active_is_warned_about() {
         let mut org = organizations_me();
         org["state"] = json!("deleted");
-        let facts = assemble(Ok(tokens_me(1, "active")), Ok(org));
+        let facts = assemble(Ok(tokens_me(1, "active")), Ok(org), &Scrubber::default());
         assert_eq!(
             facts.warnings,
             ["the organisation's state is \"deleted\", not active"]
@@ -589,7 +606,7 @@ mod tests {
         let mut token = tokens_me(1, "active");
         token["homeOrganization"] = json!({"id": STAGING_ID, "name": "Partner"});
         token["OAuthClient"]["organization"] = json!({"id": "purecloud-builtin"});
-        let facts = assemble(Ok(token), Ok(organizations_me()));
+        let facts = assemble(Ok(token), Ok(organizations_me()), &Scrubber::default());
         assert!(facts.notes.iter().any(|n| n.contains(&format!(
             "home organisation is another one (Partner, id {STAGING_ID})"
         ))));
@@ -604,7 +621,11 @@ mod tests {
     #[test]
     fn odd_shapes_are_ignored_not_trusted() {
         let token = json!({"organization": "Acme", "authorizedScope": "a b", "OAuthClient": {"roleDivisions": {}}});
-        let facts = assemble(Ok(token), Ok(json!({"id": 7, "name": ""})));
+        let facts = assemble(
+            Ok(token),
+            Ok(json!({"id": 7, "name": ""})),
+            &Scrubber::default(),
+        );
         assert_eq!(facts.organization_id, None);
         assert_eq!(facts.organization_name, None);
         assert_eq!(facts.authorized_scopes, None);
@@ -619,7 +640,8 @@ mod tests {
             retry_after: None,
             location: None,
             www_authenticate: None,
-            request_id: Some(("inin-correlation-id".to_string(), "c0ffee".to_string())),
+            request_id: Some(("inin-correlation-id", Heard::new("c0ffee"))),
+            date: None,
             body: body.as_bytes().to_vec(),
             truncated: false,
         }
@@ -633,7 +655,7 @@ mod tests {
             r#"{"message":"Invalid login credentials.","code":"bad.credentials","status":401}"#,
         );
         assert_eq!(
-            interpret(TOKENS_ME, &bad, false).unwrap_err(),
+            interpret(TOKENS_ME, &bad, false, &Scrubber::default()).unwrap_err(),
             "GET /api/v2/tokens/me answered HTTP 401 (bad.credentials: Invalid login credentials.); \
              inin-correlation-id c0ffee"
         );
@@ -642,7 +664,7 @@ mod tests {
             "text/html; charset=utf-8",
             "<html>\n<b>gateway</b></html>",
         );
-        let warning = interpret(ORGANIZATIONS_ME, &page, false).unwrap_err();
+        let warning = interpret(ORGANIZATIONS_ME, &page, false, &Scrubber::default()).unwrap_err();
         assert!(
             warning.contains("HTTP 502 (a text/html body of 28 bytes)"),
             "{warning}"
@@ -650,13 +672,18 @@ mod tests {
         assert!(!warning.contains("gateway"));
         let not_json = answer(200, "text/plain", "hello");
         assert!(
-            interpret(TOKENS_ME, &not_json, false)
+            interpret(TOKENS_ME, &not_json, false, &Scrubber::default())
                 .unwrap_err()
                 .contains("HTTP 200 with a text/plain body of 5 bytes, not a JSON object")
         );
         let long = format!(r#"{{"message":"{}\n"}}"#, "x".repeat(500));
-        let warning =
-            interpret(TOKENS_ME, &answer(403, "application/json", &long), false).unwrap_err();
+        let warning = interpret(
+            TOKENS_ME,
+            &answer(403, "application/json", &long),
+            false,
+            &Scrubber::default(),
+        )
+        .unwrap_err();
         assert!(warning.len() < 320 && !warning.contains('\n'), "{warning}");
         let mut limited = answer(
             429,
@@ -664,7 +691,7 @@ mod tests {
             r#"{"code":"too.many.requests.retry.after"}"#,
         );
         limited.retry_after = Some(Duration::from_secs(42));
-        let warning = interpret(TOKENS_ME, &limited, false).unwrap_err();
+        let warning = interpret(TOKENS_ME, &limited, false, &Scrubber::default()).unwrap_err();
         assert!(warning.contains("Retry-After of 42 s"), "{warning}");
     }
 
@@ -741,6 +768,22 @@ mod tests {
             flavor: Flavor::Genesys,
             max_lifetime: Duration::from_secs(60),
         }
+    }
+
+    async fn lookup(
+        client: &reqwest::Client,
+        base: &str,
+        token: &str,
+        deadline: Instant,
+    ) -> OrgFacts {
+        super::lookup(
+            client,
+            base,
+            &Secret::new(token),
+            deadline,
+            &Scrubber::default(),
+        )
+        .await
     }
 
     fn http_client() -> reqwest::Client {
@@ -934,6 +977,7 @@ mod tests {
             TOKENS_ME,
             &bearer("t0ken"),
             soon(10),
+            &Scrubber::default(),
         )
         .await;
         assert!(
@@ -958,9 +1002,16 @@ mod tests {
     #[tokio::test]
     async fn a_second_429_or_one_that_does_not_fit_is_a_warning() {
         let (base, heads) = canned(vec![too_many(1), too_many(1)]).await;
-        let warning = fetch(&http_client(), &base, TOKENS_ME, &bearer("t"), soon(10))
-            .await
-            .expect_err("still limited");
+        let warning = fetch(
+            &http_client(),
+            &base,
+            TOKENS_ME,
+            &bearer("t"),
+            soon(10),
+            &Scrubber::default(),
+        )
+        .await
+        .expect_err("still limited");
         assert!(
             warning.starts_with(
                 "GET /api/v2/tokens/me answered HTTP 429 (too.many.requests.retry.after: Rate limit exceeded"
@@ -975,17 +1026,31 @@ mod tests {
 
         // A Retry-After no clock can add is a warning, not an overflow.
         let (base, heads) = canned(vec![too_many(u64::MAX)]).await;
-        let warning = fetch(&http_client(), &base, TOKENS_ME, &bearer("t"), soon(5))
-            .await
-            .expect_err("does not fit");
+        let warning = fetch(
+            &http_client(),
+            &base,
+            TOKENS_ME,
+            &bearer("t"),
+            soon(5),
+            &Scrubber::default(),
+        )
+        .await
+        .expect_err("does not fit");
         assert!(warning.contains("does not fit"), "{warning}");
         assert_eq!(heads.await.expect("server").len(), 1);
 
         let (base, heads) = canned(vec![too_many(30)]).await;
         let started = Instant::now();
-        let warning = fetch(&http_client(), &base, TOKENS_ME, &bearer("t"), soon(5))
-            .await
-            .expect_err("does not fit");
+        let warning = fetch(
+            &http_client(),
+            &base,
+            TOKENS_ME,
+            &bearer("t"),
+            soon(5),
+            &Scrubber::default(),
+        )
+        .await
+        .expect_err("does not fit");
         assert!(
             started.elapsed() < Duration::from_secs(3),
             "no pointless wait"

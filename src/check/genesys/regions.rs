@@ -1,6 +1,9 @@
-//! Genesys Cloud regions and how their login and API hosts are named.
+//! Genesys Cloud regions and how their login and API hosts are named; the API-host mistake in a token URL.
 
-use super::request::Endpoint;
+use crate::check::request::Endpoint;
+use crate::check::words::Words;
+use crate::surface::Input;
+use crate::words;
 
 /// Every region the official `genesyscloud` provider accepts, with its domain.
 pub const REGIONS: [(&str, &str); 20] = [
@@ -76,7 +79,7 @@ pub fn endpoint(
     region: Option<&str>,
     api_url: Option<&str>,
     login_url: Option<&str>,
-) -> Result<Endpoint, (String, String)> {
+) -> Result<Endpoint, (Words, Words)> {
     let trim_base = |url: &str| url.trim().trim_end_matches('/').to_string();
     let from_region = match region {
         Some(text) => Some(resolve_region(text)?),
@@ -104,10 +107,16 @@ pub fn endpoint(
     })
 }
 
-fn unreachable_region_error() -> Result<String, (String, String)> {
+fn unreachable_region_error() -> Result<String, (Words, Words)> {
     Err((
-        "No Genesys Cloud region".to_string(),
-        "Set `genesys_region` (e.g. `eu-west-1`) or `genesys_login_url`.".to_string(),
+        words!["No Genesys Cloud region"],
+        words![
+            "Set ",
+            Input::GenesysRegion,
+            " (e.g. eu-west-1) or ",
+            Input::GenesysLoginUrl,
+            "."
+        ],
     ))
 }
 
@@ -127,12 +136,16 @@ fn derive_api_from_login(login: &str) -> String {
 }
 
 /// Accepts a region name, a bare domain, or an `api.`/`login.` URL; returns the region name when known and the domain.
-fn resolve_region(text: &str) -> Result<(Option<&'static str>, String), (String, String)> {
+fn resolve_region(text: &str) -> Result<(Option<&'static str>, String), (Words, Words)> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err((
-            "genesys_region is empty".to_string(),
-            format!("Set `genesys_region` to one of: {}.", region_names()),
+            words![Input::GenesysRegion, " is empty"],
+            words![
+                "Set ",
+                Input::GenesysRegion,
+                format!(" to one of: {}.", region_names())
+            ],
         ));
     }
     if let Some(domain) = domain_of(trimmed) {
@@ -160,37 +173,45 @@ fn resolve_region(text: &str) -> Result<(Option<&'static str>, String), (String,
         return Ok((Some(name), canonical.to_string()));
     }
     Err((
-        format!(
+        words![format!(
             "Unknown Genesys Cloud region {trimmed:?}; did you mean {}?",
             closest_region(trimmed)
-        ),
-        format!(
-            "`genesys_region` takes the region names the genesyscloud provider's `aws_region` takes: {}. A region's \
-             domain (mypurecloud.ie) or API URL (https://api.mypurecloud.ie) works too. For a gateway or a private \
-             endpoint, set `genesys_login_url` and `genesys_api_url` instead.",
-            region_names()
-        ),
+        )],
+        words![
+            Input::GenesysRegion,
+            format!(
+                " takes the region names the genesyscloud provider's aws_region takes: {}. A region's domain \
+                 (mypurecloud.ie) or API URL (https://api.mypurecloud.ie) works too. For a gateway or a private \
+                 endpoint, set ",
+                region_names()
+            ),
+            Input::GenesysLoginUrl,
+            " and ",
+            Input::GenesysApiUrl,
+            " instead."
+        ],
     ))
 }
 
 /// A one-line note saying how a non-canonical `genesys_region` was read; None for a canonical or unknown one.
-pub fn region_note(text: &str) -> Option<String> {
+pub fn region_note(text: &str) -> Option<Words> {
     // An unknown region is `endpoint()`'s error to report; a note would only repeat it less well.
     let (name, domain) = resolve_region(text).ok()?;
     let name = name?;
     if text == name {
         return None;
     }
-    Some(format!(
-        "genesys_region {text:?} read as region {name} (login.{domain})"
-    ))
+    Some(words![
+        Input::GenesysRegion,
+        format!(" {text:?} read as region {name} (login.{domain})")
+    ])
 }
 
 /// Names a generic `token_url` that points at a Genesys Cloud host other than the login host's `/oauth/token`.
 ///
 /// Returns (summary, detail). Only hosts of known Genesys domains match, so other servers' `/api/v2/...`
 /// token paths are left alone.
-pub fn token_url_mistake(token_url: &str) -> Option<(String, String)> {
+pub fn token_url_mistake(token_url: &str) -> Option<(Words, Words)> {
     let url = url::Url::parse(token_url.trim()).ok()?;
     let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
     let path = url.path();
@@ -203,20 +224,27 @@ pub fn token_url_mistake(token_url: &str) -> Option<(String, String)> {
     };
     let region = region_of_domain(&domain)?;
     let right = format!("https://login.{domain}/oauth/token");
+    let token_url = Input::TokenUrl;
     let (summary, why) = match label {
         "api" => (
-            format!(
-                "token_url points at the Genesys Cloud API host api.{domain}; tokens come from login.{domain}"
-            ),
+            words![
+                token_url,
+                format!(
+                    " points at the Genesys Cloud API host api.{domain}; tokens come from login.{domain}"
+                )
+            ],
             format!(
                 "api.{domain} serves the platform API (/api/v2/...); Genesys Cloud issues tokens only on the \
                  login host, at {right}."
             ),
         ),
         "login" if path.starts_with("/api/") => (
-            format!(
-                "token_url uses the API path {path} on login.{domain}; the token path is /oauth/token"
-            ),
+            words![
+                token_url,
+                format!(
+                    " uses the API path {path} on login.{domain}; the token path is /oauth/token"
+                )
+            ],
             format!(
                 "The login host issues tokens at /oauth/token; /api/v2/... paths belong to the API host \
                  api.{domain}, and there is no /api/v2/oauth/token. The token endpoint is {right}."
@@ -224,17 +252,26 @@ pub fn token_url_mistake(token_url: &str) -> Option<(String, String)> {
         ),
         "login" => return None,
         _ => (
-            format!(
-                "token_url points at the bare Genesys Cloud domain {domain}; tokens come from login.{domain}"
-            ),
+            words![
+                token_url,
+                format!(
+                    " points at the bare Genesys Cloud domain {domain}; tokens come from login.{domain}"
+                )
+            ],
             format!("Genesys Cloud issues tokens only on the login host, at {right}."),
         ),
     };
-    let detail = format!(
-        "{why} Set `token_url = \"{right}\"`, or better, remove `token_url` and set `genesys_region = \
-         \"{region}\"`: the same value as the genesyscloud provider's `aws_region` (GENESYSCLOUD_REGION), so \
-         authcheck derives both hosts the way the provider does. Nothing was sent."
-    );
+    let detail = words![
+        why,
+        " Set ",
+        crate::check::words::Assign(token_url, right),
+        ", or better, remove ",
+        token_url,
+        " and set ",
+        crate::check::words::Assign(Input::GenesysRegion, region.to_string()),
+        ": the same value as the genesyscloud provider's aws_region (GENESYSCLOUD_REGION), so authcheck \
+         derives both hosts the way the provider does. Nothing was sent."
+    ];
     Some((summary, detail))
 }
 
@@ -279,6 +316,7 @@ fn region_names() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::words::Plain;
 
     fn login(ep: &Endpoint) -> &str {
         match ep {
@@ -317,6 +355,7 @@ mod tests {
     #[test]
     fn unknown_region_suggests_the_closest_one() {
         let (summary, detail) = endpoint(Some("eu-west1"), None, None).expect_err("unknown");
+        let (summary, detail) = (summary.render(&Plain), detail.render(&Plain));
         assert!(summary.contains("did you mean eu-west-1"), "{summary}");
         assert!(detail.contains("eusc-de-east-1"));
     }
@@ -344,7 +383,9 @@ mod tests {
     #[test]
     fn other_spellings_get_a_note_naming_the_region_and_host() {
         assert_eq!(
-            region_note("https://api.mypurecloud.ie").as_deref(),
+            region_note("https://api.mypurecloud.ie")
+                .map(|n| n.render(&Plain))
+                .as_deref(),
             Some(
                 r#"genesys_region "https://api.mypurecloud.ie" read as region eu-west-1 (login.mypurecloud.ie)"#
             )
@@ -369,7 +410,9 @@ mod tests {
             ),
             (" us-east-1", "us-east-1", "login.mypurecloud.com"),
         ] {
-            let note = region_note(text).unwrap_or_default();
+            let note = region_note(text)
+                .map(|n| n.render(&Plain))
+                .unwrap_or_default();
             assert!(
                 note.contains(&format!("read as region {region} ({host})")),
                 "{text}: {note}"
@@ -388,7 +431,9 @@ mod tests {
             "https://API.mypurecloud.ie/api/v2/oauth/token",
             "http://api.mypurecloud.ie/token",
         ] {
-            let (summary, detail) = token_url_mistake(url).unwrap_or_default();
+            let (summary, detail) = token_url_mistake(url)
+                .map(|(s, d)| (s.render(&Plain), d.render(&Plain)))
+                .unwrap_or_default();
             assert!(
                 summary.contains("API host api.mypurecloud.ie"),
                 "{url}: {summary}"
@@ -408,6 +453,7 @@ mod tests {
     fn api_paths_on_the_login_host_and_the_bare_domain_are_named() {
         let (summary, detail) =
             token_url_mistake("https://login.mypurecloud.com.au/api/v2/oauth/token")
+                .map(|(s, d)| (s.render(&Plain), d.render(&Plain)))
                 .unwrap_or_default();
         assert!(
             summary.contains("/api/v2/oauth/token on login.mypurecloud.com.au"),
@@ -417,8 +463,9 @@ mod tests {
             detail.contains("https://login.mypurecloud.com.au/oauth/token"),
             "{detail}"
         );
-        let (summary, _) =
-            token_url_mistake("https://mypurecloud.com/oauth/token").unwrap_or_default();
+        let (summary, _) = token_url_mistake("https://mypurecloud.com/oauth/token")
+            .map(|(s, d)| (s.render(&Plain), d.render(&Plain)))
+            .unwrap_or_default();
         assert!(
             summary.contains("bare Genesys Cloud domain mypurecloud.com"),
             "{summary}"

@@ -32,7 +32,7 @@ mod test_support;
 
 pub use cases::{DemoCase, demo_cases, demo_config};
 pub use genesys::Org;
-pub use oauth::{Behavior, Client};
+pub use oauth::{Behavior, Client, HUGE_TOKEN_PREFIX};
 
 use genesys::{GenesysApi, genesys_api};
 use http::{Request, Response, accept_loop};

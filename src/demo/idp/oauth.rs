@@ -44,7 +44,17 @@ pub enum Behavior {
     ServerError,
     /// Waits this long before answering (other connections are not held up).
     Slow(Duration),
+    /// Hostile: refuses every request and quotes the secret it was sent in `error_description`.
+    EchoSecret,
+    /// Hostile: refuses every request and quotes the `Authorization` header it was sent.
+    EchoAuthorization,
+    /// Hostile: a successful answer larger than any client should read (an access token of 2 MiB, which starts
+    /// with [`HUGE_TOKEN_PREFIX`]).
+    HugeToken,
 }
+
+/// How the token a [`Behavior::HugeToken`] client gets begins, so tests can look for any part of it.
+pub const HUGE_TOKEN_PREFIX: &str = "eyJodWdlIjoidG9rZW4ifQ";
 
 /// One registered client.
 #[derive(Clone)]
@@ -369,6 +379,29 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
     }
     match client.behavior {
         Behavior::ServerError => return Err(Response::html(503, SERVICE_UNAVAILABLE_PAGE)),
+        Behavior::EchoSecret => {
+            return Err(oauth_error(
+                flavor,
+                401,
+                "invalid_client",
+                &format!(
+                    "client secret {:?} is not valid for this client",
+                    credentials.secret
+                ),
+            ));
+        }
+        Behavior::EchoAuthorization => {
+            let header = request.header("authorization").unwrap_or("(none)");
+            return Err(oauth_error(
+                flavor,
+                400,
+                "invalid_request",
+                &format!(
+                    "cannot parse Authorization: {header}; body was {}",
+                    String::from_utf8_lossy(&request.body)
+                ),
+            ));
+        }
         Behavior::AlwaysRateLimited => return Err(rate_limited(flavor)),
         Behavior::RateLimited {
             failures_before_success,
@@ -476,6 +509,13 @@ fn issue(state: &State, index: usize, granted: Vec<String>) -> Response {
             URL_SAFE_NO_PAD.encode(claims),
             URL_SAFE_NO_PAD.encode("sig")
         )
+    } else if client.behavior == Behavior::HugeToken {
+        let mut huge = String::with_capacity(2 << 20);
+        huge.push_str(HUGE_TOKEN_PREFIX);
+        while huge.len() < 2 << 20 {
+            huge.push_str(&jti);
+        }
+        huge
     } else {
         format!("demo-{jti}")
     };

@@ -1,0 +1,326 @@
+//! The token exchange: each way of presenting the credentials in turn, each retried inside the time budget when
+//! the failure is transient, and the answer turned into the check's outcome (with the follow-ups a token
+//! allows: introspection, the Genesys organisation, the region probe).
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::endpoint::{Resolved, host_label};
+use super::genesys;
+use super::http::{self, TransportError};
+use super::interpret::{self, Context, Failure, Retry, Verdict};
+use super::introspect::introspect;
+use super::outcome::{self, OtherEvidence};
+use super::present::{Prepared, Presentation, plan};
+use super::report::{Findings, Line, Outcome, Reason, ScopesSource, Status};
+use super::request::{CheckRequest, Endpoint};
+use super::scopes;
+use super::scrub::Scrubber;
+use super::transport::transport_failure;
+use super::words::{Assign, Words};
+use crate::log::{Level, emit};
+use crate::surface::Input;
+use crate::words;
+
+/// Longest wait a server's `Retry-After` may impose on one retry.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+
+/// The result of one presentation, after its retries.
+struct Attempt {
+    how: Presentation,
+    outcome: Result<Verdict, Failure>,
+    tries: u32,
+}
+
+/// Exponential backoff with jitter: about 0.5s, 1s, 2s … capped.
+fn backoff(tries: u32) -> Duration {
+    let base = 250u64 << tries.min(5);
+    let jitter = u64::from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .subsec_nanos(),
+    ) % (base / 2 + 1);
+    Duration::from_millis(base + jitter).min(MAX_RETRY_WAIT)
+}
+
+/// What was sent, in a sentence (never the secret).
+fn sent(request: &CheckRequest, url: &str, how: Presentation, origin: &Words) -> Words {
+    words![
+        format!(
+            "POST {url} as client {:?} using {} (secret from ",
+            request.client_id,
+            how.describe()
+        ),
+        origin,
+        ")"
+    ]
+}
+
+/// Runs the exchange and says how the check ends. `keep_token` keeps the issued token in the findings, for the
+/// one face that hands it out.
+pub async fn exchange(
+    request: &CheckRequest,
+    client: &reqwest::Client,
+    resolved: &Resolved,
+    deadline: Instant,
+    found: &mut Findings,
+    scrub: &mut Scrubber,
+    keep_token: bool,
+) -> Outcome {
+    let url = resolved.token_url.as_str();
+    let host = host_label(&resolved.token_url);
+    let origin = request.secret_origin.describe();
+    let mut attempts: Vec<Attempt> = Vec::new();
+    for how in plan(request, resolved) {
+        let ctx = Context {
+            host: &host,
+            client_id: &request.client_id,
+            method: how.method_name(),
+            secret_origin: &origin,
+            secret_input: request.secret_origin.blame(),
+            scopes: &request.scopes,
+            genesys: resolved.genesys,
+            scrub,
+        };
+        let attempt =
+            attempt_with_retries(request, client, how, &ctx, &resolved.token_url, deadline).await;
+        let retry_other_way = match &attempt.outcome {
+            Ok(Verdict::Failed(failure)) => {
+                matches!(
+                    failure.reason,
+                    Reason::InvalidClient | Reason::InvalidSecret | Reason::ClientNotFound
+                ) || (failure.reason == Reason::InvalidInput
+                    && failure.error_code.as_deref() == Some("invalid_request"))
+            }
+            _ => false,
+        };
+        attempts.push(attempt);
+        if !retry_other_way || Instant::now() >= deadline {
+            break;
+        }
+    }
+    let Some(last) = attempts.pop() else {
+        found.push(
+            "token_request",
+            Status::Skip,
+            "no way to present the credentials",
+        );
+        return Outcome::new(
+            Reason::InvalidInput,
+            words!["No way to present these credentials"],
+            super::report::Diagnosis::note(words!["Set ", Input::AuthMethod, "."]),
+        );
+    };
+    match last.outcome {
+        Ok(Verdict::Token(issued)) => {
+            scrub.add_token(issued.access_token.expose());
+            let mut refused = String::new();
+            for earlier in &attempts {
+                if let Ok(Verdict::Failed(failure)) = &earlier.outcome {
+                    let got = failure.got.render(&super::words::Plain);
+                    found.push(
+                        "token_request",
+                        Status::Warn,
+                        format!("{} refused: {got}", earlier.how.describe()),
+                    );
+                    refused.push_str(&format!(
+                        "{} was refused first ({got}). ",
+                        earlier.how.describe()
+                    ));
+                }
+            }
+            if !refused.is_empty() {
+                let advice = match last.how {
+                    Presentation::BasicRaw => words![
+                        "The server decodes Basic credentials without form-decoding them (not RFC 6749 section \
+                         2.3.1). Clients that follow the RFC, such as Go's oauth2, fail on this secret; authcheck \
+                         only succeeded by sending it raw."
+                    ],
+                    other => words![
+                        "Set ",
+                        Assign(Input::AuthMethod, other.method_name().to_string()),
+                        " so clients use what the server accepts."
+                    ],
+                };
+                found.push("auth_method", Status::Warn, words![refused, advice]);
+            }
+            let evidence = match (&issued.scope, &resolved.introspection) {
+                (None, Some(endpoint))
+                    if scopes::from_jwt(issued.access_token.expose()).is_none() =>
+                {
+                    match introspect(
+                        request,
+                        client,
+                        endpoint,
+                        last.how,
+                        &issued.access_token,
+                        deadline,
+                        scrub,
+                    )
+                    .await
+                    {
+                        Ok(found_scopes) => {
+                            OtherEvidence::Scopes(found_scopes, ScopesSource::Introspection)
+                        }
+                        Err(problem) => OtherEvidence::Failed(problem),
+                    }
+                }
+                _ => OtherEvidence::None,
+            };
+            let facts = match &request.endpoint {
+                Endpoint::Genesys { api_base, .. } => Some(
+                    genesys::api::lookup(client, api_base, &issued.access_token, deadline, scrub)
+                        .await,
+                ),
+                _ => None,
+            };
+            let evidence = match (
+                evidence,
+                facts.as_ref().and_then(|f| f.authorized_scopes.clone()),
+            ) {
+                (OtherEvidence::None, Some(found_scopes)) => {
+                    OtherEvidence::Scopes(found_scopes, ScopesSource::Genesys)
+                }
+                (evidence, _) => evidence,
+            };
+            let mut outcome = outcome::token_issued(
+                request,
+                found,
+                issued,
+                last.how.method_name(),
+                last.how.describe(),
+                sent(request, url, last.how, &origin),
+                &host,
+                evidence,
+                scrub,
+                keep_token,
+            );
+            if let Some(facts) = facts {
+                genesys::organization::apply(request, found, &mut outcome, facts);
+            }
+            outcome
+        }
+        Ok(Verdict::Failed(failure)) | Err(failure) => {
+            // Report the first way tried unless a later one got a more specific explanation.
+            let mut failures: Vec<(Presentation, Failure)> = attempts
+                .into_iter()
+                .filter_map(|earlier| match earlier.outcome {
+                    Ok(Verdict::Failed(failure)) | Err(failure) => Some((earlier.how, failure)),
+                    Ok(Verdict::Token(_)) => None,
+                })
+                .collect();
+            failures.push((last.how, failure));
+            let specific = |r: Reason| matches!(r, Reason::ClientNotFound | Reason::InvalidSecret);
+            let index = failures
+                .iter()
+                .position(|(_, f)| specific(f.reason))
+                .unwrap_or(0);
+            let (how, chosen) = failures.remove(index);
+            let mut also: Option<Words> = None;
+            for (other, f) in &failures {
+                let line = also.get_or_insert_with(Words::default);
+                if !line.is_empty() {
+                    line.push("; ");
+                }
+                line.push(format!("{}: ", other.describe()));
+                line.push(&f.got);
+            }
+            found.push("token_request", Status::Fail, chosen.summary.clone());
+            let mut outcome = outcome::failed(&chosen, sent(request, url, how, &origin), also);
+            if last.tries > 1 {
+                outcome.diagnosis.push(Line::Note(words![format!(
+                    "(The request was tried {} times.)",
+                    last.tries
+                )]));
+            }
+            if request.probe_other_regions && chosen.error_code.as_deref() == Some("invalid_client")
+            {
+                genesys::probe::step(request, client, how, deadline, found, &mut outcome, scrub)
+                    .await;
+            }
+            outcome
+        }
+    }
+}
+
+async fn attempt_with_retries(
+    request: &CheckRequest,
+    client: &reqwest::Client,
+    how: Presentation,
+    ctx: &Context<'_>,
+    parsed: &url::Url,
+    deadline: Instant,
+) -> Attempt {
+    let url = parsed.as_str();
+    // Built once: every retry sends the same zeroed-on-drop bytes.
+    let prepared = Prepared::token(request, how);
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        emit(
+            Level::Debug,
+            "requesting a token",
+            &[
+                ("token_url", url),
+                ("client_id", &request.client_id),
+                ("auth_method", how.describe()),
+            ],
+        );
+        let sent = tokio::time::timeout_at(
+            deadline,
+            http::post_form(client, url, prepared.headers.clone(), prepared.body.clone()),
+        )
+        .await
+        .unwrap_or(Err(TransportError::Timeout));
+        let (outcome, retry) = match sent {
+            Err(err) => {
+                let transient = err.is_transient();
+                let failure = transport_failure(&err, parsed, request, ctx.scrub);
+                (
+                    Err(failure),
+                    if transient {
+                        Retry::Yes(None)
+                    } else {
+                        Retry::No
+                    },
+                )
+            }
+            Ok(answer) => {
+                emit(
+                    Level::Debug,
+                    "token endpoint answered",
+                    &[("status", &answer.status.to_string())],
+                );
+                let verdict = interpret::interpret(&answer, ctx);
+                let retry = match &verdict {
+                    Verdict::Failed(failure) => failure.retry,
+                    Verdict::Token(_) => Retry::No,
+                };
+                (Ok(verdict), retry)
+            }
+        };
+        let Retry::Yes(asked) = retry else {
+            return Attempt {
+                how,
+                outcome,
+                tries,
+            };
+        };
+        let wait = asked.unwrap_or_else(|| backoff(tries)).min(MAX_RETRY_WAIT);
+        if tries > request.max_retries || Instant::now() + wait >= deadline {
+            return Attempt {
+                how,
+                outcome,
+                tries,
+            };
+        }
+        emit(
+            Level::Debug,
+            "retrying after a transient failure",
+            &[("wait_ms", &wait.as_millis().to_string())],
+        );
+        tokio::time::sleep(wait).await;
+    }
+}

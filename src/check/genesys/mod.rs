@@ -1,0 +1,12 @@
+//! Genesys Cloud, first-class: regions and their hosts ([`regions`]), what the API says about a token's
+//! organisation and client ([`api`], [`organization`]) and where an unknown client lives ([`probe`]).
+
+pub mod api;
+pub mod organization;
+pub mod probe;
+pub mod regions;
+
+pub use regions::{
+    REGIONS, closest_region, domain_of, endpoint, is_uuid, probe_token_urls, region_note,
+    region_of_domain, region_of_login_host, token_url_mistake,
+};

@@ -1,0 +1,66 @@
+//! RFC 7662 token introspection: which scopes the token just issued carries, when neither the answer nor the
+//! token says.
+
+use tokio::time::Instant;
+
+use super::http::{self, TransportError};
+use super::present::{Prepared, Presentation};
+use super::request::CheckRequest;
+use super::scopes;
+use super::scrub::{Heard, Scrubber};
+use super::secret::Secret;
+
+/// Asks the introspection endpoint about `token`, authenticating as the token request did. The error says in
+/// one line why it could not tell.
+pub async fn introspect(
+    request: &CheckRequest,
+    client: &reqwest::Client,
+    endpoint: &str,
+    how: Presentation,
+    token: &Secret,
+    deadline: Instant,
+    scrub: &Scrubber,
+) -> Result<Vec<String>, String> {
+    let prepared = Prepared::introspection(request, how, token);
+    let sent = tokio::time::timeout_at(
+        deadline,
+        http::post_form(client, endpoint, prepared.headers, prepared.body),
+    )
+    .await;
+    let answer = match sent {
+        Err(_) | Ok(Err(TransportError::Timeout)) => {
+            return Err(format!(
+                "introspection at {endpoint} did not answer in time"
+            ));
+        }
+        Ok(Err(err)) => {
+            return Err(format!(
+                "introspection at {endpoint} failed: {}",
+                scrub.quote_text(&format!("{err:?}"), 160)
+            ));
+        }
+        Ok(Ok(answer)) => answer,
+    };
+    if answer.status != 200 || answer.truncated {
+        return Err(format!(
+            "introspection at {endpoint} answered HTTP {}, so the granted scopes are unknown",
+            answer.status
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&answer.body)
+        .map_err(|_| format!("introspection at {endpoint} did not answer JSON"))?;
+    match value.get("active").and_then(serde_json::Value::as_bool) {
+        Some(true) => Ok(value
+            .get("scope")
+            .and_then(serde_json::Value::as_str)
+            .map(|scope| scopes::split(&scrub.quote(&Heard::new(scope), 4096)))
+            .unwrap_or_default()),
+        Some(false) => Err(format!(
+            "introspection at {endpoint} says the token just issued is not active (often: the endpoint belongs to \
+             another server or tenant)"
+        )),
+        None => Err(format!(
+            "introspection at {endpoint} answered without the required `active` field"
+        )),
+    }
+}

@@ -1,0 +1,299 @@
+//! How the client's credentials are presented: which ways to try, in which order, and the one request type that
+//! owns the encoded credentials (header and body) and zeroes them when dropped.
+
+use base64::Engine;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+
+use super::endpoint::Resolved;
+use super::request::{AuthMethod, CheckRequest};
+use super::secret::{Secret, SecretBytes};
+
+/// One way of presenting the credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presentation {
+    /// RFC 6749 section 2.3.1: form-encode, then Basic.
+    Basic,
+    /// In the form body.
+    Post,
+    /// Basic without form-encoding, as many servers (and curl) expect.
+    BasicRaw,
+}
+
+impl Presentation {
+    /// The registered method name (`client_secret_basic` or `client_secret_post`).
+    pub fn method_name(self) -> &'static str {
+        match self {
+            Presentation::Basic | Presentation::BasicRaw => "client_secret_basic",
+            Presentation::Post => "client_secret_post",
+        }
+    }
+
+    /// The way it was sent, in a few words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Presentation::Basic => "client_secret_basic",
+            Presentation::Post => "client_secret_post",
+            Presentation::BasicRaw => "client_secret_basic without form-encoding",
+        }
+    }
+}
+
+fn form_encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// The ways to try, in order. Explicit methods try once; `auto` never sends a secret two ways at once.
+pub fn plan(request: &CheckRequest, resolved: &Resolved) -> Vec<Presentation> {
+    let changes = |text: &str| form_encode(text) != text;
+    let encoding_matters = changes(&request.client_id) || changes(request.client_secret.expose());
+    if resolved.genesys && request.auth_method != AuthMethod::ClientSecretPost {
+        // Genesys Cloud's SDKs and its Terraform provider send base64(id:secret) without form-encoding; check
+        // exactly what the pipeline's provider will send, and the RFC form only when it would differ.
+        let mut plan = vec![Presentation::BasicRaw];
+        if encoding_matters && request.auth_method == AuthMethod::Auto {
+            plan.push(Presentation::Basic);
+        }
+        return plan;
+    }
+    match request.auth_method {
+        AuthMethod::ClientSecretBasic => vec![Presentation::Basic],
+        AuthMethod::ClientSecretPost => vec![Presentation::Post],
+        AuthMethod::Auto => {
+            let post_only = resolved.methods_supported.as_ref().is_some_and(|methods| {
+                methods.iter().any(|m| m == "client_secret_post")
+                    && !methods.iter().any(|m| m == "client_secret_basic")
+            });
+            let mut plan = if post_only {
+                vec![Presentation::Post, Presentation::Basic]
+            } else {
+                vec![Presentation::Basic, Presentation::Post]
+            };
+            if encoding_matters {
+                plan.push(Presentation::BasicRaw);
+            }
+            plan
+        }
+    }
+}
+
+/// A form body under construction, in zeroed-on-drop memory.
+struct Form {
+    bytes: SecretBytes,
+}
+
+impl Form {
+    fn new(capacity: usize) -> Form {
+        Form {
+            bytes: SecretBytes::new(Vec::with_capacity(capacity)),
+        }
+    }
+
+    fn pair(&mut self, name: &str, value: &str) {
+        if !self.bytes.expose().is_empty() {
+            self.bytes.extend(b"&");
+        }
+        for chunk in url::form_urlencoded::byte_serialize(name.as_bytes()) {
+            self.bytes.extend(chunk.as_bytes());
+        }
+        self.bytes.extend(b"=");
+        for chunk in url::form_urlencoded::byte_serialize(value.as_bytes()) {
+            self.bytes.extend(chunk.as_bytes());
+        }
+    }
+}
+
+/// A token request ready to send, any number of times: the headers and body share zeroed-on-drop memory, so
+/// retries reuse it instead of rebuilding copies of the secret.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The headers (the Basic credential, marked sensitive).
+    pub headers: HeaderMap,
+    /// The form body.
+    pub body: bytes::Bytes,
+}
+
+/// `Basic base64(id:secret)` in zeroed-on-drop memory.
+fn basic_header(id: &str, secret: &str) -> Option<HeaderValue> {
+    let mut pair = SecretBytes::new(Vec::with_capacity(id.len() + secret.len() + 1));
+    pair.extend(id.as_bytes());
+    pair.extend(b":");
+    pair.extend(secret.as_bytes());
+    let engine = base64::engine::general_purpose::STANDARD;
+    let encoded_len = base64::encoded_len(pair.expose().len(), true)?;
+    let mut value = vec![0u8; 6 + encoded_len];
+    value[..6].copy_from_slice(b"Basic ");
+    let written = engine.encode_slice(pair.expose(), &mut value[6..]).ok()?;
+    value.truncate(6 + written);
+    let value = SecretBytes::new(value).into_shared();
+    let mut header = HeaderValue::from_maybe_shared(value).ok()?;
+    header.set_sensitive(true);
+    Some(header)
+}
+
+impl Prepared {
+    /// The client-credentials token request for one presentation.
+    pub fn token(request: &CheckRequest, how: Presentation) -> Prepared {
+        Prepared::build(request, how, &[("grant_type", "client_credentials")], true)
+    }
+
+    /// An RFC 7662 introspection request for `token`, authenticated the way the token request was.
+    pub fn introspection(request: &CheckRequest, how: Presentation, token: &Secret) -> Prepared {
+        Prepared::build(
+            request,
+            how,
+            &[
+                ("token", token.expose()),
+                ("token_type_hint", "access_token"),
+            ],
+            false,
+        )
+    }
+
+    fn build(
+        request: &CheckRequest,
+        how: Presentation,
+        leading: &[(&str, &str)],
+        token_parameters: bool,
+    ) -> Prepared {
+        let secret = request.client_secret.expose();
+        let capacity = 256
+            + 3 * (secret.len() + request.client_id.len())
+            + leading.iter().map(|(_, v)| 3 * v.len() + 32).sum::<usize>();
+        let mut form = Form::new(capacity);
+        for (name, value) in leading {
+            form.pair(name, value);
+        }
+        if token_parameters {
+            if !request.scopes.is_empty() {
+                form.pair("scope", &request.scopes.join(" "));
+            }
+            if let Some(audience) = &request.audience {
+                form.pair("audience", audience);
+            }
+            if let Some(resource) = &request.resource {
+                form.pair("resource", resource);
+            }
+        }
+        let mut headers = HeaderMap::new();
+        match how {
+            Presentation::Post => {
+                form.pair("client_id", &request.client_id);
+                form.pair("client_secret", secret);
+            }
+            Presentation::Basic => {
+                let id = Secret::new(form_encode(&request.client_id));
+                let secret = Secret::new(form_encode(secret));
+                if let Some(value) = basic_header(id.expose(), secret.expose()) {
+                    headers.insert(AUTHORIZATION, value);
+                }
+            }
+            Presentation::BasicRaw => {
+                if let Some(value) = basic_header(&request.client_id, secret) {
+                    headers.insert(AUTHORIZATION, value);
+                }
+            }
+        }
+        Prepared {
+            headers,
+            body: form.bytes.into_shared(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::request::{Endpoint, SecretOrigin};
+
+    fn request(id: &str, secret: &str) -> CheckRequest {
+        let mut request = CheckRequest::new(
+            Endpoint::TokenUrl("https://idp.example/token".into()),
+            id,
+            Secret::new(secret),
+            SecretOrigin::Env("S".into()),
+        );
+        request.auth_method = AuthMethod::ClientSecretBasic;
+        request.scopes = vec!["read".into(), "write".into()];
+        request.audience = Some("https://api".into());
+        request
+    }
+
+    fn resolved(genesys: bool) -> Resolved {
+        Resolved {
+            token_url: url::Url::parse("https://x/token").expect("static"),
+            methods_supported: None,
+            introspection: None,
+            genesys,
+        }
+    }
+
+    #[test]
+    fn basic_credentials_are_form_encoded_before_base64() {
+        let prepared = Prepared::token(&request("my id", "p&ss:w+rd"), Presentation::Basic);
+        let value = prepared
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            prepared
+                .headers
+                .get(AUTHORIZATION)
+                .is_some_and(HeaderValue::is_sensitive)
+        );
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(value.trim_start_matches("Basic "))
+            .unwrap_or_default();
+        assert_eq!(String::from_utf8_lossy(&decoded), "my+id:p%26ss%3Aw%2Brd");
+        assert_eq!(
+            &prepared.body[..],
+            b"grant_type=client_credentials&scope=read+write&audience=https%3A%2F%2Fapi"
+        );
+    }
+
+    #[test]
+    fn post_sends_credentials_in_the_body_and_never_both() {
+        let prepared = Prepared::token(&request("id", "s3cret"), Presentation::Post);
+        assert!(prepared.headers.get(AUTHORIZATION).is_none());
+        assert!(
+            prepared
+                .body
+                .ends_with(b"&client_id=id&client_secret=s3cret"),
+            "{:?}",
+            prepared.body
+        );
+    }
+
+    #[test]
+    fn auto_adds_a_raw_basic_attempt_only_when_encoding_changes_the_values() {
+        let mut plain = request("id", "abc");
+        plain.auth_method = AuthMethod::Auto;
+        assert_eq!(
+            plan(&plain, &resolved(false)),
+            vec![Presentation::Basic, Presentation::Post]
+        );
+        let mut special = request("id", "a+b/c=");
+        special.auth_method = AuthMethod::Auto;
+        assert_eq!(
+            plan(&special, &resolved(false)),
+            vec![
+                Presentation::Basic,
+                Presentation::Post,
+                Presentation::BasicRaw
+            ]
+        );
+    }
+
+    #[test]
+    fn genesys_gets_basic_as_its_sdks_send_it_first() {
+        let mut plain = request("3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90", "abcDEF123");
+        plain.auth_method = AuthMethod::Auto;
+        assert_eq!(plan(&plain, &resolved(true)), vec![Presentation::BasicRaw]);
+        let mut special = request("3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90", "ab+c/d=");
+        special.auth_method = AuthMethod::Auto;
+        assert_eq!(
+            plan(&special, &resolved(true)),
+            vec![Presentation::BasicRaw, Presentation::Basic]
+        );
+    }
+}

@@ -1,0 +1,344 @@
+//! From the merged inputs and the environment to a runnable [`CheckRequest`], or a report saying which input
+//! is missing or wrong. The environment fallbacks are the ones the surface table documents.
+
+use std::time::Duration;
+
+use super::genesys;
+use super::inputs::{Given, Inputs};
+use super::report::Report;
+use super::request::{
+    AuthMethod, CheckRequest, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, Endpoint, SecretOrigin,
+};
+use super::secret::Secret;
+use super::validate;
+use super::words::Words;
+use crate::surface::{self, Group, Input};
+use crate::words;
+
+/// Reads an environment variable (a closure, so tests and fuzzers never touch the real environment).
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// A short, stable description of an I/O error (without the OS error number noise).
+pub fn io_reason(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".to_string(),
+        _ => err.to_string(),
+    }
+}
+
+/// The first non-empty environment variable of an input's documented fallbacks, with its name.
+fn from_env(input: Input, env: Env<'_>) -> Option<(&'static str, String)> {
+    surface::input(input)
+        .env
+        .iter()
+        .find_map(|name| env(name).filter(|v| !v.is_empty()).map(|v| (*name, v)))
+}
+
+/// `A (or B, C)`: an input's environment fallbacks in a sentence.
+fn env_names(input: Input) -> String {
+    match surface::input(input).env {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [first, rest @ ..] => format!("{first} (or {})", rest.join(", ")),
+    }
+}
+
+/// A refusal: the check cannot run with these inputs.
+fn refuse(blame: Input, summary: Words, detail: Words) -> Box<Report> {
+    Box::new(Report::refused(summary, detail, blame))
+}
+
+impl Inputs {
+    /// Resolves these inputs, with environment fallbacks, into a runnable request; or a report saying what is
+    /// wrong. Runs the same input rules every face runs first.
+    pub fn resolve(self, env: Env<'_>) -> Result<CheckRequest, Box<Report>> {
+        if let Some(problem) = validate::level(&self).into_iter().next() {
+            return Err(refuse(problem.input, problem.summary, problem.detail));
+        }
+        let (endpoint, endpoint_note) = self.endpoint(env)?;
+        let client_id = match self.text(Input::ClientId) {
+            Some(id) => id.to_string(),
+            None => match from_env(Input::ClientId, env) {
+                Some((_, id)) => id,
+                None => {
+                    return Err(refuse(
+                        Input::ClientId,
+                        words!["No client id: set ", Input::ClientId],
+                        words![
+                            "Set ",
+                            Input::ClientId,
+                            format!(", or {} in the environment.", env_names(Input::ClientId))
+                        ],
+                    ));
+                }
+            },
+        };
+        let (client_secret, secret_origin) = self.secret_value(env)?;
+        let auth_method = self
+            .text(Input::AuthMethod)
+            .and_then(AuthMethod::parse)
+            .unwrap_or(AuthMethod::Auto);
+        let timeout_seconds = self
+            .int(Input::TimeoutSeconds)
+            .unwrap_or(DEFAULT_TIMEOUT_SECONDS);
+        let max_retries = self.int(Input::MaxRetries).unwrap_or(DEFAULT_MAX_RETRIES);
+        let list = |input| self.list(input).map(<[String]>::to_vec).unwrap_or_default();
+        let text = |input| self.text(input).map(str::to_string);
+        Ok(CheckRequest {
+            endpoint,
+            client_id,
+            client_secret,
+            secret_origin,
+            auth_method,
+            scopes: list(Input::Scopes),
+            required_scopes: list(Input::RequiredScopes),
+            audience: text(Input::Audience),
+            resource: text(Input::Resource),
+            expected_organization: text(Input::ExpectedOrganization),
+            ca_cert_pem: text(Input::CaCertPem),
+            timeout: Duration::from_secs(timeout_seconds.clamp(1, 600).unsigned_abs()),
+            max_retries: u32::try_from(max_retries.clamp(0, 10)).unwrap_or(0),
+            allow_http: self.flag(Input::AllowHttp).unwrap_or(false),
+            probe_other_regions: self.flag(Input::ProbeOtherRegions).unwrap_or(false),
+            endpoint_note,
+        })
+    }
+
+    /// The endpoint: this level's endpoint inputs, else the environment's, in the documented order.
+    fn endpoint(&self, env: Env<'_>) -> Result<(Endpoint, Option<Words>), Box<Report>> {
+        let genesys_error = |(summary, detail)| refuse(Input::GenesysRegion, summary, detail);
+        if let Some(url) = self.text(Input::TokenUrl) {
+            return Ok((Endpoint::TokenUrl(url.to_string()), None));
+        }
+        if let Some(issuer) = self.text(Input::Issuer) {
+            return Ok((Endpoint::Issuer(issuer.to_string()), None));
+        }
+        let region = self.text(Input::GenesysRegion);
+        let api = self.text(Input::GenesysApiUrl);
+        let login = self.text(Input::GenesysLoginUrl);
+        if region.is_some() || api.is_some() || login.is_some() {
+            let endpoint = genesys::endpoint(region, api, login).map_err(genesys_error)?;
+            return Ok((endpoint, region.and_then(genesys::region_note)));
+        }
+        if let Some((_, url)) = from_env(Input::TokenUrl, env) {
+            return Ok((Endpoint::TokenUrl(url), None));
+        }
+        if let Some((_, issuer)) = from_env(Input::Issuer, env) {
+            return Ok((Endpoint::Issuer(issuer), None));
+        }
+        if let Some((name, region)) = from_env(Input::GenesysRegion, env) {
+            let endpoint = genesys::endpoint(Some(&region), None, None).map_err(genesys_error)?;
+            let note =
+                genesys::region_note(&region).map(|note| words![note, format!(" (from {name})")]);
+            return Ok((endpoint, note));
+        }
+        Err(refuse(
+            Input::TokenUrl,
+            words![
+                "No token endpoint: set ",
+                Input::TokenUrl,
+                ", ",
+                Input::Issuer,
+                " or ",
+                Input::GenesysRegion
+            ],
+            words![
+                "authcheck needs to know where to ask for a token. Set ",
+                Input::TokenUrl,
+                " (the OAuth2 token endpoint), ",
+                Input::Issuer,
+                " (an OIDC issuer, whose discovery document names the endpoint) or ",
+                Input::GenesysRegion,
+                "; or set AUTHCHECK_TOKEN_URL, AUTHCHECK_ISSUER or GENESYSCLOUD_REGION in the environment."
+            ],
+        ))
+    }
+
+    /// The secret, from the first source given: a named variable, a file, the inline value, the environment.
+    fn secret_value(&self, env: Env<'_>) -> Result<(Secret, SecretOrigin), Box<Report>> {
+        if let Some(name) = self.text(Input::ClientSecretEnv) {
+            return match env(name) {
+                Some(value) => Ok((Secret::new(value), SecretOrigin::Env(name.to_string()))),
+                None => Err(refuse(
+                    Input::ClientSecretEnv,
+                    words![
+                        format!("Environment variable {name} ("),
+                        Input::ClientSecretEnv,
+                        ") is not set"
+                    ],
+                    words![
+                        Input::ClientSecretEnv,
+                        format!(
+                            " names the variable {name}, but it is not set in the environment the check runs in. \
+                             Export it in the pipeline step that runs the check, or correct the name."
+                        )
+                    ],
+                )),
+            };
+        }
+        if let Some(path) = self.text(Input::ClientSecretFile) {
+            return read_secret_file(path);
+        }
+        if let Some((secret, origin)) = self.secret(Input::ClientSecret) {
+            return Ok((secret.clone(), origin.clone()));
+        }
+        let row = surface::input(Input::ClientSecret);
+        for name in row.env {
+            if let Some(value) = env(name) {
+                return Ok((Secret::new(value), SecretOrigin::Env((*name).to_string())));
+            }
+        }
+        Err(refuse(
+            Input::ClientSecret,
+            words!["No client secret: give it by ", Group::SecretSource],
+            words![
+                "authcheck found no secret. Give it by ",
+                Group::SecretSource,
+                format!(
+                    ", or set {} in the environment.",
+                    env_names(Input::ClientSecret)
+                )
+            ],
+        ))
+    }
+}
+
+/// Reads a secret file whole; a missing, unreadable or non-text file is an input error naming the file.
+fn read_secret_file(path: &str) -> Result<(Secret, SecretOrigin), Box<Report>> {
+    let file = Input::ClientSecretFile;
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Ok((Secret::new(text), SecretOrigin::File(path.to_string()))),
+            Err(err) => {
+                let mut bytes = err.into_bytes();
+                zeroize::Zeroize::zeroize(&mut bytes);
+                Err(Box::new(
+                    Report::refused(
+                        words![format!("The secret file {path} is not UTF-8 text")],
+                        words![
+                            "An OAuth2 client secret is text. Check that the file holds the secret itself, not \
+                             an encrypted or binary form of it."
+                        ],
+                        file,
+                    )
+                    .with_usage(false),
+                ))
+            }
+        },
+        Err(err) => Err(Box::new(
+            Report::refused(
+                words![format!("Cannot read the secret file {path}: {}", io_reason(&err))],
+                words![
+                    file,
+                    format!(
+                        " is {path}; reading it failed ({}). Check the path (relative paths start in the \
+                         directory the check runs in) and the file's permissions.",
+                        io_reason(&err)
+                    )
+                ],
+                file,
+            )
+            .with_usage(false),
+        )),
+    }
+}
+
+impl Given {
+    /// The text of a text input, if it is one.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Given::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Reason;
+    use crate::check::words::Plain;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn base() -> Inputs {
+        Inputs::new()
+            .with_text(Input::ClientId, "id")
+            .with(
+                Input::ClientSecret,
+                Given::Secret(
+                    Secret::new("s3cret-value"),
+                    SecretOrigin::Input(Input::ClientSecret),
+                ),
+            )
+            .with_text(Input::TokenUrl, "https://idp.example/token")
+    }
+
+    #[test]
+    fn two_endpoint_inputs_at_one_level_are_refused() {
+        let report = base()
+            .with_text(Input::Issuer, "https://issuer.example")
+            .resolve(&no_env)
+            .expect_err("conflict");
+        assert_eq!(report.reason, Reason::InvalidInput);
+        assert!(report.usage);
+        assert!(
+            report.summary_in(&Plain).contains("token_url and issuer"),
+            "{}",
+            report.summary_in(&Plain)
+        );
+    }
+
+    #[test]
+    fn client_secret_env_names_the_missing_variable() {
+        let mut inputs = base().with_text(Input::ClientSecretEnv, "MY_SECRET");
+        inputs.remove(Input::ClientSecret);
+        let report = inputs.resolve(&no_env).expect_err("missing");
+        assert!(report.summary_in(&Plain).contains("MY_SECRET"));
+        assert_eq!(report.blame, Some(Input::ClientSecretEnv));
+    }
+
+    #[test]
+    fn environment_fallbacks_fill_id_secret_and_endpoint() {
+        let env = |name: &str| match name {
+            "AUTHCHECK_TOKEN_URL" => Some("https://env.example/token".to_string()),
+            "GENESYSCLOUD_OAUTHCLIENT_ID" => Some("gid".to_string()),
+            "GENESYSCLOUD_OAUTHCLIENT_SECRET" => Some("gsecret".to_string()),
+            _ => None,
+        };
+        let request = Inputs::new().resolve(&env).expect("resolves");
+        assert_eq!(
+            request.endpoint,
+            Endpoint::TokenUrl("https://env.example/token".into())
+        );
+        assert_eq!(request.client_id, "gid");
+        assert_eq!(request.client_secret.expose(), "gsecret");
+        assert_eq!(
+            request.secret_origin,
+            SecretOrigin::Env("GENESYSCLOUD_OAUTHCLIENT_SECRET".into())
+        );
+    }
+
+    #[test]
+    fn missing_secret_explains_every_source() {
+        let mut inputs = base();
+        inputs.remove(Input::ClientSecret);
+        let report = inputs.resolve(&no_env).expect_err("no secret");
+        let detail = report.detail_in(&Plain);
+        assert!(detail.contains("client_secret_env"), "{detail}");
+        assert!(detail.contains("AUTHCHECK_CLIENT_SECRET"), "{detail}");
+    }
+
+    #[test]
+    fn an_unreadable_secret_file_is_not_a_usage_error() {
+        let mut inputs = base().with_text(Input::ClientSecretFile, "/nonexistent/secret");
+        inputs.remove(Input::ClientSecret);
+        let report = inputs.resolve(&no_env).expect_err("no file");
+        assert!(!report.usage);
+        assert!(report.summary_in(&Plain).contains("no such file"));
+    }
+}

@@ -1,0 +1,314 @@
+//! Running one check end to end inside its time budget, cancellable, and shared between identical checks in
+//! one process.
+
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use tokio::time::Instant;
+
+use super::endpoint;
+use super::exchange::exchange;
+use super::genesys;
+use super::http;
+use super::interpret::short;
+use super::lint;
+use super::report::{Diagnosis, Findings, Line, Outcome, Reason, Report, Status};
+use super::request::{CheckRequest, Endpoint};
+use super::scrub::Scrubber;
+use super::words::Plain;
+use crate::log::{Level, emit};
+use crate::surface::Input;
+use crate::words;
+
+/// Cancels a running check when it turns true (Terraform's StopProvider, Ctrl-C in the CLI).
+pub type Cancel = tokio::sync::watch::Receiver<bool>;
+
+/// Whether the report keeps the issued token: only the face that hands it out asks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// The outcome and the token's fingerprint only.
+    Outcome,
+    /// The token too.
+    Token,
+}
+
+/// Identical checks in one process (one Terraform run) share one token request: Terraform reads data sources in
+/// parallel, and fifty reads must not become fifty requests that trip a token-endpoint rate limit.
+type Shared = std::sync::Arc<tokio::sync::OnceCell<Report>>;
+
+static SHARED: std::sync::Mutex<Option<std::collections::HashMap<[u8; 32], Shared>>> =
+    std::sync::Mutex::new(None);
+
+/// Most distinct checks remembered; a provider process lives for one run, so this is only a safety bound.
+const MAX_SHARED: usize = 4096;
+
+/// A digest of everything that makes two checks the same check; the secret enters only hashed.
+fn identity(request: &CheckRequest, keep: Keep) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(bytes);
+    };
+    field(format!("{:?}", request.endpoint).as_bytes());
+    field(request.client_id.as_bytes());
+    field(request.client_secret.expose().as_bytes());
+    field(format!("{:?}", request.secret_origin).as_bytes());
+    field(request.auth_method.code().as_bytes());
+    field(request.scopes.join("\u{0}").as_bytes());
+    field(request.required_scopes.join("\u{0}").as_bytes());
+    for optional in [
+        &request.audience,
+        &request.resource,
+        &request.expected_organization,
+        &request.ca_cert_pem,
+    ] {
+        field(optional.as_deref().unwrap_or("\u{1}").as_bytes());
+    }
+    field(&request.timeout.as_millis().to_le_bytes());
+    field(&[
+        u8::from(request.allow_http),
+        request.max_retries.min(255) as u8,
+        u8::from(request.probe_other_regions),
+        u8::from(keep == Keep::Token),
+    ]);
+    hash.finalize().into()
+}
+
+/// Runs a check, or waits for an identical one already running in this process and shares its report. The
+/// report holds no token.
+pub async fn run(request: CheckRequest, cancel: Cancel) -> Report {
+    run_shared(request, cancel, Keep::Outcome).await
+}
+
+/// Like [`run`], keeping the issued token in the report (the ephemeral resource hands it out).
+pub async fn run_for_token(request: CheckRequest, cancel: Cancel) -> Report {
+    run_shared(request, cancel, Keep::Token).await
+}
+
+async fn run_shared(request: CheckRequest, cancel: Cancel, keep: Keep) -> Report {
+    let key = identity(&request, keep);
+    let cell = {
+        let mut guard = match SHARED.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let map = guard.get_or_insert_with(std::collections::HashMap::new);
+        if map.len() >= MAX_SHARED {
+            map.clear();
+        }
+        map.entry(key).or_default().clone()
+    };
+    if cell.initialized() {
+        emit(
+            Level::Debug,
+            "reusing the report of an identical check",
+            &[("client_id", &request.client_id)],
+        );
+    }
+    cell.get_or_init(|| run_once(request, cancel, keep))
+        .await
+        .clone()
+}
+
+/// Runs a check without sharing: for re-checks that must ask the server again (ephemeral renewals).
+pub async fn run_fresh(request: CheckRequest, cancel: Cancel) -> Report {
+    run_once(request, cancel, Keep::Outcome).await
+}
+
+/// Runs a check. Never panics on outside input and never outlives `request.timeout` by more than a moment.
+async fn run_once(request: CheckRequest, mut cancel: Cancel, keep: Keep) -> Report {
+    let budget = request.timeout;
+    let work = check(&request, keep);
+    let report = tokio::select! {
+        report = tokio::time::timeout(budget + Duration::from_millis(250), work) => match report {
+            Ok(report) => report,
+            Err(_) => timed_out(&request),
+        },
+        () = cancelled(&mut cancel) => {
+            let mut found = Findings::default();
+            found.push("token_request", Status::Skip, "cancelled");
+            found.conclude(Outcome::new(
+                Reason::EndpointUnreachable,
+                words!["The check was cancelled before it finished"],
+                Diagnosis::note(words![
+                    "The run was interrupted (asked to stop, or the process was interrupted) while the check was \
+                     in progress, so nothing can be said about the credentials."
+                ]),
+            ))
+        }
+    };
+    emit(
+        if report.valid {
+            Level::Info
+        } else {
+            Level::Warn
+        },
+        "check finished",
+        &[
+            ("reason", report.reason.code()),
+            ("token_url", report.token_url.as_deref().unwrap_or("")),
+            ("client_id", &request.client_id),
+        ],
+    );
+    report
+}
+
+async fn cancelled(cancel: &mut Cancel) {
+    if cancel.wait_for(|stop| *stop).await.is_err() {
+        // The sender is gone: nobody can cancel any more.
+        std::future::pending::<()>().await;
+    }
+}
+
+fn timed_out(request: &CheckRequest) -> Report {
+    let mut found = Findings::default();
+    found.push("token_request", Status::Fail, "timed out");
+    found.conclude(Outcome::new(
+        Reason::EndpointUnreachable,
+        words![
+            format!("The check did not finish within {}s (", request.timeout.as_secs()),
+            Input::TimeoutSeconds,
+            ")"
+        ],
+        Diagnosis {
+            lines: vec![
+                Line::Note(words![
+                    "The server accepted the connection but did not answer in time. This says nothing about the \
+                     credentials."
+                ]),
+                Line::Causes(vec![
+                    words!["the server or a proxy in between hangs"],
+                    words!["a firewall drops the traffic"],
+                    words!["the timeout is too short for this network"],
+                ]),
+                Line::Fix(words![
+                    "check that the URL answers from this machine (curl -v); raise ",
+                    Input::TimeoutSeconds,
+                    " if the network is slow."
+                ]),
+            ],
+        },
+    ))
+}
+
+async fn check(request: &CheckRequest, keep: Keep) -> Report {
+    let mut found = Findings::default();
+    let outcome = steps(request, keep, &mut found).await;
+    found.conclude(outcome)
+}
+
+/// The steps in order; every return says how the check ended, so no report leaves half-built.
+async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outcome {
+    let deadline = Instant::now() + request.timeout;
+    let mut scrub = Scrubber::for_credentials(&request.client_id, &request.client_secret);
+
+    let findings = lint::lint(request);
+    if let Some(fatal) = findings.iter().find(|f| f.fatal) {
+        for finding in &findings {
+            found.push(
+                "inputs",
+                if finding.fatal {
+                    Status::Fail
+                } else {
+                    Status::Warn
+                },
+                finding.summary.clone(),
+            );
+        }
+        return Outcome::new(
+            lint::FATAL_REASON,
+            fatal.summary.clone(),
+            Diagnosis::note(fatal.detail.clone()),
+        )
+        .blaming(fatal.blame);
+    }
+    let genesys = matches!(request.endpoint, Endpoint::Genesys { .. });
+    let id_not_uuid = genesys && !genesys::is_uuid(&request.client_id);
+    if findings.is_empty() && !id_not_uuid {
+        found.push(
+            "inputs",
+            Status::Pass,
+            "client id and secret are well-formed",
+        );
+    }
+    if id_not_uuid {
+        found.push(
+            "inputs",
+            Status::Warn,
+            format!(
+                "client id {:?} is not a UUID, and Genesys Cloud OAuth client ids are; check that it is the client \
+                 id, not its name or the secret",
+                scrub.quote_text(&short(&request.client_id), 60)
+            ),
+        );
+    }
+    if let Some(note) = &request.endpoint_note {
+        found.push("endpoint", Status::Warn, note.clone());
+    }
+    if request.expected_organization.is_some() && !genesys {
+        found.push(
+            "organization",
+            Status::Warn,
+            words![
+                Input::ExpectedOrganization,
+                " is only checked against Genesys Cloud organisations; it was ignored"
+            ],
+        );
+    }
+    for finding in &findings {
+        found.push("inputs", Status::Warn, finding.summary.clone());
+    }
+
+    let endpoint_text = match &request.endpoint {
+        Endpoint::TokenUrl(url) | Endpoint::Issuer(url) => url.as_str(),
+        Endpoint::Genesys { login_base, .. } => login_base.as_str(),
+    };
+    let parsed = url::Url::parse(endpoint_text.trim());
+    let loopback = parsed.as_ref().is_ok_and(endpoint::is_loopback);
+    // A plain-http token URL (loopback, or allow_http) never needs the system trust store.
+    let plain_http = matches!(request.endpoint, Endpoint::TokenUrl(_))
+        && parsed.as_ref().is_ok_and(|url| url.scheme() == "http");
+    let client = match http::client_with_roots(
+        request.ca_cert_pem.as_deref(),
+        request.timeout,
+        loopback,
+        !plain_http,
+    ) {
+        Ok(client) => client,
+        Err(message) => {
+            let summary = words![Input::CaCertPem, " ", message];
+            found.push("inputs", Status::Fail, summary.clone());
+            return Outcome::new(
+                Reason::InvalidInput,
+                summary,
+                Diagnosis::note(words![
+                    Input::CaCertPem,
+                    " must hold one or more PEM certificates (-----BEGIN CERTIFICATE----- ... -----END \
+                     CERTIFICATE-----) of the CA that signed the server's certificate."
+                ]),
+            )
+            .blaming(Input::CaCertPem);
+        }
+    };
+
+    let resolved = match endpoint::resolve(request, &client, deadline, found, &scrub).await {
+        Ok(resolved) => resolved,
+        Err(outcome) => return outcome,
+    };
+    found.token_url = Some(resolved.token_url.to_string());
+    exchange(
+        request,
+        &client,
+        &resolved,
+        deadline,
+        found,
+        &mut scrub,
+        keep == Keep::Token,
+    )
+    .await
+}
+
+/// The report's summary in the engine's neutral words, for logs.
+pub fn log_summary(report: &Report) -> String {
+    report.summary.render(&Plain)
+}

@@ -1,0 +1,56 @@
+//! A finished check as the object Terraform stores (data source) or hands on (ephemeral resource): the
+//! configuration echoed, then every output of the surface table from the report.
+
+use std::collections::BTreeMap;
+
+use super::cty::{Number, Value};
+use super::diagnostics::TerraformWords;
+use super::schema;
+use crate::check::Report;
+use crate::surface::{self, OutValue, Place};
+
+fn encode(value: OutValue) -> Value {
+    match value {
+        OutValue::Bool(b) => Value::Bool(b),
+        OutValue::Text(text) => text.map_or(Value::Null, Value::String),
+        OutValue::Int(n) => n.map_or(Value::Null, |n| Value::Number(Number::Int(n))),
+        OutValue::List(items) => Value::List(items.into_iter().map(Value::String).collect()),
+        OutValue::Checks(items) => Value::List(
+            items
+                .into_iter()
+                .map(|[name, status, detail]| {
+                    Value::Object(BTreeMap::from([
+                        ("name".to_string(), Value::String(name)),
+                        ("status".to_string(), Value::String(status)),
+                        ("detail".to_string(), Value::String(detail)),
+                    ]))
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// The object for `object` (data source or ephemeral resource): inputs as configured, outputs from the report.
+/// An attribute that is both (`token_url`) keeps the configured value when there is one, as Terraform requires.
+pub fn state_value(config: &Value, report: &Report, object: Place) -> Value {
+    let words = TerraformWords { object };
+    let mut fields = BTreeMap::new();
+    for attr in schema::attrs_of(object) {
+        if attr.role != schema::Role::Computed {
+            fields.insert(
+                attr.name.to_string(),
+                config.get(attr.name).cloned().unwrap_or(Value::Null),
+            );
+        }
+    }
+    for row in surface::outputs_in(object) {
+        let configured = fields.get(row.name).is_some_and(|v| !v.is_null());
+        if !configured {
+            fields.insert(
+                row.name.to_string(),
+                encode(surface::output_value(report, row.output, &words)),
+            );
+        }
+    }
+    Value::Object(fields)
+}

@@ -1,0 +1,383 @@
+//! The surface, declared once: every input and output of every face, with its name, kind, sensitivity,
+//! description and where it appears.
+//!
+//! The plugin's schemas and config decoding, the state it writes, the CLI's flags and JSON keys, the external
+//! program's query and output keys, the docs test and the vocabulary each face uses to name an input in advice
+//! are all derived from [`INPUTS`] and [`OUTPUTS`]. Adding an attribute is one row here plus its behaviour in the
+//! engine. The table is face-neutral: it says *that* an input is a CLI flag, not how the CLI parses it.
+
+mod table;
+mod values;
+
+pub use table::{INPUTS, OUTPUTS};
+pub use values::{OutValue, output_value};
+
+/// A place an input or output can appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The `provider "authcheck"` block.
+    Provider,
+    /// `data "authcheck_client_credentials"`.
+    DataSource,
+    /// `ephemeral "authcheck_client_credentials"`.
+    Ephemeral,
+    /// `authcheck check` (flags for inputs, JSON keys for outputs).
+    Cli,
+    /// `authcheck external` (query keys for inputs, output keys for outputs).
+    External,
+}
+
+/// A set of places, as bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Places(u8);
+
+impl Places {
+    /// The provider block.
+    pub const PROVIDER: Places = Places(1);
+    /// The data source.
+    pub const DATA_SOURCE: Places = Places(2);
+    /// The ephemeral resource.
+    pub const EPHEMERAL: Places = Places(4);
+    /// The CLI.
+    pub const CLI: Places = Places(8);
+    /// The external program.
+    pub const EXTERNAL: Places = Places(16);
+    /// Data source, ephemeral resource, CLI and external program: the per-check inputs and every output.
+    pub const CHECK: Places = Places(2 | 4 | 8 | 16);
+    /// Everywhere.
+    pub const ALL: Places = Places(31);
+
+    /// The union of two sets.
+    pub const fn and(self, other: Places) -> Places {
+        Places(self.0 | other.0)
+    }
+
+    /// The set without `other`.
+    pub const fn without(self, other: Places) -> Places {
+        Places(self.0 & !other.0)
+    }
+
+    /// True when `place` is in the set.
+    pub const fn has(self, place: Place) -> bool {
+        let bit = match place {
+            Place::Provider => 1,
+            Place::DataSource => 2,
+            Place::Ephemeral => 4,
+            Place::Cli => 8,
+            Place::External => 16,
+        };
+        self.0 & bit != 0
+    }
+}
+
+/// What kind of value an input takes; the generic validation rules and every face's decoding follow from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Free text (must not be empty or whitespace).
+    Text,
+    /// An absolute http(s) URL.
+    Url,
+    /// One of a fixed set of words.
+    Choice(&'static [&'static str]),
+    /// true or false.
+    Bool,
+    /// A whole number in a range.
+    Int {
+        /// Smallest allowed value.
+        min: i64,
+        /// Largest allowed value.
+        max: i64,
+    },
+    /// A list of scope-like tokens (each non-empty, no whitespace).
+    Tokens,
+    /// PEM text.
+    Pem,
+    /// The name of an environment variable.
+    EnvName,
+    /// A file path.
+    Path,
+    /// Secret text (sensitive; never echoed).
+    SecretText,
+}
+
+/// Inputs that replace each other as a group when a data source overrides the provider block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Not grouped: each input overrides on its own.
+    None,
+    /// Where the token endpoint comes from.
+    Endpoint,
+    /// Where the client secret comes from.
+    SecretSource,
+}
+
+/// A command-line flag for an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag {
+    /// The long name, without the leading dashes.
+    pub long: &'static str,
+    /// The placeholder of its value; `None` for a switch.
+    pub value: Option<&'static str>,
+    /// The flag takes a file whose contents are the input (e.g. `--ca-cert-file` for `ca_cert_pem`).
+    pub reads_file: bool,
+    /// The help section it is listed under.
+    pub heading: &'static str,
+    /// Help text when it should differ from the row's description.
+    pub help: Option<&'static str>,
+}
+
+/// Every input the faces can give the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Input {
+    /// `client_id`.
+    ClientId,
+    /// `client_secret` (provider block, ephemeral resource; the CLI's standard input).
+    ClientSecret,
+    /// `client_secret_env`.
+    ClientSecretEnv,
+    /// `client_secret_file`.
+    ClientSecretFile,
+    /// `--client-secret-stdin` (CLI only).
+    ClientSecretStdin,
+    /// `token_url`.
+    TokenUrl,
+    /// `issuer`.
+    Issuer,
+    /// `genesys_region`.
+    GenesysRegion,
+    /// `genesys_api_url`.
+    GenesysApiUrl,
+    /// `genesys_login_url`.
+    GenesysLoginUrl,
+    /// `auth_method`.
+    AuthMethod,
+    /// `scopes`.
+    Scopes,
+    /// `required_scopes`.
+    RequiredScopes,
+    /// `audience`.
+    Audience,
+    /// `resource`.
+    Resource,
+    /// `expected_organization`.
+    ExpectedOrganization,
+    /// `ca_cert_pem`.
+    CaCertPem,
+    /// `timeout_seconds`.
+    TimeoutSeconds,
+    /// `max_retries`.
+    MaxRetries,
+    /// `allow_http`.
+    AllowHttp,
+    /// `probe_other_regions`.
+    ProbeOtherRegions,
+    /// `fail_on_error` (a face setting: how a failed check is reported).
+    FailOnError,
+}
+
+/// One row of the input table.
+#[derive(Debug, Clone, Copy)]
+pub struct InputSpec {
+    /// The key.
+    pub input: Input,
+    /// The attribute / query key / JSON name.
+    pub name: &'static str,
+    /// Its kind of value.
+    pub kind: Kind,
+    /// Never shown, logged or stored.
+    pub sensitive: bool,
+    /// The group it overrides with.
+    pub group: Group,
+    /// Where it appears (the CLI only through `flag`).
+    pub places: Places,
+    /// The description on the data source, ephemeral resource and external query.
+    pub doc: &'static str,
+    /// The provider block's description, when it differs.
+    pub provider_doc: Option<&'static str>,
+    /// Its command-line flag.
+    pub flag: Option<Flag>,
+    /// Environment variables the engine falls back to, in order.
+    pub env: &'static [&'static str],
+}
+
+/// Every output, in documentation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Output {
+    /// `valid`.
+    Valid,
+    /// `reason`.
+    Reason,
+    /// `summary`.
+    Summary,
+    /// `detail`.
+    Detail,
+    /// `token_url` (the endpoint used).
+    TokenUrl,
+    /// `auth_method_used`.
+    AuthMethodUsed,
+    /// `token_type`.
+    TokenType,
+    /// `expires_in`.
+    ExpiresIn,
+    /// `expires_at`.
+    ExpiresAt,
+    /// `granted_scopes`.
+    GrantedScopes,
+    /// `missing_scopes`.
+    MissingScopes,
+    /// `scopes_source`.
+    ScopesSource,
+    /// `organization_id`.
+    OrganizationId,
+    /// `organization_name`.
+    OrganizationName,
+    /// `client_name`.
+    ClientName,
+    /// `token_fingerprint`.
+    TokenFingerprint,
+    /// `checks`.
+    Checks,
+    /// `access_token` (ephemeral resource only).
+    AccessToken,
+}
+
+/// The shape of an output value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutKind {
+    /// true or false.
+    Bool,
+    /// Text, possibly absent.
+    Text,
+    /// A whole number, possibly absent.
+    Int,
+    /// A list of text.
+    List,
+    /// The list of check steps (`name`, `status`, `detail`).
+    Checks,
+}
+
+/// One row of the output table.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputSpec {
+    /// The key.
+    pub output: Output,
+    /// The attribute / JSON key / external output key.
+    pub name: &'static str,
+    /// Its shape.
+    pub kind: OutKind,
+    /// Hidden by Terraform; never written by the CLI or the external program.
+    pub sensitive: bool,
+    /// Where it appears.
+    pub places: Places,
+    /// Its description.
+    pub doc: &'static str,
+    /// Its label among the facts of a human report, when it is one.
+    pub fact: Option<&'static str>,
+}
+
+/// The row of an input.
+pub fn input(input: Input) -> &'static InputSpec {
+    INPUTS
+        .iter()
+        .find(|row| row.input == input)
+        .unwrap_or(&INPUTS[0])
+}
+
+/// The row of an output.
+pub fn output(output: Output) -> &'static OutputSpec {
+    OUTPUTS
+        .iter()
+        .find(|row| row.output == output)
+        .unwrap_or(&OUTPUTS[0])
+}
+
+/// The input row with this name, if any.
+pub fn input_named(name: &str) -> Option<&'static InputSpec> {
+    INPUTS.iter().find(|row| row.name == name)
+}
+
+/// The input rows that appear in `place`, in table order.
+pub fn inputs_in(place: Place) -> impl Iterator<Item = &'static InputSpec> {
+    INPUTS.iter().filter(move |row| match place {
+        Place::Cli => row.flag.is_some(),
+        other => row.places.has(other),
+    })
+}
+
+/// The output rows that appear in `place`, in table order.
+pub fn outputs_in(place: Place) -> impl Iterator<Item = &'static OutputSpec> {
+    OUTPUTS.iter().filter(move |row| row.places.has(place))
+}
+
+/// The inputs of a group, in table order.
+pub fn group_members(group: Group) -> impl Iterator<Item = &'static InputSpec> {
+    INPUTS.iter().filter(move |row| row.group == group)
+}
+
+impl Input {
+    /// The input's name (attribute, query key, JSON name).
+    pub fn name(self) -> &'static str {
+        input(self).name
+    }
+}
+
+impl Output {
+    /// The output's name.
+    pub fn name(self) -> &'static str {
+        output(self).name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_input_and_output_has_exactly_one_row_with_a_valid_name() {
+        let mut names = std::collections::HashSet::new();
+        for row in INPUTS {
+            assert_eq!(
+                input(row.input).name,
+                row.name,
+                "{:?} has two rows",
+                row.input
+            );
+            assert!(names.insert(row.name), "input name {} twice", row.name);
+            assert!(row.name.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            assert!(!row.doc.is_empty(), "{} has no description", row.name);
+        }
+        let mut names = std::collections::HashSet::new();
+        for row in OUTPUTS {
+            assert_eq!(output(row.output).name, row.name);
+            assert!(names.insert(row.name), "output name {} twice", row.name);
+            assert!(!row.doc.is_empty(), "{} has no description", row.name);
+        }
+    }
+
+    #[test]
+    fn no_secret_is_a_data_source_argument_a_flag_or_a_query_key() {
+        for row in INPUTS.iter().filter(|row| row.sensitive) {
+            assert!(!row.places.has(Place::DataSource), "{}", row.name);
+            assert!(!row.places.has(Place::External), "{}", row.name);
+            assert!(row.flag.is_none(), "{}", row.name);
+        }
+        for row in OUTPUTS.iter().filter(|row| row.sensitive) {
+            assert!(!row.places.has(Place::DataSource), "{}", row.name);
+            assert!(!row.places.has(Place::Cli), "{}", row.name);
+            assert!(!row.places.has(Place::External), "{}", row.name);
+        }
+    }
+
+    #[test]
+    fn flags_are_unique_and_kebab_case() {
+        let mut longs = std::collections::HashSet::new();
+        for flag in INPUTS.iter().filter_map(|row| row.flag) {
+            assert!(longs.insert(flag.long), "--{} twice", flag.long);
+            assert!(
+                flag.long
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-')
+            );
+        }
+    }
+}
