@@ -49,7 +49,15 @@ pub const INPUTS: &[InputSpec] = &[
         provider_doc: Some(
             "OAuth2 client id used when a data source sets none. Falls back to AUTHCHECK_CLIENT_ID, then GENESYSCLOUD_OAUTHCLIENT_ID.",
         ),
-        flag: flag("client-id", "ID", CREDENTIALS),
+        flag: Some(Flag {
+            long: "client-id",
+            value: Some("ID"),
+            reads_file: false,
+            heading: CREDENTIALS,
+            help: Some(
+                "the OAuth2 client id (or AUTHCHECK_CLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_ID)",
+            ),
+        }),
         env: &["AUTHCHECK_CLIENT_ID", "GENESYSCLOUD_OAUTHCLIENT_ID"],
     },
     InputSpec {
@@ -167,7 +175,16 @@ pub const INPUTS: &[InputSpec] = &[
         provider_doc: Some(
             "How the client authenticates: auto (default: client_secret_basic, then client_secret_post on invalid_client), client_secret_basic or client_secret_post.",
         ),
-        flag: flag("auth-method", "METHOD", CREDENTIALS),
+        flag: Some(Flag {
+            long: "auth-method",
+            value: Some("METHOD"),
+            reads_file: false,
+            heading: CREDENTIALS,
+            help: Some(
+                "how the client authenticates: auto (default: Basic, then the form body on invalid_client), \
+                 client_secret_basic or client_secret_post",
+            ),
+        }),
         env: &[],
     },
     InputSpec {
