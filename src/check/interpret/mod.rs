@@ -759,6 +759,58 @@ mod tests {
     }
 
     #[test]
+    fn expires_in_is_read_deliberately_in_json_and_form_bodies() {
+        // (body, content type, expected: Ok(seconds) or Err(words of the malformed summary), warning words)
+        let json = "application/json";
+        let form = "application/x-www-form-urlencoded";
+        let rows: &[(&str, &str, Result<i64, &str>, Option<&str>)] = &[
+            ("expires_in=3600", form, Ok(3600), None),
+            (r#""expires_in":3600"#, json, Ok(3600), None),
+            (r#""expires_in":"3600""#, json, Ok(3600), None),
+            (r#""expires_in":3599.7"#, json, Ok(3599), Some("not a whole number")),
+            ("expires_in=3599.7", form, Ok(3599), Some("not a whole number")),
+            // Found by the fuzzer (fuzz/regressions/token_response): a fraction under a second was read as 0.
+            ("expires_in=.60", form, Err("less than one second"), None),
+            (r#""expires_in":0.6"#, json, Err("less than one second"), None),
+            (r#""expires_in":0"#, json, Err("not a positive number of seconds"), None),
+            ("expires_in=-5", form, Err("not a positive number of seconds"), None),
+            ("expires_in=soon", form, Err("not a positive number of seconds"), None),
+            ("expires_in=1e30", form, Ok(i64::MAX), Some("more than ten years")),
+        ];
+        for (field, content_type, expected, warning) in rows {
+            let body = if *content_type == json {
+                format!(r#"{{"access_token":"t","token_type":"Bearer",{field}}}"#)
+            } else {
+                format!("access_token=t&token_type=bearer&{field}")
+            };
+            match (interpret(&answer(200, content_type, &body), &ctx(false)), expected) {
+                (Verdict::Token(issued), Ok(seconds)) => {
+                    assert_eq!(issued.expires_in, Some(*seconds), "{body}");
+                    match warning {
+                        Some(words) => assert!(
+                            issued.warnings.iter().any(|w| w.contains(words)),
+                            "{body}: {:?}",
+                            issued.warnings
+                        ),
+                        None => assert!(issued.warnings.is_empty(), "{body}: {:?}", issued.warnings),
+                    }
+                }
+                (Verdict::Failed(f), Err(words)) => {
+                    assert_eq!(f.reason, Reason::MalformedResponse, "{body}");
+                    let summary = f.summary.render(&Plain);
+                    assert!(summary.contains(words), "{body}: {summary}");
+                }
+                (Verdict::Token(issued), Err(_)) => {
+                    panic!("{body}: accepted with expires_in {:?}", issued.expires_in)
+                }
+                (Verdict::Failed(f), Ok(_)) => {
+                    panic!("{body}: refused: {}", f.summary.render(&Plain))
+                }
+            }
+        }
+    }
+
+    #[test]
     fn redirects_are_reported_with_their_location() {
         let mut a = answer(302, "text/html", "");
         a.location = Some(Heard::new("https://idp.example/login"));
