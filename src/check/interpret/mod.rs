@@ -248,21 +248,10 @@ fn success(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Verdict {
             );
             None
         }
-        Some(text) => match text.raw().trim().parse::<f64>() {
-            Ok(seconds)
-                if seconds.is_finite() && seconds > 0.0 && seconds <= 10.0 * 365.0 * 86_400.0 =>
-            {
-                Some(seconds as i64)
-            }
-            Ok(seconds) if seconds.is_finite() && seconds > 0.0 => {
-                warnings.push(format!("expires_in is {seconds}, more than ten years"));
-                Some(seconds.min(i64::MAX as f64) as i64)
-            }
-            _ => {
-                return malformed(format!(
-                    "expires_in is {:?}, not a positive number of seconds",
-                    scrub.quote(&text, 40)
-                ));
+        Some(text) => match lifetime(&text, &mut warnings) {
+            Ok(seconds) => Some(seconds),
+            Err(why) => {
+                return malformed(format!("expires_in is {:?}, {why}", scrub.quote(&text, 40)));
             }
         },
     };
@@ -277,6 +266,31 @@ fn success(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Verdict {
         scope: field(body, "scope").map(|s| s.raw().to_string()),
         warnings,
     })
+}
+
+/// What `expires_in` means, JSON number or text alike (some servers send "3600"): whole seconds as they are; a
+/// fraction rounded down with a warning, unless that leaves less than one second (a token that expires at once
+/// cannot be used); zero, negative or non-numeric values are malformed; more than ten years warns.
+fn lifetime(text: &Heard, warnings: &mut Vec<String>) -> Result<i64, &'static str> {
+    const TEN_YEARS: f64 = 10.0 * 365.0 * 86_400.0;
+    let seconds = match text.raw().trim().parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 => seconds,
+        _ => return Err("not a positive number of seconds"),
+    };
+    if seconds < 1.0 {
+        return Err("less than one second: the token would expire before it could be used");
+    }
+    if seconds.fract() != 0.0 {
+        warnings.push(format!(
+            "expires_in is {seconds}, not a whole number of seconds; read as {}",
+            seconds.floor()
+        ));
+    }
+    if seconds > TEN_YEARS {
+        warnings.push(format!("expires_in is {seconds}, more than ten years"));
+    }
+    // `as` saturates: a huge lifetime becomes i64::MAX seconds, never a wrapped negative.
+    Ok(seconds.floor() as i64)
 }
 
 /// `HTTP 401, error "invalid_client", error_description "…" (x-request-id: …)`, scrubbed.
@@ -767,15 +781,50 @@ mod tests {
             ("expires_in=3600", form, Ok(3600), None),
             (r#""expires_in":3600"#, json, Ok(3600), None),
             (r#""expires_in":"3600""#, json, Ok(3600), None),
-            (r#""expires_in":3599.7"#, json, Ok(3599), Some("not a whole number")),
-            ("expires_in=3599.7", form, Ok(3599), Some("not a whole number")),
+            (
+                r#""expires_in":3599.7"#,
+                json,
+                Ok(3599),
+                Some("not a whole number"),
+            ),
+            (
+                "expires_in=3599.7",
+                form,
+                Ok(3599),
+                Some("not a whole number"),
+            ),
             // Found by the fuzzer (fuzz/regressions/token_response): a fraction under a second was read as 0.
             ("expires_in=.60", form, Err("less than one second"), None),
-            (r#""expires_in":0.6"#, json, Err("less than one second"), None),
-            (r#""expires_in":0"#, json, Err("not a positive number of seconds"), None),
-            ("expires_in=-5", form, Err("not a positive number of seconds"), None),
-            ("expires_in=soon", form, Err("not a positive number of seconds"), None),
-            ("expires_in=1e30", form, Ok(i64::MAX), Some("more than ten years")),
+            (
+                r#""expires_in":0.6"#,
+                json,
+                Err("less than one second"),
+                None,
+            ),
+            (
+                r#""expires_in":0"#,
+                json,
+                Err("not a positive number of seconds"),
+                None,
+            ),
+            (
+                "expires_in=-5",
+                form,
+                Err("not a positive number of seconds"),
+                None,
+            ),
+            (
+                "expires_in=soon",
+                form,
+                Err("not a positive number of seconds"),
+                None,
+            ),
+            (
+                "expires_in=1e30",
+                form,
+                Ok(i64::MAX),
+                Some("more than ten years"),
+            ),
         ];
         for (field, content_type, expected, warning) in rows {
             let body = if *content_type == json {
@@ -783,7 +832,10 @@ mod tests {
             } else {
                 format!("access_token=t&token_type=bearer&{field}")
             };
-            match (interpret(&answer(200, content_type, &body), &ctx(false)), expected) {
+            match (
+                interpret(&answer(200, content_type, &body), &ctx(false)),
+                expected,
+            ) {
                 (Verdict::Token(issued), Ok(seconds)) => {
                     assert_eq!(issued.expires_in, Some(*seconds), "{body}");
                     match warning {
@@ -792,7 +844,9 @@ mod tests {
                             "{body}: {:?}",
                             issued.warnings
                         ),
-                        None => assert!(issued.warnings.is_empty(), "{body}: {:?}", issued.warnings),
+                        None => {
+                            assert!(issued.warnings.is_empty(), "{body}: {:?}", issued.warnings)
+                        }
                     }
                 }
                 (Verdict::Failed(f), Err(words)) => {
