@@ -777,7 +777,8 @@ mod tests {
         // (body, content type, expected: Ok(seconds) or Err(words of the malformed summary), warning words)
         let json = "application/json";
         let form = "application/x-www-form-urlencoded";
-        let rows: &[(&str, &str, Result<i64, &str>, Option<&str>)] = &[
+        type Row<'a> = (&'a str, &'a str, Result<i64, &'a str>, Option<&'a str>);
+        let rows: &[Row] = &[
             ("expires_in=3600", form, Ok(3600), None),
             (r#""expires_in":3600"#, json, Ok(3600), None),
             (r#""expires_in":"3600""#, json, Ok(3600), None),
