@@ -501,3 +501,157 @@ async fn cli_advice_names_cli_flags() {
         "{text}"
     );
 }
+
+/// CI formats: GitHub annotations (one per failed or warning check, nothing a server says can add one), the job
+/// summary file, and JUnit XML read back with an XML parser.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ci_formats_annotate_summarise_and_report_junit() {
+    let idp = Idp::start(IdpConfig::new(vec![
+        Client::new("ci-bot", SECRET).scopes(&["read"]),
+        Client::new("quiet-bot", SECRET).behavior(Behavior::NoScopeField),
+        Client::new("inject-bot", SECRET).behavior(Behavior::Describe(
+            "bad request%0A::error::injected\n::warning title=x::also <b>".to_string(),
+        )),
+    ]))
+    .await
+    .expect("idp");
+    let url = idp.token_url();
+    let dir = std::env::temp_dir().join(format!("authcheck-ci-formats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let summary_file = dir.join("summary.md");
+    let env = vec![
+        ("AUTHCHECK_CLIENT_SECRET".to_string(), SECRET.to_string()),
+        (
+            "GITHUB_STEP_SUMMARY".to_string(),
+            summary_file.display().to_string(),
+        ),
+    ];
+    let check = |id: &str, format: &str, extra: &[&str]| {
+        let mut args = strings(&[
+            "check",
+            "--token-url",
+            &url,
+            "--client-id",
+            id,
+            "--format",
+            format,
+        ]);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        run(args, env.clone(), vec![])
+    };
+
+    // Failing, warning and passing checks as GitHub annotations.
+    let failing = check("inject-bot", "github", &[]).await;
+    let warning = check("quiet-bot", "github", &["--require-scope", "read"]).await;
+    let passing = check("ci-bot", "github", &["--require-scope", "read"]).await;
+    assert_eq!(failing.status.code(), Some(1));
+    assert_eq!(warning.status.code(), Some(0));
+    assert_eq!(passing.status.code(), Some(0));
+    let lines = |out: &Output, prefix: &str| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let errors = lines(&failing, "::error");
+    assert_eq!(
+        errors.len(),
+        1,
+        "exactly one annotation for the failed check: {errors:?}"
+    );
+    assert!(
+        errors[0].starts_with("::error title=authcheck%3A invalid_input (token_request)::"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[0].contains("%250A: :error: :injected"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(lines(&failing, "::warning").len(), 0, "no injected warning");
+    assert!(
+        String::from_utf8_lossy(&failing.stdout)
+            .lines()
+            .filter(|l| l.starts_with("::"))
+            .count()
+            == 1
+    );
+    let warnings = lines(&warning, "::warning");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("could not verify --require-scope"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        lines(&passing, "::").is_empty(),
+        "a passing check has no annotation"
+    );
+    assert!(String::from_utf8_lossy(&passing.stdout).contains("VALID (ok)"));
+
+    // The job summary: one section per run, in order, with the verdict, the fix and the table of checks.
+    let summary = std::fs::read_to_string(&summary_file).expect("summary file");
+    let sections: Vec<&str> = summary.split("### ").filter(|s| !s.is_empty()).collect();
+    assert_eq!(sections.len(), 3, "{summary}");
+    assert!(
+        sections[0].contains("INVALID (`invalid_input`)")
+            && sections[0].contains("**What to do:**")
+    );
+    assert!(
+        sections[0].contains("| fail | token_request |"),
+        "{}",
+        sections[0]
+    );
+    assert!(sections[1].contains("| warn | scopes |"), "{}", sections[1]);
+    assert!(
+        sections[2].contains("VALID (`ok`)") && sections[2].contains("| token_type | Bearer |")
+    );
+    assert!(!summary.contains("<b>") && !summary.contains(SECRET) && !summary.contains("demo-"));
+
+    // JUnit: parsed as XML; one test case per check; the failure says the reason and the summary.
+    let junit_failing = check("inject-bot", "junit", &[]).await;
+    let junit_passing = check("ci-bot", "junit", &["--require-scope", "read"]).await;
+    assert_eq!(junit_failing.status.code(), Some(1));
+    assert_eq!(junit_passing.status.code(), Some(0));
+    for (out, failures) in [(&junit_failing, 1), (&junit_passing, 0)] {
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let doc =
+            roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("not XML ({e}):\n{text}"));
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "testsuites");
+        let suites: Vec<_> = root
+            .children()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .collect();
+        assert_eq!(suites.len(), 1);
+        let cases: Vec<_> = suites[0]
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        assert_eq!(
+            suites[0].attribute("tests"),
+            Some(cases.len().to_string().as_str())
+        );
+        assert_eq!(
+            suites[0].attribute("failures"),
+            Some(failures.to_string().as_str())
+        );
+        let failed: Vec<_> = cases
+            .iter()
+            .filter_map(|c| c.children().find(|n| n.has_tag_name("failure")))
+            .collect();
+        assert_eq!(failed.len(), failures);
+        if let Some(failure) = failed.first() {
+            assert!(
+                failure
+                    .attribute("message")
+                    .is_some_and(|m| m.starts_with("invalid_input: "))
+            );
+            assert!(failure.text().is_some_and(|t| t.contains("What to do:")));
+        }
+        assert!(!text.contains(SECRET) && !text.contains("demo-"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

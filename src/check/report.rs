@@ -224,6 +224,14 @@ impl Diagnosis {
         })
     }
 
+    /// What came back, when the diagnosis says.
+    pub fn got(&self) -> Option<&Words> {
+        self.lines.iter().find_map(|line| match line {
+            Line::Got(words) => Some(words),
+            _ => None,
+        })
+    }
+
     /// What it means, when the diagnosis says.
     pub fn meaning(&self) -> Option<&Words> {
         self.lines.iter().find_map(|line| match line {

@@ -20,6 +20,10 @@ pub enum Format {
     Text,
     /// The report as JSON, with the data source's names.
     Json,
+    /// GitHub Actions annotations (workflow commands), then the human report.
+    Github,
+    /// A JUnit XML report.
+    Junit,
 }
 
 const CHECK_ABOUT: &str =
@@ -47,8 +51,12 @@ pub fn command() -> Command {
             Arg::new("format")
                 .long("format")
                 .value_name("FORMAT")
-                .value_parser(["text", "json"])
-                .help("text (default) or the report as JSON, with the data source's names")
+                .value_parser(["text", "json", "github", "junit"])
+                .help(
+                    "text (default); json (the data source's names); github (an ::error or ::warning annotation \
+                     per failed or warning check, then the text); junit (JUnit XML, one test case per check). \
+                     With GITHUB_STEP_SUMMARY set, a Markdown summary is appended to that file in any format",
+                )
                 .help_heading("Output"),
         )
         .arg(
@@ -155,6 +163,8 @@ impl Args {
         given.remove(Input::ClientSecretStdin);
         let format = match matches.get_one::<String>("format").map(String::as_str) {
             Some("json") => Format::Json,
+            Some("github") => Format::Github,
+            Some("junit") => Format::Junit,
             _ => Format::Text,
         };
         Ok(Args {

@@ -7,6 +7,8 @@
 pub mod args;
 pub mod demo;
 pub mod external;
+pub mod github;
+pub mod junit;
 pub mod render;
 pub mod words;
 
@@ -142,15 +144,39 @@ fn check_command(matches: &clap::ArgMatches) -> i32 {
         return EXIT_UNKNOWN;
     };
     let env = |name: &str| std::env::var(name).ok();
+    let mut inputs_client_id = None;
     let report = match inputs.resolve(&env) {
-        Ok(request) => runtime.block_on(run_with_ctrl_c(request)),
+        Ok(request) => {
+            inputs_client_id = Some(request.client_id.clone());
+            runtime.block_on(run_with_ctrl_c(request))
+        }
         Err(report) => *report,
     };
     let text = match parsed.format {
         Format::Json => format!("{:#}\n", render::json(&report)),
         Format::Text => render::text(&report, style_for_stdout()),
+        Format::Github => {
+            // The human text follows the annotations; no line of it may read as a workflow command.
+            let human = render::text(&report, render::Style { color: false });
+            let human: String = human
+                .lines()
+                .map(|line| match line.strip_prefix("::") {
+                    Some(rest) => format!(" ::{rest}\n"),
+                    None => format!("{line}\n"),
+                })
+                .collect();
+            format!("{}{human}", github::annotations(&report))
+        }
+        Format::Junit => junit::junit(
+            &report,
+            inputs_client_id.as_deref(),
+            &check::clock::rfc3339(check::clock::now_unix()),
+        ),
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if let Err(message) = github::append_step_summary(&report) {
+        eprintln!("authcheck: {message}");
+    }
     exit_code(&report)
 }
 

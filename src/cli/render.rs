@@ -57,7 +57,7 @@ fn mark(status: Status, style: Style) -> String {
 }
 
 /// The value of one fact as the human report shows it, when there is one.
-fn fact(report: &Report, output: Output) -> Option<String> {
+pub(super) fn fact(report: &Report, output: Output) -> Option<String> {
     match (output, surface::output_value(report, output, &CliWords)) {
         (Output::ExpiresIn, OutValue::Int(n)) => n.map(|s| format!("{s}s")),
         (Output::GrantedScopes, OutValue::List(items)) => (!items.is_empty()

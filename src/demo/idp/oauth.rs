@@ -48,6 +48,9 @@ pub enum Behavior {
     EchoSecret,
     /// Hostile: refuses every request and quotes the `Authorization` header it was sent.
     EchoAuthorization,
+    /// Refuses every request with 400 `invalid_request` and this `error_description` (for words a server might
+    /// say: control characters, workflow commands, markup).
+    Describe(String),
     /// Hostile: a successful answer larger than any client should read (an access token of 2 MiB, which starts
     /// with [`HUGE_TOKEN_PREFIX`]).
     HugeToken,
@@ -377,8 +380,11 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
     if let Behavior::Slow(delay) = client.behavior {
         tokio::time::sleep(delay).await;
     }
-    match client.behavior {
+    match &client.behavior {
         Behavior::ServerError => return Err(Response::html(503, SERVICE_UNAVAILABLE_PAGE)),
+        Behavior::Describe(words) => {
+            return Err(oauth_error(flavor, 400, "invalid_request", words));
+        }
         Behavior::EchoSecret => {
             return Err(oauth_error(
                 flavor,
@@ -407,7 +413,7 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
             failures_before_success,
         } => {
             let before = entry.attempts.fetch_add(1, Ordering::SeqCst);
-            if before < u64::from(failures_before_success) {
+            if before < u64::from(*failures_before_success) {
                 return Err(rate_limited(flavor));
             }
         }
