@@ -45,18 +45,21 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
         ("AUTHCHECK_CLIENT_ID", "pipeline"),
         ("PIPELINE_CLIENT_SECRET", SECRET),
         ("TF_VAR_client_id", "pipeline"),
+        ("TF_VAR_token_url", token_url.as_str()),
     ];
     let bad_env = [
         ("AUTHCHECK_TOKEN_URL", token_url.as_str()),
         ("AUTHCHECK_CLIENT_ID", "pipeline"),
         ("PIPELINE_CLIENT_SECRET", WRONG_SECRET),
         ("TF_VAR_client_id", "pipeline"),
+        ("TF_VAR_token_url", token_url.as_str()),
     ];
     let mut failures = Failures::default();
     let provider = example("examples/provider/provider.tf");
     let data_source = example("examples/data-sources/authcheck_client_credentials/data-source.tf");
     let report_only =
         example("examples/data-sources/authcheck_client_credentials/data-source-report-only.tf");
+    let variables = example("examples/data-sources/authcheck_client_credentials/variables.tf");
     let ephemeral =
         example("examples/ephemeral-resources/authcheck_client_credentials/ephemeral-resource.tf");
 
@@ -65,11 +68,12 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
         let label = format!("terraform {}.{} ({})", version.0, version.1, tf.display());
         let tf = tf.clone();
         let idp = idp.clone();
-        let (provider, data_source, report_only, ephemeral) = (
+        let (provider, data_source, report_only, ephemeral, variables) = (
             provider.clone(),
             data_source.clone(),
             report_only.clone(),
             ephemeral.clone(),
+            variables.clone(),
         );
         let env: Vec<(String, String)> = env
             .iter()
@@ -94,7 +98,7 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
             f.check(attrs["reason"]["description"].as_str().is_some_and(|d| d.contains("invalid_secret")), format!("{label}: descriptions in schema"));
 
             // The examples plan cleanly against a working client.
-            let ws = workspace("examples", &[("provider.tf", provider.clone()), ("data-source.tf", data_source.clone())]);
+            let ws = workspace("examples", &[("versions.tf", provider.clone()), ("data-source.tf", data_source.clone()), ("variables.tf", variables.clone())]);
             let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false"], &env);
             let all = text(&out);
             f.check(out.status.success(), format!("{label}: example plan failed: {all}"));
@@ -127,7 +131,7 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
 
             // Fifty data sources with the same credentials: one token request.
             let fifty = "data \"authcheck_client_credentials\" \"many\" {\n  count = 50\n  client_secret_env = \"PIPELINE_CLIENT_SECRET\"\n  scopes = [\"write\"]\n}\n";
-            let ws50 = workspace("fifty", &[("provider.tf", provider.clone()), ("main.tf", fifty.to_string())]);
+            let ws50 = workspace("fifty", &[("versions.tf", provider.clone()), ("main.tf", fifty.to_string())]);
             let before = idp.requests();
             let out = terraform(&tf, &ws50, &["plan", "-no-color", "-input=false", "-parallelism=50"], &env);
             let made = idp.requests() - before;
@@ -153,7 +157,7 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
 
             // fail_on_error = false: the plan goes on and reason tells what happened.
             if version >= (1, 5) {
-                let ws = workspace("report-only", &[("provider.tf", provider.clone()), ("main.tf", report_only.clone())]);
+                let ws = workspace("report-only", &[("versions.tf", provider.clone()), ("main.tf", report_only.clone()), ("variables.tf", variables.clone())]);
                 let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false"], &bad_env);
                 let all = text(&out);
                 f.check(out.status.success(), format!("{label}: report-only plan must succeed: {all}"));
@@ -173,7 +177,7 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
 
             // A provider started by hand with --debug, attached through TF_REATTACH_PROVIDERS.
             let debug = support::start_debug_plugin(&env);
-            let ws = workspace("reattach", &[("provider.tf", provider.clone()), ("data-source.tf", data_source.clone())]);
+            let ws = workspace("reattach", &[("versions.tf", provider.clone()), ("data-source.tf", data_source.clone()), ("variables.tf", variables.clone())]);
             std::fs::write(&ws.cli_config, "").expect("no dev overrides");
             let mut reattached = env.clone();
             reattached.push(("TF_REATTACH_PROVIDERS", debug.reattach.as_str()));
@@ -184,11 +188,12 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
 
             // The ephemeral resource hands out the token; neither it nor the secret reaches plan, state or logs.
             if version >= (1, 10) {
-                let ws = workspace("ephemeral", &[("provider.tf", provider.clone()), ("main.tf", ephemeral.clone())]);
+                let ws = workspace("ephemeral", &[("versions.tf", provider.clone()), ("main.tf", ephemeral.clone())]);
                 let log = ws.dir.join("trace.log");
                 let log_text = log.display().to_string();
                 let mut traced = env.clone();
-                traced.extend([("TF_VAR_client_secret", SECRET), ("TF_LOG", "trace"), ("TF_LOG_PATH", log_text.as_str())]);
+                let api_url = format!("{}/.well-known/openid-configuration", idp.base_url());
+                traced.extend([("TF_VAR_client_secret", SECRET), ("TF_VAR_api_url", api_url.as_str()), ("TF_LOG", "trace"), ("TF_LOG_PATH", log_text.as_str())]);
                 let out = terraform(&tf, &ws, &["plan", "-no-color", "-input=false", "-out=eph.tfplan"], &traced);
                 let plan_text = text(&out);
                 f.check(out.status.success(), format!("{label}: ephemeral plan failed: {plan_text}"));
@@ -240,4 +245,105 @@ async fn real_terraform_plans_examples_and_fails_with_the_named_cause() {
         failures.0.len(),
         failures.0.join("\n\n-----\n\n")
     );
+}
+
+/// Every example directory plans as it is, with only the variables it declares and the secret variable it
+/// names: nothing may depend on an environment the reader was not told about.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_example_directory_plans_as_it_is() {
+    let idp = Idp::start(IdpConfig::new(vec![
+        Client::new("pipeline", SECRET).scopes(&["read", "write"]),
+    ]))
+    .await
+    .expect("idp");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    // examples/genesys is planned against the Genesys test server by tests/genesys.rs; examples/external-program
+    // needs the hashicorp/external provider, which cannot be downloaded here (tests/cli.rs drives the program
+    // exactly as that provider does).
+    let elsewhere = ["genesys", "external-program"];
+    let mut dirs = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        let mut has_tf = false;
+        for entry in std::fs::read_dir(&dir).expect("examples dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "tf") {
+                has_tf = true;
+            }
+        }
+        let name = dir
+            .strip_prefix(&root)
+            .unwrap_or(&dir)
+            .display()
+            .to_string();
+        if has_tf && !elsewhere.contains(&name.as_str()) {
+            dirs.push((name, dir));
+        }
+    }
+    dirs.sort();
+    assert!(dirs.len() >= 3, "examples found: {dirs:?}");
+    let tf = terraforms().remove(0);
+    let version = version_of(&tf);
+    let token_url = idp.token_url();
+    let api_url = format!("{}/.well-known/openid-configuration", idp.base_url());
+    let mut problems = Vec::new();
+    for (name, dir) in dirs {
+        let files: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+            .map(|p| {
+                let file = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                (file, std::fs::read_to_string(&p).expect("example"))
+            })
+            .collect();
+        let all: String = files.iter().map(|(_, t)| t.as_str()).collect();
+        if all.contains("ephemeral \"") && version < (1, 10) {
+            continue;
+        }
+        // The values a reader gives: the declared variables and the variables client_secret_env names.
+        let mut env: Vec<(String, String)> = Vec::new();
+        for line in all.lines() {
+            let line = line.trim();
+            if let Some(rest) = line.strip_prefix("variable \"") {
+                let var = rest.split('"').next().unwrap_or_default();
+                let value = match var {
+                    "token_url" => token_url.clone(),
+                    "client_id" => "pipeline".to_string(),
+                    "client_secret" => SECRET.to_string(),
+                    "api_url" => api_url.clone(),
+                    other => {
+                        problems.push(format!("{name}: no value known for variable {other}"));
+                        continue;
+                    }
+                };
+                env.push((format!("TF_VAR_{var}"), value));
+            }
+            if let Some(rest) = line.strip_prefix("client_secret_env") {
+                let var = rest.split('"').nth(1).unwrap_or_default();
+                env.push((var.to_string(), SECRET.to_string()));
+            }
+        }
+        let borrowed: Vec<(&str, String)> =
+            files.iter().map(|(f, t)| (f.as_str(), t.clone())).collect();
+        let ws = workspace(&format!("example-{}", name.replace('/', "-")), &borrowed);
+        let tf = tf.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let env: Vec<(&str, &str)> =
+                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            terraform(&tf, &ws, &["plan", "-no-color", "-input=false"], &env)
+        })
+        .await
+        .expect("join");
+        if !out.status.success() {
+            problems.push(format!("{name}: plan failed:\n{}", text(&out)));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }

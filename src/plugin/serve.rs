@@ -87,6 +87,18 @@ pub fn negotiate(offered: Option<&str>) -> Result<u32, String> {
     }
 }
 
+/// The socket directory of this process, so an exit that skips destructors (the parent's death, SIGTERM) can
+/// still remove it.
+static SOCKET_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Leaves at once, removing the socket directory first.
+fn exit_now(code: i32) -> ! {
+    if let Some(dir) = SOCKET_DIR.get() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    std::process::exit(code);
+}
+
 /// A directory only this user can enter, removed when dropped.
 struct PrivateDir(PathBuf);
 
@@ -173,10 +185,20 @@ async fn serve(mode: Mode) -> Result<(), String> {
                         "Terraform went away without shutting the plugin down; exiting",
                         &[],
                     );
-                    std::process::exit(0);
+                    exit_now(0);
                 }
             }
         });
+        // Asked to terminate (a supervisor, not Terraform, which calls Shutdown): leave no socket behind.
+        if let Ok(mut terminate) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::spawn(async move {
+                if terminate.recv().await.is_some() {
+                    exit_now(0);
+                }
+            });
+        }
         // Ctrl-C reaches the whole process group; Terraform turns it into StopProvider, so the signal is eaten.
         if let Ok(mut interrupts) =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
@@ -186,6 +208,7 @@ async fn serve(mode: Mode) -> Result<(), String> {
     }
 
     let dir = PrivateDir::create()?;
+    let _ = SOCKET_DIR.set(dir.path().to_path_buf());
     let socket = dir.path().join("plugin.sock");
     let listener = UnixListener::bind(&socket)
         .map_err(|err| format!("cannot listen on {}: {err}", socket.display()))?;

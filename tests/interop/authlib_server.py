@@ -13,6 +13,7 @@ Usage: authlib_server.py [PORT]       (or env OIDC_PORT; 0 = random, default)
   Exits on SIGTERM/SIGINT/SIGHUP, on EOF of a pipe/socket/tty stdin, and
   after OIDC_MAX_SECONDS (default 600).
 """
+import logging
 import os
 import signal
 import stat
@@ -180,6 +181,8 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda *_: os._exit(0))
 
+    # werkzeug logs every request with ANSI colours on stderr, which lands in the test log: errors only.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     try:
         httpd = make_server("127.0.0.1", port, create_app(), threaded=True)
     except OSError as e:

@@ -62,6 +62,14 @@ impl Drop for Plugin {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A killed plugin cannot remove its socket directory; the test that killed it does.
+        if let Some(dir) = std::path::Path::new(&self.socket).parent()
+            && dir
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("authcheck-plugin-"))
+        {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 

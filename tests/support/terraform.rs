@@ -68,7 +68,10 @@ pub fn workspace(name: &str, files: &[(&str, String)]) -> Workspace {
         ),
     )
     .expect("cli config");
-    if !files.iter().any(|(name, _)| *name == "versions.tf") {
+    if !files
+        .iter()
+        .any(|(name, text)| *name == "versions.tf" || text.contains("required_providers"))
+    {
         std::fs::write(
             dir.join("versions.tf"),
             "terraform {\n  required_providers {\n    authcheck = { source = \"authcheck/authcheck\" }\n  }\n}\n",

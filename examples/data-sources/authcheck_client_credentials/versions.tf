@@ -1,0 +1,5 @@
+terraform {
+  required_providers {
+    authcheck = { source = "authcheck/authcheck" }
+  }
+}
