@@ -655,3 +655,54 @@ async fn ci_formats_annotate_summarise_and_report_junit() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Help exists at every level and every command a help text suggests runs as written; --version answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_at_every_level_and_the_commands_it_suggests_run() {
+    for args in [
+        &["--help"][..],
+        &["help"],
+        &["help", "check"],
+        &["check", "--help"],
+        &["check", "-h"],
+        &["demo", "--help"],
+        &["external", "--help"],
+        &["completions", "--help"],
+        &["--version"],
+    ] {
+        let out = run(strings(args), vec![], vec![]).await;
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {text}");
+        assert!(!text.trim().is_empty(), "{args:?} printed nothing");
+    }
+    let help = run(strings(&["check", "--help"]), vec![], vec![]).await;
+    let help = String::from_utf8_lossy(&help.stdout).to_string();
+    for flag in [
+        "--token-url",
+        "--client-secret-file",
+        "--allow-http",
+        "--ca-cert-file",
+        "--max-retries",
+        "--format",
+    ] {
+        assert!(help.contains(flag), "check --help lacks {flag}");
+    }
+    let top = run(strings(&["--help"]), vec![], vec![]).await;
+    assert!(String::from_utf8_lossy(&top.stdout).contains("authcheck check --help"));
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(strings(&["completions", shell]), vec![], vec![]).await;
+        assert_eq!(out.status.code(), Some(0));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("--token-url"),
+            "{shell}"
+        );
+    }
+    let none = run(vec![], vec![], vec![]).await;
+    assert_eq!(none.status.code(), Some(2), "no command is a usage error");
+    let unknown = run(strings(&["chek"]), vec![], vec![]).await;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("check"),
+        "suggests the right name"
+    );
+}

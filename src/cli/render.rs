@@ -47,10 +47,13 @@ impl Style {
     }
 }
 
-fn mark(status: Status, style: Style) -> String {
+/// A step's mark; a failed step of a check that could not tell (outage, rate limit) is `????`, as its headline
+/// says UNKNOWN rather than INVALID.
+fn mark(status: Status, inconclusive: bool, style: Style) -> String {
     match status {
         Status::Pass => style.paint("32", "pass"),
         Status::Warn => style.paint("33", "warn"),
+        Status::Fail if inconclusive => style.paint("33;1", "????"),
         Status::Fail => style.paint("31;1", "FAIL"),
         Status::Skip => style.paint("2", "skip"),
     }
@@ -116,7 +119,7 @@ pub fn text(report: &Report, style: Style) -> String {
             let _ = writeln!(
                 out,
                 "  [{}] {:width$}  {}",
-                mark(item.status, style),
+                mark(item.status, report.reason.is_inconclusive(), style),
                 item.name,
                 item.detail.render(&CliWords)
             );
