@@ -693,7 +693,7 @@ async fn help_at_every_level_and_the_commands_it_suggests_run() {
         let out = run(strings(&["completions", shell]), vec![], vec![]).await;
         assert_eq!(out.status.code(), Some(0));
         assert!(
-            String::from_utf8_lossy(&out.stdout).contains("--token-url"),
+            String::from_utf8_lossy(&out.stdout).contains("token-url"),
             "{shell}"
         );
     }
