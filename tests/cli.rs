@@ -508,7 +508,7 @@ async fn cli_advice_names_cli_flags() {
 async fn ci_formats_annotate_summarise_and_report_junit() {
     let idp = Idp::start(IdpConfig::new(vec![
         Client::new("ci-bot", SECRET).scopes(&["read"]),
-        Client::new("quiet-bot", SECRET).behavior(Behavior::NoScopeField),
+        Client::new("quiet-bot", SECRET).behavior(Behavior::IgnoresScope),
         Client::new("inject-bot", SECRET).behavior(Behavior::Describe(
             "bad request%0A::error::injected\n::warning title=x::also <b>".to_string(),
         )),

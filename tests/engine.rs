@@ -168,16 +168,18 @@ async fn each_way_a_token_request_ends_is_named() {
         expect(&report, Reason::InvalidScope, &["refused scope \"admin\""]),
     );
 
+    // No scope field and an opaque token: the discovery document the token URL implies names the
+    // introspection endpoint, which tells.
     let mut required = request(&url, "no-scope", "ns-secret");
     required.required_scopes = vec!["read".into()];
     let report = run(required).await;
-    row("unverifiable scopes warn", expect(&report, Reason::Ok, &[]));
-    assert_eq!(report.scopes_source.code(), "unknown");
+    row("scopes by introspection", expect(&report, Reason::Ok, &[]));
+    assert_eq!(report.scopes_source.code(), "introspection");
     assert!(
         report
             .checks
             .iter()
-            .any(|c| c.name == "scopes" && c.status == check::Status::Warn)
+            .any(|c| c.name == "scopes" && c.status == check::Status::Pass)
     );
 
     let mut jwt = request(&url, "jwt", "jwt-secret");
@@ -499,4 +501,98 @@ async fn identical_checks_running_together_share_one_token_request() {
     let report = run(request(&url, "shared-b", "other")).await;
     assert_eq!(report.reason, Reason::InvalidSecret);
     assert!(idp.requests() > 2);
+}
+
+/// Required scopes against the project's own server, counted at the server: evidence first, then asking;
+/// a server that ignores `scope` warns, and fails as `unverifiable` with `strict`.
+#[tokio::test]
+async fn required_scopes_are_verified_by_asking_when_nothing_else_tells() {
+    let idp = Idp::start(IdpConfig::new(vec![
+        Client::new("defaults", "d-secret")
+            .scopes(&["read", "write"])
+            .default_scopes(&["read"])
+            .behavior(Behavior::NoScopeField),
+        Client::new("limited", "l-secret")
+            .scopes(&["read"])
+            .behavior(Behavior::NoScopeField),
+        Client::new("deaf", "deaf-secret").behavior(Behavior::IgnoresScope),
+    ]))
+    .await
+    .expect("idp");
+    let url = idp.token_url();
+    let required = |id: &str, secret: &str, scopes: &[&str]| {
+        let mut request = request(&url, id, secret);
+        request.required_scopes = scopes.iter().map(|s| s.to_string()).collect();
+        request.max_retries = 0;
+        request
+    };
+
+    // Introspection says the default token has read only; asking for write gets a token that has it.
+    let before = idp.requests();
+    let report = check::run_fresh(required("defaults", "d-secret", &["write"]), no_cancel()).await;
+    assert_eq!(report.reason, Reason::Ok, "{}", report.detail_in(&Plain));
+    let scopes_step = report
+        .checks
+        .iter()
+        .find(|c| c.name == "scopes")
+        .expect("scopes step");
+    assert_eq!(scopes_step.status, check::Status::Warn);
+    let words = scopes_step.detail.render(&Plain);
+    assert!(
+        words.contains("gets write when it asks for it") && words.contains("scopes"),
+        "{words}"
+    );
+    assert!(words.contains("asked the server once more"), "{words}");
+    // Token requests, counted at the server: the check's own and the one asking for write.
+    assert_eq!(idp.requests() - before, 2, "token requests made");
+
+    // Two scopes required, one refused: one request per scope names it.
+    let report = check::run_fresh(
+        required("limited", "l-secret", &["read", "write"]),
+        no_cancel(),
+    )
+    .await;
+    assert_eq!(
+        report.reason,
+        Reason::MissingScopes,
+        "{}",
+        report.detail_in(&Plain)
+    );
+    assert_eq!(report.missing_scopes, ["write"]);
+    assert!(
+        report
+            .detail_in(&Plain)
+            .contains("asked the server 3 more times")
+    );
+
+    // A server that ignores scope: a warning that says what would make it verifiable; strict fails.
+    let report = check::run_fresh(required("deaf", "deaf-secret", &["read"]), no_cancel()).await;
+    assert_eq!(report.reason, Reason::Ok);
+    let step = report
+        .checks
+        .iter()
+        .find(|c| c.name == "scopes")
+        .expect("scopes step");
+    assert_eq!(step.status, check::Status::Warn);
+    assert!(
+        step.detail
+            .render(&Plain)
+            .contains("what would make it verifiable")
+    );
+    let mut strict = required("deaf", "deaf-secret", &["read"]);
+    strict.strict = true;
+    let report = check::run_fresh(strict, no_cancel()).await;
+    assert_eq!(
+        report.reason,
+        Reason::Unverifiable,
+        "{}",
+        report.detail_in(&Plain)
+    );
+    assert!(report.reason.is_inconclusive());
+}
+
+fn no_cancel() -> check::Cancel {
+    let (sender, cancel) = tokio::sync::watch::channel(false);
+    std::mem::forget(sender);
+    cancel
 }

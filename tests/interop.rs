@@ -295,3 +295,53 @@ async fn authlib_answers_are_named_right() {
     let problems = table(&server, "/token", &cases).await;
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+/// Required scopes on real servers with only `token_url` given (and, for oidc-provider, through `issuer`): a
+/// client not allowed a scope fails naming it; a client allowed it but not given it by default passes with a
+/// warning that says to request it.
+#[tokio::test]
+async fn required_scopes_are_verified_whatever_the_server_shows() {
+    let mut problems = Vec::new();
+    for (script, token_path, issuer) in [
+        ("interop-server", "/token", true),
+        ("interop-authlib-server", "/token", false),
+    ] {
+        let server = start(script);
+        let mut endpoints = vec![Endpoint::TokenUrl(format!("{}{token_path}", server.base))];
+        if issuer {
+            endpoints.push(Endpoint::Issuer(server.base.clone()));
+        }
+        for endpoint in endpoints {
+            let label = format!("{script} {endpoint:?}");
+            let check = |id: &str, secret: &str| {
+                let mut request = request(endpoint.clone(), id, secret, &[], AuthMethod::Auto);
+                request.required_scopes = vec!["write".into()];
+                request
+            };
+            let report = run(check("cc-readonly", "readonly-secret-1")).await;
+            if report.reason != Reason::MissingScopes || report.missing_scopes != ["write"] {
+                problems.push(format!(
+                    "{label}: a client not allowed `write`: {} {:?}\n{}",
+                    report.reason.code(),
+                    report.missing_scopes,
+                    report.detail_in(&Plain)
+                ));
+            }
+            let report = run(check("cc-basic", "basic-secret-1")).await;
+            let warned = report.checks.iter().any(|c| {
+                c.name == "scopes"
+                    && c.status == check::Status::Warn
+                    && c.detail.render(&Plain).contains("when it asks for it")
+            });
+            if report.reason != Reason::Ok || !warned {
+                problems.push(format!(
+                    "{label}: a client given `write` only when asked: {} {:?}\n{}",
+                    report.reason.code(),
+                    report.checks,
+                    report.detail_in(&Plain)
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}

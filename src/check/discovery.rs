@@ -74,6 +74,69 @@ pub fn metadata_urls(issuer: &url::Url) -> Vec<String> {
     ]
 }
 
+/// The metadata documents the issuer a token URL implies may publish, most specific first: for every path prefix
+/// of the token URL (longest first, down to the origin), the OIDC and the RFC 8414 forms.
+pub fn implied_metadata_urls(token_url: &url::Url) -> Vec<String> {
+    let origin = token_url.origin().ascii_serialization();
+    let segments: Vec<&str> = token_url
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut urls = Vec::new();
+    for keep in (0..segments.len()).rev() {
+        let prefix: String = segments[..keep].iter().map(|s| format!("/{s}")).collect();
+        urls.push(format!("{origin}{prefix}/.well-known/openid-configuration"));
+        urls.push(format!(
+            "{origin}/.well-known/oauth-authorization-server{prefix}"
+        ));
+    }
+    urls
+}
+
+/// The metadata of the server behind a token URL, found at the issuer that URL implies: the first document
+/// whose `token_endpoint` is this very URL. A missing document is no error: `None`.
+pub async fn implied(
+    token_url: &url::Url,
+    client: &reqwest::Client,
+    deadline: Instant,
+    scrub: &Scrubber,
+) -> Option<Metadata> {
+    let candidates = implied_metadata_urls(token_url);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, candidate) in candidates.into_iter().enumerate() {
+        let client = client.clone();
+        tasks.spawn(async move {
+            let answer =
+                tokio::time::timeout_at(deadline, http::get(&client, &candidate, HeaderMap::new()))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)?;
+            (answer.status == 200 && !answer.truncated)
+                .then(|| parse_metadata(&answer.body).ok())
+                .flatten()
+                .map(|metadata| (index, metadata))
+        });
+    }
+    let same = |a: &str, b: &url::Url| {
+        url::Url::parse(a.trim())
+            .is_ok_and(|a| a.as_str().trim_end_matches('/') == b.as_str().trim_end_matches('/'))
+    };
+    let mut found: Vec<(usize, Metadata)> = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(Some((index, metadata))) = joined
+            && same(&metadata.token_endpoint, token_url)
+        {
+            found.push((index, metadata));
+        }
+    }
+    found.sort_by_key(|(index, _)| *index);
+    found.into_iter().next().map(|(_, mut metadata)| {
+        metadata.introspection_endpoint = metadata.introspection_endpoint.map(|e| scrub.clean(&e));
+        metadata
+    })
+}
+
 /// RFC 8414 / OIDC discovery: the issuer's metadata names the token endpoint.
 pub async fn discover(
     issuer_text: &str,
@@ -177,6 +240,35 @@ pub async fn discover(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_issuer_a_token_url_implies_is_looked_for_from_the_longest_path_down() {
+        let url = url::Url::parse("https://kc.example/realms/ci/protocol/openid-connect/token")
+            .expect("url");
+        let urls = implied_metadata_urls(&url);
+        assert_eq!(
+            urls[0],
+            "https://kc.example/realms/ci/protocol/openid-connect/.well-known/openid-configuration"
+        );
+        assert!(urls.contains(
+            &"https://kc.example/realms/ci/.well-known/openid-configuration".to_string()
+        ));
+        assert!(urls.contains(
+            &"https://kc.example/.well-known/oauth-authorization-server/realms/ci".to_string()
+        ));
+        assert_eq!(
+            urls.last().map(String::as_str),
+            Some("https://kc.example/.well-known/oauth-authorization-server")
+        );
+        let root = url::Url::parse("http://127.0.0.1:8080/token").expect("url");
+        assert_eq!(
+            implied_metadata_urls(&root),
+            [
+                "http://127.0.0.1:8080/.well-known/openid-configuration",
+                "http://127.0.0.1:8080/.well-known/oauth-authorization-server"
+            ]
+        );
+    }
 
     #[test]
     fn omitted_lists_stay_unknown_and_present_ones_are_read() {

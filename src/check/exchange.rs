@@ -10,14 +10,13 @@ use super::endpoint::{Resolved, host_label};
 use super::genesys;
 use super::http::{self, TransportError};
 use super::interpret::{self, Context, Failure, Retry, Verdict};
-use super::introspect::introspect;
-use super::outcome::{self, OtherEvidence};
+use super::outcome;
 use super::present::{Prepared, Presentation, plan};
-use super::report::{Findings, Line, Outcome, Reason, ScopesSource, Status};
+use super::report::{Findings, Line, Outcome, Reason, Status};
 use super::request::{CheckRequest, Endpoint};
-use super::scopes;
 use super::scrub::Scrubber;
 use super::transport::transport_failure;
+use super::verify_scopes::{self, Probe};
 use super::words::{Assign, Words};
 use crate::log::{Level, emit};
 use crate::surface::Input;
@@ -146,29 +145,6 @@ pub async fn exchange(
                 };
                 found.push("auth_method", Status::Warn, words![refused, advice]);
             }
-            let evidence = match (&issued.scope, &resolved.introspection) {
-                (None, Some(endpoint))
-                    if scopes::from_jwt(issued.access_token.expose()).is_none() =>
-                {
-                    match introspect(
-                        request,
-                        client,
-                        endpoint,
-                        last.how,
-                        &issued.access_token,
-                        deadline,
-                        scrub,
-                    )
-                    .await
-                    {
-                        Ok(found_scopes) => {
-                            OtherEvidence::Scopes(found_scopes, ScopesSource::Introspection)
-                        }
-                        Err(problem) => OtherEvidence::Failed(problem),
-                    }
-                }
-                _ => OtherEvidence::None,
-            };
             let facts = match &request.endpoint {
                 Endpoint::Genesys { api_base, .. } => Some(
                     genesys::api::lookup(client, api_base, &issued.access_token, deadline, scrub)
@@ -176,15 +152,23 @@ pub async fn exchange(
                 ),
                 _ => None,
             };
-            let evidence = match (
-                evidence,
-                facts.as_ref().and_then(|f| f.authorized_scopes.clone()),
-            ) {
-                (OtherEvidence::None, Some(found_scopes)) => {
-                    OtherEvidence::Scopes(found_scopes, ScopesSource::Genesys)
-                }
-                (evidence, _) => evidence,
+            let probe = Probe {
+                request,
+                client,
+                token_url: &resolved.token_url,
+                how: last.how,
+                introspection: resolved.introspection.clone(),
+                deadline,
+                genesys: resolved.genesys,
             };
+            let scope = verify_scopes::verify(
+                &probe,
+                &issued.access_token,
+                issued.scope.as_deref(),
+                facts.as_ref().and_then(|f| f.authorized_scopes.clone()),
+                scrub,
+            )
+            .await;
             let mut outcome = outcome::token_issued(
                 request,
                 found,
@@ -193,8 +177,7 @@ pub async fn exchange(
                 last.how.describe(),
                 sent(request, url, last.how, &origin),
                 &host,
-                evidence,
-                scrub,
+                scope,
                 keep_token,
             );
             if let Some(facts) = facts {

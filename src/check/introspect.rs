@@ -50,11 +50,14 @@ pub async fn introspect(
     let value: serde_json::Value = serde_json::from_slice(&answer.body)
         .map_err(|_| format!("introspection at {endpoint} did not answer JSON"))?;
     match value.get("active").and_then(serde_json::Value::as_bool) {
-        Some(true) => Ok(value
+        // `scope` is optional in RFC 7662: absent says nothing, which is not the same as "no scope".
+        Some(true) => value
             .get("scope")
             .and_then(serde_json::Value::as_str)
             .map(|scope| scopes::split(&scrub.quote(&Heard::new(scope), 4096)))
-            .unwrap_or_default()),
+            .ok_or_else(|| {
+                format!("introspection at {endpoint} answers active without a scope field, so the scopes are unknown")
+            }),
         Some(false) => Err(format!(
             "introspection at {endpoint} says the token just issued is not active (often: the endpoint belongs to \
              another server or tenant)"

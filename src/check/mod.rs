@@ -8,7 +8,8 @@
 //! - [`run`](mod@run): the budget, cancellation and the identical-check cache; then [`lint`] (mistakes that need
 //!   no server), [`endpoint`] and [`discovery`] (one token URL), [`exchange`] (each way of presenting the
 //!   credentials, built by [`present`], with retries), [`interpret`] (one answer to a verdict),
-//!   [`transport`] (no answer), [`outcome`] (the token's facts and scopes, [`scopes`], [`introspect`]), and
+//!   [`transport`] (no answer), [`outcome`] (the token's facts), [`verify_scopes`] (required scopes with the
+//!   strongest evidence, asking the server last; [`scopes`], [`introspect`]), and
 //!   [`genesys`] (regions, organisation, region probe).
 //! - [`report`]: the outcome as data ([`Report`], its [`report::Diagnosis`]); [`words`]: sentences that keep
 //!   input references typed; [`scrub`]: the one scrubber server words pass; [`secret`]: redacting, zeroing
@@ -35,6 +36,7 @@ pub mod scrub;
 pub mod secret;
 pub mod transport;
 pub mod validate;
+pub mod verify_scopes;
 pub mod words;
 
 pub use inputs::{Given, Inputs};

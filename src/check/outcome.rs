@@ -5,11 +5,10 @@ use sha2::{Digest, Sha256};
 
 use super::clock;
 use super::interpret::{Failure, Issued, short};
-use super::report::{Diagnosis, Findings, Line, Outcome, Reason, ScopesSource, Status};
+use super::report::{Diagnosis, Findings, Line, Outcome, Reason, Status};
 use super::request::CheckRequest;
-use super::scopes;
-use super::scrub::Scrubber;
-use super::words::Words;
+use super::verify_scopes::{ScopeFinding, ScopeVerdict};
+use super::words::{Assign, Words};
 use crate::surface::Input;
 use crate::words;
 
@@ -44,18 +43,7 @@ pub fn fingerprint(token: &str) -> String {
     )
 }
 
-/// Where the granted scopes may be learnt when the token answer does not say.
-#[derive(Debug)]
-pub enum OtherEvidence {
-    /// Nothing else was asked.
-    None,
-    /// Introspection or Genesys' token information answered with these scopes.
-    Scopes(Vec<String>, ScopesSource),
-    /// It was asked and could not tell; says why.
-    Failed(String),
-}
-
-/// A token was issued: records its facts, compares scopes, and says how the check ends.
+/// A token was issued: records its facts and the scope finding, and says how the check ends.
 #[allow(clippy::too_many_arguments)]
 pub fn token_issued(
     request: &CheckRequest,
@@ -65,16 +53,15 @@ pub fn token_issued(
     accepted: &str,
     sent: Words,
     host: &str,
-    evidence: OtherEvidence,
-    scrub: &Scrubber,
+    scope: ScopeFinding,
     keep_token: bool,
 ) -> Outcome {
     let Issued {
         access_token,
         token_type,
         expires_in,
-        scope,
         warnings,
+        ..
     } = issued;
     found.auth_method_used = Some(method.to_string());
     found.token_type = Some(token_type.clone());
@@ -95,29 +82,16 @@ pub fn token_issued(
     for warning in warnings {
         found.push("token_response", Status::Warn, warning);
     }
-
-    let (granted, source) = match scope {
-        Some(scope) => (
-            Some(scopes::split(&scrub.clean(&scope))),
-            ScopesSource::Response,
-        ),
-        None => match (scopes::from_jwt(access_token.expose()), evidence) {
-            (Some(found_scopes), _) => (Some(found_scopes), ScopesSource::Jwt),
-            (None, OtherEvidence::Scopes(found_scopes, source)) => (Some(found_scopes), source),
-            (None, OtherEvidence::Failed(problem)) => {
-                found.push("introspection", Status::Warn, problem);
-                (None, ScopesSource::Unknown)
-            }
-            (None, OtherEvidence::None) => (None, ScopesSource::Unknown),
-        },
-    };
-    found.scopes_source = Some(source);
-    found.granted_scopes = granted
-        .clone()
-        .unwrap_or_default()
-        .iter()
-        .map(|s| scrub.clean(s))
-        .collect();
+    // Along the way some evidence may have failed; it matters only when nothing else told.
+    if matches!(scope.verdict, ScopeVerdict::NotRequired) {
+        let mut notes = scope.notes.clone();
+        notes.dedup();
+        for note in notes {
+            found.push("introspection", Status::Warn, note);
+        }
+    }
+    found.scopes_source = Some(scope.source);
+    found.granted_scopes = scope.granted.clone().unwrap_or_default();
     if keep_token {
         found.access_token = Some(access_token);
     }
@@ -130,72 +104,122 @@ pub fn token_issued(
         got.push_str(&format!(" (fingerprint {fingerprint})"));
     }
     let mut lines = vec![Line::Sent(sent), Line::Got(words![got])];
-
-    if request.required_scopes.is_empty() {
-        found.push(
+    let asked = match scope.asked {
+        0 => String::new(),
+        1 => " (asked the server once more)".to_string(),
+        n => format!(" (asked the server {n} more times)"),
+    };
+    let source = scope.source.code();
+    match &scope.verdict {
+        ScopeVerdict::NotRequired => found.push(
             "scopes",
             Status::Skip,
             words!["no ", Input::RequiredScopes, " given"],
-        );
-    } else {
-        match &granted {
-            Some(granted) => {
-                let missing = scopes::missing(&request.required_scopes, granted);
-                if missing.is_empty() {
-                    found.push(
-                        "scopes",
-                        Status::Pass,
-                        format!("every required scope granted ({})", source.code()),
-                    );
-                } else {
-                    found.missing_scopes = missing.clone();
-                    let summary = words![format!(
-                        "The token for client {} lacks required scope{} {}",
-                        short(&request.client_id),
-                        if missing.len() == 1 { "" } else { "s" },
-                        missing.join(", ")
-                    )];
-                    found.push("scopes", Status::Fail, summary.clone());
-                    lines.push(Line::Fact(
-                        "Granted scopes",
-                        words![format!(
-                            "{} (from {})",
-                            if granted.is_empty() {
-                                "(none)".to_string()
-                            } else {
-                                found.granted_scopes.join(" ")
-                            },
-                            source.code()
-                        )],
-                    ));
-                    lines.push(Line::Fact(
-                        "Required",
-                        words![request.required_scopes.join(" ")],
-                    ));
-                    lines.push(Line::Fact("Missing", words![missing.join(" ")]));
-                    lines.push(Line::Meaning(words![
-                        "the credentials work, but the token will be refused for what needs the missing scopes."
-                    ]));
-                    lines.push(Line::Fix(words![
-                        "grant the missing scopes to the client on the server (or request them in ",
-                        Input::Scopes,
-                        " if the server grants only what is asked)."
-                    ]));
-                    return Outcome::new(Reason::MissingScopes, summary, Diagnosis { lines })
-                        .blaming(Input::RequiredScopes);
-                }
+        ),
+        ScopeVerdict::Granted => found.push(
+            "scopes",
+            Status::Pass,
+            format!("every required scope granted ({source}){asked}"),
+        ),
+        ScopeVerdict::GrantedWhenRequested(scopes) => found.push(
+            "scopes",
+            Status::Warn,
+            words![
+                format!(
+                    "the client gets {} when it asks for {it}, and the token issued without asking does not show \
+                     {it} ({source}){asked}: add {it} to ",
+                    scopes.join(", "),
+                    it = if scopes.len() == 1 { "it" } else { "them" },
+                ),
+                Input::Scopes,
+                format!(
+                    ", and make the pipeline's own provider request {} too",
+                    if scopes.len() == 1 { "it" } else { "them" }
+                )
+            ],
+        ),
+        ScopeVerdict::Unverifiable(why) => {
+            let text = words![
+                "could not verify ",
+                Input::RequiredScopes,
+                ": ",
+                why,
+                "; what would make it verifiable: ",
+                super::verify_scopes::how_to_verify()
+            ];
+            if request.strict {
+                found.push("scopes", Status::Fail, text.clone());
+                lines.push(Line::Meaning(words![
+                    "a token was issued, but nothing says whether it carries the required scopes, and ",
+                    Assign(Input::Strict, "true".into()),
+                    " asks for that to fail."
+                ]));
+                lines.push(Line::Note(text));
+                lines.push(Line::Fix(words![
+                    "make the scopes verifiable (",
+                    super::verify_scopes::how_to_verify(),
+                    "), or leave ",
+                    Input::Strict,
+                    " off to accept the warning."
+                ]));
+                return Outcome::new(
+                    Reason::Unverifiable,
+                    words![format!(
+                        "Could not verify the required scopes of client {}",
+                        short(&request.client_id)
+                    )],
+                    Diagnosis { lines },
+                )
+                .blaming(Input::RequiredScopes);
             }
-            None => {
-                found.push(
-                    "scopes",
-                    Status::Warn,
-                    words![
-                        "could not verify ",
-                        Input::RequiredScopes,
-                        ": the answer has no scope field and the token is not a JWT"
-                    ],
-                );
+            found.push("scopes", Status::Warn, text);
+        }
+        ScopeVerdict::Missing(missing) => {
+            found.missing_scopes = missing.clone();
+            let summary = words![format!(
+                "The token for client {} lacks required scope{} {}",
+                short(&request.client_id),
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", ")
+            )];
+            found.push(
+                "scopes",
+                Status::Fail,
+                words![summary.clone(), asked.clone()],
+            );
+            let granted = scope.granted.clone().unwrap_or_default();
+            lines.push(Line::Fact(
+                "Granted scopes",
+                words![format!(
+                    "{} (from {source})",
+                    if granted.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        granted.join(" ")
+                    }
+                )],
+            ));
+            lines.push(Line::Fact(
+                "Required",
+                words![request.required_scopes.join(" ")],
+            ));
+            lines.push(Line::Fact("Missing", words![missing.join(" ")]));
+            if scope.asked > 0 {
+                lines.push(Line::Note(words![format!(
+                    "The server was asked for the required scopes{asked} and did not grant {}.",
+                    if missing.len() == 1 { "it" } else { "them" }
+                )]));
             }
+            lines.push(Line::Meaning(words![
+                "the credentials work, but the token will be refused for what needs the missing scopes."
+            ]));
+            lines.push(Line::Fix(words![
+                "grant the missing scopes to the client on the server (or request them in ",
+                Input::Scopes,
+                " if the server grants only what is asked)."
+            ]));
+            return Outcome::new(Reason::MissingScopes, summary, Diagnosis { lines })
+                .blaming(Input::RequiredScopes);
         }
     }
 

@@ -45,11 +45,13 @@ pub enum Reason {
     MalformedResponse,
     /// The token belongs to another organisation than expected.
     WrongOrganization,
+    /// A requirement could not be verified, and `strict` asks for that to fail.
+    Unverifiable,
 }
 
 impl Reason {
     /// Every reason, in documentation order.
-    pub const ALL: [Reason; 18] = [
+    pub const ALL: [Reason; 19] = [
         Reason::Ok,
         Reason::InvalidInput,
         Reason::InsecureTransport,
@@ -68,6 +70,7 @@ impl Reason {
         Reason::ServerError,
         Reason::MalformedResponse,
         Reason::WrongOrganization,
+        Reason::Unverifiable,
     ];
 
     /// The stable code users match on.
@@ -91,6 +94,7 @@ impl Reason {
             Reason::ServerError => "server_error",
             Reason::MalformedResponse => "malformed_response",
             Reason::WrongOrganization => "wrong_organization",
+            Reason::Unverifiable => "unverifiable",
         }
     }
 
@@ -98,7 +102,10 @@ impl Reason {
     pub fn is_inconclusive(self) -> bool {
         matches!(
             self,
-            Reason::EndpointUnreachable | Reason::ServerError | Reason::RateLimited
+            Reason::EndpointUnreachable
+                | Reason::ServerError
+                | Reason::RateLimited
+                | Reason::Unverifiable
         )
     }
 }
@@ -150,6 +157,8 @@ pub enum ScopesSource {
     Introspection,
     /// Genesys Cloud's token information.
     Genesys,
+    /// A token issued for the scopes asked for without a `scope` field: granted unchanged (RFC 6749 3.3).
+    Requested,
     /// Nothing said which scopes were granted.
     Unknown,
 }
@@ -162,6 +171,7 @@ impl ScopesSource {
             ScopesSource::Jwt => "jwt",
             ScopesSource::Introspection => "introspection",
             ScopesSource::Genesys => "genesys",
+            ScopesSource::Requested => "requested",
             ScopesSource::Unknown => "unknown",
         }
     }
@@ -498,7 +508,12 @@ mod tests {
             .collect();
         assert_eq!(
             inconclusive,
-            ["endpoint_unreachable", "rate_limited", "server_error"]
+            [
+                "endpoint_unreachable",
+                "rate_limited",
+                "server_error",
+                "unverifiable"
+            ]
         );
     }
 

@@ -124,6 +124,8 @@ pub struct CheckRequest {
     pub allow_http: bool,
     /// Genesys Cloud: on a rejected client, ask the other regions whether they know it.
     pub probe_other_regions: bool,
+    /// What cannot be verified fails instead of warning.
+    pub strict: bool,
     /// What was assumed while reading the endpoint inputs (e.g. a region given as a URL), for a warning.
     pub endpoint_note: Option<Words>,
 }
@@ -157,6 +159,7 @@ impl CheckRequest {
             max_retries: u32::try_from(DEFAULT_MAX_RETRIES).unwrap_or(2),
             allow_http: false,
             probe_other_regions: false,
+            strict: false,
             endpoint_note: None,
         }
     }

@@ -102,6 +102,7 @@ impl Inputs {
             max_retries: u32::try_from(max_retries.clamp(0, 10)).unwrap_or(0),
             allow_http: self.flag(Input::AllowHttp).unwrap_or(false),
             probe_other_regions: self.flag(Input::ProbeOtherRegions).unwrap_or(false),
+            strict: self.flag(Input::Strict).unwrap_or(false),
             endpoint_note,
         })
     }

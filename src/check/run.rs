@@ -69,6 +69,7 @@ fn identity(request: &CheckRequest, keep: Keep) -> [u8; 32] {
         u8::from(request.allow_http),
         request.max_retries.min(255) as u8,
         u8::from(request.probe_other_regions),
+        u8::from(request.strict),
         u8::from(keep == Keep::Token),
     ]);
     hash.finalize().into()

@@ -173,6 +173,8 @@ pub enum Input {
     ProbeOtherRegions,
     /// `fail_on_error` (a face setting: how a failed check is reported).
     FailOnError,
+    /// `strict`: what cannot be verified fails (`unverifiable`) instead of warning.
+    Strict,
 }
 
 /// One row of the input table.

@@ -392,6 +392,28 @@ pub const INPUTS: &[InputSpec] = &[
         env: &[],
     },
     InputSpec {
+        input: Input::Strict,
+        name: "strict",
+        kind: Kind::Bool,
+        sensitive: false,
+        group: Group::None,
+        places: EVERYWHERE,
+        doc: "When false (default), a requirement that cannot be verified (a server that says nothing about scopes) is a warning; when true, it fails the check with reason unverifiable. Overrides the provider's.",
+        provider_doc: Some(
+            "Default for strict in every data source and ephemeral resource: when true, a requirement that cannot be verified fails with reason unverifiable instead of warning.",
+        ),
+        flag: Some(Flag {
+            long: "strict",
+            value: None,
+            reads_file: false,
+            heading: REQUEST,
+            help: Some(
+                "fail (reason unverifiable, exit 3) when a requirement cannot be verified, instead of warning",
+            ),
+        }),
+        env: &[],
+    },
+    InputSpec {
         input: Input::FailOnError,
         name: "fail_on_error",
         kind: Kind::Bool,
@@ -425,7 +447,7 @@ pub const OUTPUTS: &[OutputSpec] = &[
         kind: OutKind::Text,
         sensitive: false,
         places: REPORTED,
-        doc: "Stable reason code: ok, invalid_input, insecure_transport, endpoint_unreachable, tls_error, discovery_failed, not_a_token_endpoint, client_not_found, invalid_secret, invalid_client, grant_not_allowed, invalid_scope, missing_scopes, access_denied, rate_limited, server_error, malformed_response or wrong_organization.",
+        doc: "Stable reason code: ok, invalid_input, insecure_transport, endpoint_unreachable, tls_error, discovery_failed, not_a_token_endpoint, client_not_found, invalid_secret, invalid_client, grant_not_allowed, invalid_scope, missing_scopes, access_denied, rate_limited, server_error, malformed_response, wrong_organization or unverifiable.",
         fact: None,
     },
     OutputSpec {
@@ -515,7 +537,7 @@ pub const OUTPUTS: &[OutputSpec] = &[
         kind: OutKind::Text,
         sensitive: false,
         places: REPORTED,
-        doc: "Where granted_scopes came from: response, jwt, introspection, genesys or unknown.",
+        doc: "Where granted_scopes came from: response, jwt, introspection, genesys, requested (a token issued for the scopes asked for, without a scope field: granted unchanged, RFC 6749 section 3.3) or unknown.",
         fact: None,
     },
     OutputSpec {

@@ -158,6 +158,23 @@ def create_app():
     def introspect():
         return server.create_endpoint_response(Introspection.ENDPOINT_NAME)
 
+    # RFC 8414 metadata, so that a client given only the token URL can find the introspection endpoint at the
+    # issuer the token URL implies (the glue states what Authlib serves; Authlib itself writes no metadata).
+    @app.route("/.well-known/oauth-authorization-server", methods=["GET"])
+    def metadata():
+        from flask import jsonify, request
+
+        base = request.host_url.rstrip("/")
+        return jsonify(
+            issuer=base,
+            token_endpoint=f"{base}/token",
+            introspection_endpoint=f"{base}/introspect",
+            token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
+            introspection_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
+            grant_types_supported=["client_credentials"],
+            scopes_supported=SCOPES_SUPPORTED,
+        )
+
     return app
 
 

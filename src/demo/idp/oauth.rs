@@ -44,6 +44,9 @@ pub enum Behavior {
     ServerError,
     /// Waits this long before answering (other connections are not held up).
     Slow(Duration),
+    /// Ignores the `scope` parameter entirely and says nothing about scopes (no `scope` field, none in
+    /// introspection): scopes cannot be verified against it.
+    IgnoresScope,
     /// Hostile: refuses every request and quotes the secret it was sent in `error_description`.
     EchoSecret,
     /// Hostile: refuses every request and quotes the `Authorization` header it was sent.
@@ -76,6 +79,8 @@ pub struct Client {
     pub name: Option<String>,
     /// Genesys: whether the client has a role (false gives an empty `roleDivisions`).
     pub roles: bool,
+    /// Scopes granted when none is requested; `None` grants every allowed scope.
+    pub default_scopes: Option<Vec<String>>,
 }
 
 // Hand-written so that `{:?}` on a config in a failing test never prints a secret.
@@ -104,6 +109,7 @@ impl Client {
             org: None,
             name: None,
             roles: true,
+            default_scopes: None,
         }
     }
 
@@ -134,6 +140,12 @@ impl Client {
     /// Sets whether the client has a role division (Genesys `roleDivisions`).
     pub fn roles(mut self, roles: bool) -> Self {
         self.roles = roles;
+        self
+    }
+
+    /// The scopes granted when the request names none (the rest are granted only when asked for).
+    pub fn default_scopes(mut self, scopes: &[&str]) -> Self {
+        self.default_scopes = Some(scopes.iter().map(|s| (*s).to_owned()).collect());
         self
     }
 }
@@ -468,11 +480,12 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
     }
 
     let mut granted: Vec<String> = Vec::new();
-    for scope in form_value(&form, "scope")
-        .unwrap_or("")
-        .split(' ')
-        .filter(|s| !s.is_empty())
-    {
+    let requested = if client.behavior == Behavior::IgnoresScope {
+        ""
+    } else {
+        form_value(&form, "scope").unwrap_or("")
+    };
+    for scope in requested.split(' ').filter(|s| !s.is_empty()) {
         if !client.scopes.iter().any(|s| s == scope) {
             return Err(oauth_error(
                 flavor,
@@ -486,7 +499,10 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
         }
     }
     if granted.is_empty() {
-        granted = client.scopes.clone();
+        granted = client
+            .default_scopes
+            .clone()
+            .unwrap_or_else(|| client.scopes.clone());
     }
     Ok(issue(state, index, granted))
 }
@@ -541,7 +557,7 @@ fn issue(state: &State, index: usize, granted: Vec<String>) -> Response {
     ];
     if !matches!(
         client.behavior,
-        Behavior::NoScopeField | Behavior::JwtAccessToken
+        Behavior::NoScopeField | Behavior::JwtAccessToken | Behavior::IgnoresScope
     ) {
         fields.push(("scope", js(scope)));
     }
@@ -566,16 +582,20 @@ pub(super) fn introspect(state: &State, request: &Request) -> Result<Response, R
     let body = match state.issued_lookup(token) {
         Some((owner, scopes, iat, exp)) => {
             let owner_id = state.clients[owner].client.id.as_str();
-            obj(&[
-                ("active", js(true)),
-                ("scope", js(scopes.join(" "))),
+            let ignores = state.clients[owner].client.behavior == Behavior::IgnoresScope;
+            let mut fields = vec![("active", js(true))];
+            if !ignores {
+                fields.push(("scope", js(scopes.join(" "))));
+            }
+            fields.extend([
                 ("client_id", js(owner_id)),
                 ("token_type", js("Bearer")),
                 ("exp", js(exp)),
                 ("iat", js(iat)),
                 ("iss", js(state.base_url.as_str())),
                 ("sub", js(owner_id)),
-            ])
+            ]);
+            obj(&fields)
         }
         None => obj(&[("active", js(false))]),
     };
