@@ -52,10 +52,13 @@ pub fn url_shape(input: Input, text: &str) -> Option<(Words, Words)> {
         Ok(url) => url,
         Err(url::ParseError::RelativeUrlWithoutBase) => {
             let guess = format!("https://{trimmed}");
-            let plausible = url::Url::parse(&guess).is_ok_and(|u| {
-                u.host_str()
-                    .is_some_and(|h| h.contains('.') || h == "localhost")
-            });
+            // Only a guess worth quoting back: one line, no spaces, a host that looks like one.
+            let plausible = !trimmed.chars().any(|c| c.is_control() || c.is_whitespace())
+                && trimmed.chars().count() <= 300
+                && url::Url::parse(&guess).is_ok_and(|u| {
+                    u.host_str()
+                        .is_some_and(|h| h.contains('.') || h == "localhost")
+                });
             return Some(if plausible {
                 (
                     words![input, " has no scheme: did you mean ", guess.clone(), "?"],
@@ -331,6 +334,27 @@ mod tests {
                 "timeout_seconds must be between 1 and 600",
             ]
         );
+    }
+
+    #[test]
+    fn a_url_without_scheme_is_quoted_back_only_when_it_is_one_printable_line() {
+        // Found by the fuzzer (fuzz/regressions/token_url, external_query): the guess quoted a NUL and a DEL.
+        for text in [
+            "s3cr3t-${var.val,x}\0",
+            "example.com/re`alien\u{7f}ost",
+            "a b.example/x",
+        ] {
+            let inputs = Inputs::new().with_text(Input::TokenUrl, text);
+            for problem in level(&inputs) {
+                for words in [
+                    problem.summary.render(&Plain),
+                    problem.detail.render(&Plain),
+                ] {
+                    assert!(!words.contains(char::is_control), "{words:?}");
+                    assert!(!words.contains("did you mean"), "{words:?}");
+                }
+            }
+        }
     }
 
     #[test]
