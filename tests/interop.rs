@@ -353,3 +353,240 @@ async fn required_scopes_are_verified_whatever_the_server_shows() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+fn fixture(path: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+/// Inputs as a user gives them (files by path), resolved and run.
+async fn run_inputs(inputs: authcheck::check::Inputs) -> check::Report {
+    let request = match inputs.resolve(&|_| None) {
+        Ok(request) => request,
+        Err(report) => return *report,
+    };
+    run(request).await
+}
+
+/// Client authentication without shared secrets against oidc-provider: each method works, and the common
+/// failures are named with the likely cause, none of them quoting the key, the assertion or the token.
+#[tokio::test]
+async fn keys_certificates_and_federated_tokens_against_oidc_provider() {
+    use authcheck::check::{Given, Inputs};
+    use authcheck::surface::Input;
+    let server = start("interop-server");
+    let token_url = format!("{}/token", server.base);
+    let ca = std::fs::read_to_string(fixture("certs/ca.pem")).expect("ca");
+    let base = |id: &str| {
+        Inputs::new()
+            .with_text(Input::TokenUrl, token_url.clone())
+            .with_text(Input::ClientId, id)
+            .with(Input::TimeoutSeconds, Given::Int(10))
+            .with(Input::MaxRetries, Given::Int(0))
+    };
+    let mut problems = Vec::new();
+    let mut expect = |label: &str, report: &check::Report, reason: Reason, words: &[&str]| {
+        let all = format!(
+            "{}\n{}",
+            report.summary_in(&Plain),
+            report.detail_in(&Plain)
+        );
+        let missing: Vec<&&str> = words.iter().filter(|w| !all.contains(**w)).collect();
+        if report.reason != reason || !missing.is_empty() {
+            problems.push(format!(
+                "{label}: expected {} with {missing:?}, got {}:\n{all}",
+                reason.code(),
+                report.reason.code()
+            ));
+        }
+        for needle in ["PRIVATE KEY", "eyJ"] {
+            if all.contains(needle) {
+                problems.push(format!("{label}: {needle} appears in the report"));
+            }
+        }
+    };
+
+    // Each method works.
+    for (label, inputs) in [
+        (
+            "private_key_jwt RSA (RS256)",
+            base("cc-pkjwt-rsa").with_text(Input::PrivateKeyFile, fixture("keys/rsa-2048.pem")),
+        ),
+        (
+            "private_key_jwt RSA (PS256, PKCS#1)",
+            base("cc-pkjwt-rsa")
+                .with_text(Input::PrivateKeyFile, fixture("keys/rsa-2048-pkcs1.pem"))
+                .with_text(Input::SigningAlgorithm, "PS256"),
+        ),
+        (
+            "private_key_jwt EC P-256 (SEC1)",
+            base("cc-pkjwt-ec").with_text(Input::PrivateKeyFile, fixture("keys/ec-p256.pem")),
+        ),
+        (
+            "private_key_jwt EC P-384",
+            base("cc-pkjwt-ec").with_text(Input::PrivateKeyFile, fixture("keys/ec-p384.pem")),
+        ),
+        (
+            "private_key_jwt from PKCS#12 with x5t#S256",
+            base("cc-pkjwt-x5t")
+                .with_text(Input::Pkcs12File, fixture("certs/bundle.pfx"))
+                .with(
+                    Input::Pkcs12Password,
+                    Given::Secret(
+                        authcheck::check::Secret::new("pfx-password"),
+                        SecretOrigin::Input(Input::Pkcs12Password),
+                    ),
+                ),
+        ),
+        (
+            "client_secret_jwt",
+            base("cc-secretjwt")
+                .with_text(Input::AuthMethod, "client_secret_jwt")
+                .with(
+                    Input::ClientSecret,
+                    Given::Secret(
+                        authcheck::check::Secret::new(
+                            "secretjwt-secret-0123456789abcdef0123456789abcdef",
+                        ),
+                        SecretOrigin::Env("TEST_SECRET".into()),
+                    ),
+                ),
+        ),
+        (
+            "tls_client_auth through the discovery's mTLS alias",
+            base("cc-tls")
+                .with_text(Input::AuthMethod, "tls_client_auth")
+                .with_text(Input::PrivateKeyFile, fixture("certs/mtls-client-key.pem"))
+                .with_text(Input::CertificateFile, fixture("certs/mtls-client.pem"))
+                .with_text(Input::CaCertPem, ca.clone())
+                .with_text(Input::Issuer, server.base.clone()),
+        ),
+        (
+            "self_signed_tls_client_auth",
+            base("cc-selfsigned")
+                .with_text(Input::AuthMethod, "self_signed_tls_client_auth")
+                .with_text(
+                    Input::PrivateKeyFile,
+                    fixture("certs/selfsigned-client-key.pem"),
+                )
+                .with_text(
+                    Input::CertificateFile,
+                    fixture("certs/selfsigned-client.pem"),
+                )
+                .with_text(Input::CaCertPem, ca.clone())
+                .with_text(Input::Issuer, server.base.clone()),
+        ),
+    ] {
+        let mut inputs = inputs;
+        if inputs.is_set(Input::Issuer) {
+            inputs.remove(Input::TokenUrl);
+        }
+        let report = run_inputs(inputs).await;
+        expect(label, &report, Reason::Ok, &["obtained a token"]);
+    }
+
+    // The key is not the registered one: the key comes first among the causes, with the assertion's facts.
+    let report = run_inputs(
+        base("cc-pkjwt-rsa").with_text(Input::PrivateKeyFile, fixture("keys/rsa-other.pem")),
+    )
+    .await;
+    expect(
+        "wrong key",
+        &report,
+        Reason::InvalidClient,
+        &[
+            "Assertion: alg RS256",
+            "1. the key that signed the assertion is not one registered",
+            "client assertion",
+        ],
+    );
+
+    // A wrong audience.
+    let report = run_inputs(
+        base("cc-pkjwt-rsa")
+            .with_text(Input::PrivateKeyFile, fixture("keys/rsa-2048.pem"))
+            .with_text(Input::AssertionAudience, "https://wrong.example/token"),
+    )
+    .await;
+    expect(
+        "wrong audience",
+        &report,
+        Reason::InvalidClient,
+        &["aud \"https://wrong.example/token\"", "assertion_audience"],
+    );
+
+    // A secret sent for a client registered with a key.
+    let report = run_inputs(base("cc-pkjwt-rsa").with(
+        Input::ClientSecret,
+        Given::Secret(
+            authcheck::check::Secret::new("some-secret-value"),
+            SecretOrigin::Env("TEST_SECRET".into()),
+        ),
+    ))
+    .await;
+    expect(
+        "secret for a key client",
+        &report,
+        Reason::InvalidClient,
+        &["the server expects the other authentication method"],
+    );
+
+    // An expired assertion, handed over as a federated token (a JWT minted elsewhere).
+    let dir = std::env::temp_dir().join(format!("authcheck-interop-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let expired = dir.join("expired.jwt");
+    std::fs::write(&expired, expired_assertion("cc-pkjwt-rsa", &token_url)).expect("write");
+    let report = run_inputs(
+        base("cc-pkjwt-rsa")
+            .with_text(Input::AuthMethod, "federated")
+            .with_text(Input::FederatedTokenFile, expired.display().to_string()),
+    )
+    .await;
+    expect(
+        "expired assertion",
+        &report,
+        Reason::InvalidClient,
+        &["s ago", "federated token"],
+    );
+
+    // A federated method without a token, outside a CI job that may request one.
+    let report = run_inputs(base("cc-pkjwt-rsa").with_text(Input::AuthMethod, "federated")).await;
+    expect(
+        "no federated token",
+        &report,
+        Reason::InvalidInput,
+        &["id-token: write"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+/// An assertion for `client_id` signed with the registered RSA key, expired an hour ago.
+fn expired_assertion(client_id: &str, audience: &str) -> String {
+    use base64::Engine;
+    let key_pem = std::fs::read_to_string(fixture("keys/rsa-2048.pem")).expect("key");
+    let (key, _) = authcheck::check::credential::keys::from_pem(
+        authcheck::surface::Input::PrivateKeyFile,
+        &key_pem,
+    )
+    .expect("key");
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = authcheck::check::clock::now_unix();
+    let header = serde_json::json!({"alg": "RS256", "kid": "rsa-1"});
+    let claims = serde_json::json!({"iss": client_id, "sub": client_id, "aud": audience, "iat": now - 4000, "exp": now - 3600, "jti": format!("expired-{now}")});
+    let input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
+    let signature = key
+        .sign(
+            authcheck::check::credential::keys::Alg::Rs256,
+            input.as_bytes(),
+        )
+        .expect("sign");
+    format!("{input}.{}", b64(&signature))
+}

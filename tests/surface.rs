@@ -10,7 +10,7 @@ use authcheck::plugin::schema::{self, Role};
 use authcheck::surface::Input;
 
 /// Inputs that deliberately have no command-line flag, and why.
-const NO_FLAG: [(&str, &str); 3] = [
+const NO_FLAG: [(&str, &str); 6] = [
     (
         "client_secret",
         "secrets are never arguments: the CLI reads them from a file, stdin or the environment",
@@ -20,6 +20,18 @@ const NO_FLAG: [(&str, &str); 3] = [
         "the CLI reads AUTHCHECK_CLIENT_SECRET itself",
     ),
     ("fail_on_error", "the CLI's exit code says the outcome"),
+    (
+        "private_key_pem",
+        "keys are never arguments: --private-key-file or --pkcs12-file",
+    ),
+    (
+        "pkcs12_password",
+        "passwords are never arguments: AUTHCHECK_PKCS12_PASSWORD",
+    ),
+    (
+        "pkcs12_password_env",
+        "the CLI reads AUTHCHECK_PKCS12_PASSWORD itself",
+    ),
 ];
 
 fn report() -> Report {

@@ -164,6 +164,7 @@ fuzz_target!(|data: &[u8]| {
         scopes: &scopes,
         genesys,
         scrub: &scrub,
+        assertion: None,
     };
     match interpret::interpret(&answer, &ctx) {
         Verdict::Failed(failure) => {

@@ -27,6 +27,10 @@ pub struct Metadata {
     /// `grant_types_supported`; `None` when omitted (RFC 8414's default then excludes client_credentials, which
     /// proves nothing, so an omitted list is never held against the client).
     pub grant_types_supported: Option<Vec<String>>,
+    /// `mtls_endpoint_aliases.token_endpoint` (RFC 8705 section 5).
+    pub mtls_token_endpoint: Option<String>,
+    /// `token_endpoint_auth_signing_alg_values_supported`.
+    pub signing_algs_supported: Option<Vec<String>>,
 }
 
 fn strings(value: Option<&Value>) -> Option<Vec<String>> {
@@ -59,6 +63,14 @@ pub fn parse_metadata(body: &[u8]) -> Result<Metadata, String> {
             map.get("token_endpoint_auth_methods_supported"),
         ),
         grant_types_supported: strings(map.get("grant_types_supported")),
+        mtls_token_endpoint: map
+            .get("mtls_endpoint_aliases")
+            .and_then(|aliases| aliases.get("token_endpoint"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        signing_algs_supported: strings(
+            map.get("token_endpoint_auth_signing_alg_values_supported"),
+        ),
     })
 }
 
@@ -204,6 +216,10 @@ pub async fn discover(
                             methods_supported: metadata.token_endpoint_auth_methods_supported,
                             introspection: metadata.introspection_endpoint.map(|e| scrub.clean(&e)),
                             genesys: false,
+                            mtls_token_url: metadata
+                                .mtls_token_endpoint
+                                .and_then(|e| url::Url::parse(&scrub.clean(&e)).ok())
+                                .filter(|u| matches!(u.scheme(), "https" | "http")),
                         });
                     }
                     Err(problem) => tried.push(words![format!("{candidate}: {problem}")]),

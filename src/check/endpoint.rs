@@ -22,6 +22,8 @@ pub struct Resolved {
     pub introspection: Option<String>,
     /// A Genesys Cloud login host.
     pub genesys: bool,
+    /// The token endpoint for clients that authenticate with a certificate (RFC 8705 `mtls_endpoint_aliases`).
+    pub mtls_token_url: Option<url::Url>,
 }
 
 /// True for `localhost`, `*.localhost` and loopback addresses: plain http there never leaves the machine.
@@ -145,6 +147,7 @@ pub async fn resolve(
                 methods_supported: None,
                 introspection: None,
                 genesys: false,
+                mtls_token_url: None,
             })
         }
         Endpoint::Genesys {
@@ -168,6 +171,7 @@ pub async fn resolve(
                 methods_supported: None,
                 introspection: None,
                 genesys: true,
+                mtls_token_url: None,
             })
         }
         Endpoint::Issuer(issuer) => {

@@ -6,15 +6,18 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::credential::federated::obtain;
+use super::credential::jwt::{self, AssertionFacts};
 use super::endpoint::{Resolved, host_label};
 use super::genesys;
 use super::http::{self, TransportError};
 use super::interpret::{self, Context, Failure, Retry, Verdict};
 use super::outcome;
-use super::present::{Prepared, Presentation, plan};
+use super::present::{Prepared, Presentation, assertion_for, plan};
 use super::report::{Findings, Line, Outcome, Reason, Status};
 use super::request::{CheckRequest, Endpoint};
 use super::scrub::Scrubber;
+use super::secret::Secret;
 use super::transport::transport_failure;
 use super::verify_scopes::{self, Probe};
 use super::words::{Assign, Words};
@@ -30,6 +33,8 @@ struct Attempt {
     how: Presentation,
     outcome: Result<Verdict, Failure>,
     tries: u32,
+    /// The last assertion's non-secret facts, when one was sent.
+    facts: Option<AssertionFacts>,
 }
 
 /// Exponential backoff with jitter: about 0.5s, 1s, 2s … capped.
@@ -44,16 +49,41 @@ fn backoff(tries: u32) -> Duration {
     Duration::from_millis(base + jitter).min(MAX_RETRY_WAIT)
 }
 
-/// What was sent, in a sentence (never the secret).
+/// What was sent, in a sentence (never the secret, key, assertion or token).
 fn sent(request: &CheckRequest, url: &str, how: Presentation, origin: &Words) -> Words {
+    let from = match how {
+        _ if how.sends_secret() || how == Presentation::SecretJwt => {
+            words![" (secret from ", origin, ")"]
+        }
+        Presentation::KeyJwt | Presentation::Tls(_) => match &request.key {
+            Some(key) => {
+                let cert = key
+                    .certificate
+                    .as_ref()
+                    .map(|c| format!(", certificate SHA-1 {}", c.sha1_hex))
+                    .unwrap_or_default();
+                words![
+                    format!(" ({} key from ", key.key.kind()),
+                    &key.origin,
+                    cert,
+                    ")"
+                ]
+            }
+            None => Words::default(),
+        },
+        Presentation::Federated => match &request.federated {
+            Some(source) => words![" (token from ", source.describe(), ")"],
+            None => Words::default(),
+        },
+        _ => Words::default(),
+    };
     words![
         format!(
-            "POST {url} as client {:?} using {} (secret from ",
+            "POST {url} as client {:?} using {}",
             request.client_id,
             how.describe()
         ),
-        origin,
-        ")"
+        from
     ]
 }
 
@@ -68,9 +98,33 @@ pub async fn exchange(
     scrub: &mut Scrubber,
     keep_token: bool,
 ) -> Outcome {
-    let url = resolved.token_url.as_str();
-    let host = host_label(&resolved.token_url);
+    let token_url = resolved.token_url.clone();
+    let url = token_url.as_str();
+    let host = host_label(&token_url);
     let origin = request.secret_origin.describe();
+    let federated = match &request.federated {
+        Some(source) => match obtain(source, client, deadline, scrub).await {
+            Ok(token) => {
+                scrub.add_token(token.expose());
+                let facts = jwt::facts_of(token.expose()).unwrap_or_default();
+                found.push(
+                    "federated_token",
+                    Status::Pass,
+                    words![
+                        "a federated token from ",
+                        source.describe(),
+                        format!(": {}", facts.describe())
+                    ],
+                );
+                Some(token)
+            }
+            Err(outcome) => {
+                found.push("federated_token", Status::Fail, outcome.summary.clone());
+                return outcome;
+            }
+        },
+        None => None,
+    };
     let mut attempts: Vec<Attempt> = Vec::new();
     for how in plan(request, resolved) {
         let ctx = Context {
@@ -82,9 +136,18 @@ pub async fn exchange(
             scopes: &request.scopes,
             genesys: resolved.genesys,
             scrub,
+            assertion: None,
         };
-        let attempt =
-            attempt_with_retries(request, client, how, &ctx, &resolved.token_url, deadline).await;
+        let attempt = attempt_with_retries(
+            request,
+            client,
+            how,
+            &ctx,
+            &token_url,
+            deadline,
+            federated.as_ref(),
+        )
+        .await;
         let retry_other_way = match &attempt.outcome {
             Ok(Verdict::Failed(failure)) => {
                 matches!(
@@ -155,11 +218,12 @@ pub async fn exchange(
             let probe = Probe {
                 request,
                 client,
-                token_url: &resolved.token_url,
+                token_url: &token_url,
                 how: last.how,
                 introspection: resolved.introspection.clone(),
                 deadline,
                 genesys: resolved.genesys,
+                federated: federated.clone(),
             };
             let scope = verify_scopes::verify(
                 &probe,
@@ -201,6 +265,11 @@ pub async fn exchange(
                 .position(|(_, f)| specific(f.reason))
                 .unwrap_or(0);
             let (how, chosen) = failures.remove(index);
+            let facts = if how == last.how {
+                last.facts.clone()
+            } else {
+                None
+            };
             let mut also: Option<Words> = None;
             for (other, f) in &failures {
                 let line = also.get_or_insert_with(Words::default);
@@ -212,6 +281,13 @@ pub async fn exchange(
             }
             found.push("token_request", Status::Fail, chosen.summary.clone());
             let mut outcome = outcome::failed(&chosen, sent(request, url, how, &origin), also);
+            if let Some(facts) = facts {
+                // What was asserted, next to what the server said about it.
+                outcome
+                    .diagnosis
+                    .lines
+                    .insert(1, Line::Fact("Assertion", words![facts.describe()]));
+            }
             if last.tries > 1 {
                 outcome.diagnosis.push(Line::Note(words![format!(
                     "(The request was tried {} times.)",
@@ -228,6 +304,7 @@ pub async fn exchange(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn attempt_with_retries(
     request: &CheckRequest,
     client: &reqwest::Client,
@@ -235,13 +312,52 @@ async fn attempt_with_retries(
     ctx: &Context<'_>,
     parsed: &url::Url,
     deadline: Instant,
+    federated: Option<&Secret>,
 ) -> Attempt {
     let url = parsed.as_str();
-    // Built once: every retry sends the same zeroed-on-drop bytes.
-    let prepared = Prepared::token(request, how);
+    // Built once when nothing in it changes, so every retry sends the same zeroed-on-drop bytes; an assertion is
+    // signed again for every try, since its jti may be used only once.
+    let fixed = (!how.asserts()).then(|| Prepared::token(request, how, None));
     let mut tries = 0;
+    let mut facts = None;
     loop {
         tries += 1;
+        let mut local = ctx.scrub.clone();
+        let prepared = match &fixed {
+            Some(prepared) => prepared.clone(),
+            None => match assertion_for(request, how, url, federated) {
+                Ok(assertion) => {
+                    if let Some((token, _)) = &assertion {
+                        local.add_token(token.expose());
+                    }
+                    facts = assertion.as_ref().map(|(_, f)| f.clone());
+                    Prepared::token(request, how, assertion.as_ref().map(|(a, _)| a))
+                }
+                Err(why) => {
+                    let mut failure = Failure::new(Reason::InvalidInput, words![why.clone()]);
+                    failure.summary =
+                        words![format!("Could not build the client assertion: {why}")];
+                    failure.meaning = words!["Nothing was sent."];
+                    failure.fix = words![
+                        "Check ",
+                        Input::SigningAlgorithm,
+                        " against the key (RS256 or PS256 for RSA, ES256 for P-256, ES384 for P-384)."
+                    ];
+                    failure.blame = Some(Input::SigningAlgorithm);
+                    return Attempt {
+                        how,
+                        outcome: Err(failure),
+                        tries,
+                        facts: None,
+                    };
+                }
+            },
+        };
+        let ctx = Context {
+            scrub: &local,
+            assertion: facts.as_ref(),
+            ..ctx.clone()
+        };
         emit(
             Level::Debug,
             "requesting a token",
@@ -276,7 +392,7 @@ async fn attempt_with_retries(
                     "token endpoint answered",
                     &[("status", &answer.status.to_string())],
                 );
-                let verdict = interpret::interpret(&answer, ctx);
+                let verdict = interpret::interpret(&answer, &ctx);
                 let retry = match &verdict {
                     Verdict::Failed(failure) => failure.retry,
                     Verdict::Token(_) => Retry::No,
@@ -284,20 +400,18 @@ async fn attempt_with_retries(
                 (Ok(verdict), retry)
             }
         };
+        let done = |outcome| Attempt {
+            how,
+            outcome,
+            tries,
+            facts: facts.clone(),
+        };
         let Retry::Yes(asked) = retry else {
-            return Attempt {
-                how,
-                outcome,
-                tries,
-            };
+            return done(outcome);
         };
         let wait = asked.unwrap_or_else(|| backoff(tries)).min(MAX_RETRY_WAIT);
         if tries > request.max_retries || Instant::now() + wait >= deadline {
-            return Attempt {
-                how,
-                outcome,
-                tries,
-            };
+            return done(outcome);
         }
         emit(
             Level::Debug,

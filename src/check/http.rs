@@ -79,7 +79,7 @@ pub fn client(
     timeout: Duration,
     loopback: bool,
 ) -> Result<reqwest::Client, String> {
-    client_with_roots(ca_cert_pem, timeout, loopback, true)
+    client_with_roots(ca_cert_pem, timeout, loopback, true, None)
 }
 
 /// Like [`client`]; without `system_roots` no trust store is loaded (a plain-http endpoint needs none, and loading
@@ -89,6 +89,7 @@ pub fn client_with_roots(
     timeout: Duration,
     loopback: bool,
     system_roots: bool,
+    identity: Option<&super::secret::Secret>,
 ) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
         // Credentials must never follow a redirect; the Location is reported instead.
@@ -122,6 +123,12 @@ pub fn client_with_roots(
     }
     if loopback {
         builder = builder.no_proxy();
+    }
+    if let Some(pem) = identity {
+        // The client certificate and its key (RFC 8705): reqwest parses them from one PEM text.
+        let identity = reqwest::Identity::from_pem(pem.expose().as_bytes())
+            .map_err(|_| "cannot use the client certificate and key for TLS".to_string())?;
+        builder = builder.identity(identity);
     }
     builder
         .build()
@@ -246,7 +253,7 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 }
 
 /// Parses `Sun, 06 Nov 1994 08:49:37 GMT`.
-fn parse_http_date(value: &str) -> Option<i64> {
+pub fn parse_http_date(value: &str) -> Option<i64> {
     let parts: Vec<&str> = value.split_whitespace().collect();
     let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
         return None;

@@ -118,7 +118,12 @@ impl Inputs {
     /// Lays `over` on top of `self`: any input `over` sets wins; grouped inputs (endpoint, secret source) win as
     /// a group, so a data source's `token_url` is never mixed with a provider's `issuer`.
     pub fn overlay(mut self, over: Inputs) -> Inputs {
-        for group in [Group::Endpoint, Group::SecretSource] {
+        for group in [
+            Group::Endpoint,
+            Group::SecretSource,
+            Group::KeySource,
+            Group::FederatedSource,
+        ] {
             if over.sets_group(group) {
                 for row in surface::group_members(group) {
                     self.values.remove(&row.input);

@@ -4,7 +4,7 @@
 use tokio::time::Instant;
 
 use super::http::{self, TransportError};
-use super::present::{Prepared, Presentation};
+use super::present::{Prepared, Presentation, assertion_for};
 use super::request::CheckRequest;
 use super::scopes;
 use super::scrub::{Heard, Scrubber};
@@ -12,6 +12,7 @@ use super::secret::Secret;
 
 /// Asks the introspection endpoint about `token`, authenticating as the token request did. The error says in
 /// one line why it could not tell.
+#[allow(clippy::too_many_arguments)]
 pub async fn introspect(
     request: &CheckRequest,
     client: &reqwest::Client,
@@ -20,8 +21,10 @@ pub async fn introspect(
     token: &Secret,
     deadline: Instant,
     scrub: &Scrubber,
+    federated: Option<&Secret>,
 ) -> Result<Vec<String>, String> {
-    let prepared = Prepared::introspection(request, how, token);
+    let assertion = assertion_for(request, how, endpoint, federated)?;
+    let prepared = Prepared::introspection(request, how, token, assertion.as_ref().map(|(a, _)| a));
     let sent = tokio::time::timeout_at(
         deadline,
         http::post_form(client, endpoint, prepared.headers, prepared.body),

@@ -146,7 +146,9 @@ pub fn lint(request: &CheckRequest) -> Vec<Finding> {
         );
     }
 
-    if secret.trim().is_empty() {
+    if !request.uses_secret() {
+        // No secret is sent (a key, a certificate or a federated token authenticates): nothing to lint.
+    } else if secret.trim().is_empty() {
         add(
             true,
             secret_input,

@@ -16,6 +16,7 @@
 //!   types; [`http`]: one capped exchange; [`clock`]: timestamps.
 
 pub mod clock;
+pub mod credential;
 pub mod discovery;
 pub mod endpoint;
 pub mod exchange;

@@ -1,12 +1,18 @@
 //! How the client's credentials are presented: which ways to try, in which order, and the one request type that
-//! owns the encoded credentials (header and body) and zeroes them when dropped.
+//! owns the encoded credentials (header and body) and zeroes them when dropped. Assertions are signed fresh
+//! for every request (a `jti` is single-use).
 
 use base64::Engine;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
+use super::credential::jwt::{self, AssertionFacts, Signer};
+use super::credential::keys::Alg;
 use super::endpoint::Resolved;
 use super::request::{AuthMethod, CheckRequest};
 use super::secret::{Secret, SecretBytes};
+
+/// RFC 7523's `client_assertion_type`.
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// One way of presenting the credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +23,14 @@ pub enum Presentation {
     Post,
     /// Basic without form-encoding, as many servers (and curl) expect.
     BasicRaw,
+    /// A JWT assertion HMAC-signed with the secret.
+    SecretJwt,
+    /// A JWT assertion signed with the private key.
+    KeyJwt,
+    /// A federated JWT as the assertion.
+    Federated,
+    /// The client certificate on the TLS connection, `client_id` in the body; true when self-signed.
+    Tls(bool),
 }
 
 impl Presentation {
@@ -25,16 +39,37 @@ impl Presentation {
         match self {
             Presentation::Basic | Presentation::BasicRaw => "client_secret_basic",
             Presentation::Post => "client_secret_post",
+            Presentation::SecretJwt => "client_secret_jwt",
+            Presentation::KeyJwt => "private_key_jwt",
+            Presentation::Federated => "federated",
+            Presentation::Tls(false) => "tls_client_auth",
+            Presentation::Tls(true) => "self_signed_tls_client_auth",
         }
     }
 
     /// The way it was sent, in a few words.
     pub fn describe(self) -> &'static str {
         match self {
-            Presentation::Basic => "client_secret_basic",
-            Presentation::Post => "client_secret_post",
             Presentation::BasicRaw => "client_secret_basic without form-encoding",
+            Presentation::Federated => "a federated token as the client assertion",
+            other => other.method_name(),
         }
+    }
+
+    /// True when a JWT assertion is sent.
+    pub fn asserts(self) -> bool {
+        matches!(
+            self,
+            Presentation::SecretJwt | Presentation::KeyJwt | Presentation::Federated
+        )
+    }
+
+    /// True when the client secret itself (not a signature made with it) is sent.
+    pub fn sends_secret(self) -> bool {
+        matches!(
+            self,
+            Presentation::Basic | Presentation::Post | Presentation::BasicRaw
+        )
     }
 }
 
@@ -46,7 +81,12 @@ fn form_encode(text: &str) -> String {
 pub fn plan(request: &CheckRequest, resolved: &Resolved) -> Vec<Presentation> {
     let changes = |text: &str| form_encode(text) != text;
     let encoding_matters = changes(&request.client_id) || changes(request.client_secret.expose());
-    if resolved.genesys && request.auth_method != AuthMethod::ClientSecretPost {
+    if resolved.genesys
+        && matches!(
+            request.method(),
+            AuthMethod::Auto | AuthMethod::ClientSecretBasic
+        )
+    {
         // Genesys Cloud's SDKs and its Terraform provider send base64(id:secret) without form-encoding; check
         // exactly what the pipeline's provider will send, and the RFC form only when it would differ.
         let mut plan = vec![Presentation::BasicRaw];
@@ -55,9 +95,14 @@ pub fn plan(request: &CheckRequest, resolved: &Resolved) -> Vec<Presentation> {
         }
         return plan;
     }
-    match request.auth_method {
+    match request.method() {
         AuthMethod::ClientSecretBasic => vec![Presentation::Basic],
         AuthMethod::ClientSecretPost => vec![Presentation::Post],
+        AuthMethod::ClientSecretJwt => vec![Presentation::SecretJwt],
+        AuthMethod::PrivateKeyJwt => vec![Presentation::KeyJwt],
+        AuthMethod::Federated => vec![Presentation::Federated],
+        AuthMethod::TlsClientAuth => vec![Presentation::Tls(false)],
+        AuthMethod::SelfSignedTlsClientAuth => vec![Presentation::Tls(true)],
         AuthMethod::Auto => {
             let post_only = resolved.methods_supported.as_ref().is_some_and(|methods| {
                 methods.iter().any(|m| m == "client_secret_post")
@@ -130,14 +175,85 @@ fn basic_header(id: &str, secret: &str) -> Option<HeaderValue> {
     Some(header)
 }
 
+/// The assertion a presentation sends to `audience`, fresh, with its non-secret facts; `None` for the ways that
+/// send no assertion, or when it cannot be made (the error says why).
+pub fn assertion_for(
+    request: &CheckRequest,
+    how: Presentation,
+    audience: &str,
+    federated: Option<&Secret>,
+) -> Result<Option<(Secret, AssertionFacts)>, String> {
+    let audience = request.assertion_audience.as_deref().unwrap_or(audience);
+    match how {
+        Presentation::SecretJwt => {
+            let alg = request.signing_algorithm.unwrap_or(Alg::Hs256);
+            jwt::assertion(
+                &Signer::Secret(&request.client_secret),
+                alg,
+                &request.client_id,
+                audience,
+                request.private_key_id.as_deref(),
+                None,
+            )
+            .map(Some)
+            .ok_or_else(|| {
+                format!(
+                    "cannot sign a client_secret_jwt assertion with {}",
+                    alg.name()
+                )
+            })
+        }
+        Presentation::KeyJwt => {
+            let key = request
+                .key
+                .as_ref()
+                .ok_or_else(|| "private_key_jwt without a key".to_string())?;
+            let alg = request
+                .signing_algorithm
+                .unwrap_or_else(|| key.key.default_alg());
+            jwt::assertion(
+                &Signer::Key(&key.key),
+                alg,
+                &request.client_id,
+                audience,
+                request.private_key_id.as_deref(),
+                key.certificate.as_ref(),
+            )
+            .map(Some)
+            .ok_or_else(|| format!("the {} key cannot sign {}", key.key.kind(), alg.name()))
+        }
+        Presentation::Federated => {
+            let token = federated.ok_or_else(|| "federated without a token".to_string())?;
+            let facts = jwt::facts_of(token.expose()).unwrap_or_default();
+            Ok(Some((token.clone(), facts)))
+        }
+        _ => Ok(None),
+    }
+}
+
 impl Prepared {
-    /// The client-credentials token request for one presentation.
-    pub fn token(request: &CheckRequest, how: Presentation) -> Prepared {
-        Prepared::build(request, how, &[("grant_type", "client_credentials")], true)
+    /// The client-credentials token request for one presentation, with its assertion when it sends one.
+    pub fn token(
+        request: &CheckRequest,
+        how: Presentation,
+        assertion: Option<&Secret>,
+    ) -> Prepared {
+        Prepared::build(
+            request,
+            how,
+            &[("grant_type", "client_credentials")],
+            true,
+            assertion,
+        )
     }
 
     /// An RFC 7662 introspection request for `token`, authenticated the way the token request was.
-    pub fn introspection(request: &CheckRequest, how: Presentation, token: &Secret) -> Prepared {
+    pub fn introspection(
+        request: &CheckRequest,
+        how: Presentation,
+        token: &Secret,
+        assertion: Option<&Secret>,
+    ) -> Prepared {
         Prepared::build(
             request,
             how,
@@ -146,6 +262,7 @@ impl Prepared {
                 ("token_type_hint", "access_token"),
             ],
             false,
+            assertion,
         )
     }
 
@@ -154,10 +271,12 @@ impl Prepared {
         how: Presentation,
         leading: &[(&str, &str)],
         token_parameters: bool,
+        assertion: Option<&Secret>,
     ) -> Prepared {
         let secret = request.client_secret.expose();
         let capacity = 256
             + 3 * (secret.len() + request.client_id.len())
+            + assertion.map_or(0, |a| 3 * a.expose().len())
             + leading.iter().map(|(_, v)| 3 * v.len() + 32).sum::<usize>();
         let mut form = Form::new(capacity);
         for (name, value) in leading {
@@ -192,6 +311,14 @@ impl Prepared {
                     headers.insert(AUTHORIZATION, value);
                 }
             }
+            Presentation::SecretJwt | Presentation::KeyJwt | Presentation::Federated => {
+                // RFC 7523: the client_id may be sent and must then match `sub`; Entra ID and Keycloak want it.
+                form.pair("client_id", &request.client_id);
+                form.pair("client_assertion_type", JWT_BEARER);
+                form.pair("client_assertion", assertion.map_or("", Secret::expose));
+            }
+            // RFC 8705: the certificate authenticates; the body names the client.
+            Presentation::Tls(_) => form.pair("client_id", &request.client_id),
         }
         Prepared {
             headers,
@@ -224,12 +351,13 @@ mod tests {
             methods_supported: None,
             introspection: None,
             genesys,
+            mtls_token_url: None,
         }
     }
 
     #[test]
     fn basic_credentials_are_form_encoded_before_base64() {
-        let prepared = Prepared::token(&request("my id", "p&ss:w+rd"), Presentation::Basic);
+        let prepared = Prepared::token(&request("my id", "p&ss:w+rd"), Presentation::Basic, None);
         let value = prepared
             .headers
             .get(AUTHORIZATION)
@@ -253,7 +381,7 @@ mod tests {
 
     #[test]
     fn post_sends_credentials_in_the_body_and_never_both() {
-        let prepared = Prepared::token(&request("id", "s3cret"), Presentation::Post);
+        let prepared = Prepared::token(&request("id", "s3cret"), Presentation::Post, None);
         assert!(prepared.headers.get(AUTHORIZATION).is_none());
         assert!(
             prepared

@@ -29,6 +29,8 @@ pub enum Reason {
     InvalidSecret,
     /// Client authentication failed and the server does not say why.
     InvalidClient,
+    /// A client assertion or certificate was refused (key, signature, audience, issuer, subject, lifetime).
+    InvalidAssertion,
     /// The client may not use the client-credentials grant.
     GrantNotAllowed,
     /// The server refused a requested scope.
@@ -51,7 +53,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in documentation order.
-    pub const ALL: [Reason; 19] = [
+    pub const ALL: [Reason; 20] = [
         Reason::Ok,
         Reason::InvalidInput,
         Reason::InsecureTransport,
@@ -62,6 +64,7 @@ impl Reason {
         Reason::ClientNotFound,
         Reason::InvalidSecret,
         Reason::InvalidClient,
+        Reason::InvalidAssertion,
         Reason::GrantNotAllowed,
         Reason::InvalidScope,
         Reason::MissingScopes,
@@ -86,6 +89,7 @@ impl Reason {
             Reason::ClientNotFound => "client_not_found",
             Reason::InvalidSecret => "invalid_secret",
             Reason::InvalidClient => "invalid_client",
+            Reason::InvalidAssertion => "invalid_assertion",
             Reason::GrantNotAllowed => "grant_not_allowed",
             Reason::InvalidScope => "invalid_scope",
             Reason::MissingScopes => "missing_scopes",

@@ -10,23 +10,40 @@ use crate::words;
 /// How the client authenticates at the token endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMethod {
-    /// Basic first; on `invalid_client`, once more in the body.
+    /// Picked from what is given; with a secret: Basic first, on `invalid_client` once more in the body.
     Auto,
     /// HTTP Basic with form-encoded id and secret (RFC 6749 section 2.3.1).
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body.
     ClientSecretPost,
+    /// A JWT assertion HMAC-signed with the secret (RFC 7523).
+    ClientSecretJwt,
+    /// A JWT assertion signed with a private key (RFC 7523).
+    PrivateKeyJwt,
+    /// A CA-issued client certificate on the TLS connection (RFC 8705 section 2.1).
+    TlsClientAuth,
+    /// A self-signed client certificate on the TLS connection (RFC 8705 section 2.2).
+    SelfSignedTlsClientAuth,
+    /// A JWT minted elsewhere (a CI system's ID token) as the assertion.
+    Federated,
 }
 
 impl AuthMethod {
+    /// Every method, in the documented order.
+    pub const ALL: [AuthMethod; 8] = [
+        AuthMethod::Auto,
+        AuthMethod::ClientSecretBasic,
+        AuthMethod::ClientSecretPost,
+        AuthMethod::ClientSecretJwt,
+        AuthMethod::PrivateKeyJwt,
+        AuthMethod::TlsClientAuth,
+        AuthMethod::SelfSignedTlsClientAuth,
+        AuthMethod::Federated,
+    ];
+
     /// Parses the documented names.
     pub fn parse(text: &str) -> Option<AuthMethod> {
-        match text {
-            "auto" => Some(AuthMethod::Auto),
-            "client_secret_basic" => Some(AuthMethod::ClientSecretBasic),
-            "client_secret_post" => Some(AuthMethod::ClientSecretPost),
-            _ => None,
-        }
+        AuthMethod::ALL.into_iter().find(|m| m.code() == text)
     }
 
     /// The documented name.
@@ -35,8 +52,45 @@ impl AuthMethod {
             AuthMethod::Auto => "auto",
             AuthMethod::ClientSecretBasic => "client_secret_basic",
             AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::ClientSecretJwt => "client_secret_jwt",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
+            AuthMethod::TlsClientAuth => "tls_client_auth",
+            AuthMethod::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
+            AuthMethod::Federated => "federated",
         }
     }
+
+    /// True for the methods that put a certificate on the TLS connection.
+    pub fn is_tls(self) -> bool {
+        matches!(
+            self,
+            AuthMethod::TlsClientAuth | AuthMethod::SelfSignedTlsClientAuth
+        )
+    }
+
+    /// True for the methods that send the client secret (itself or as an HMAC key).
+    pub fn uses_secret(self) -> bool {
+        matches!(
+            self,
+            AuthMethod::Auto
+                | AuthMethod::ClientSecretBasic
+                | AuthMethod::ClientSecretPost
+                | AuthMethod::ClientSecretJwt
+        )
+    }
+}
+
+/// A signing key, the certificate that goes with it, and where they came from.
+#[derive(Debug, Clone)]
+pub struct KeyCredential {
+    /// The private key.
+    pub key: std::sync::Arc<super::credential::keys::SigningKey>,
+    /// The certificate (explicit, or found beside the key).
+    pub certificate: Option<super::credential::keys::Certificate>,
+    /// Where the key came from, in words.
+    pub origin: Words,
+    /// The input to blame when the key is refused.
+    pub input: Input,
 }
 
 /// Where the token endpoint comes from.
@@ -126,6 +180,16 @@ pub struct CheckRequest {
     pub probe_other_regions: bool,
     /// What cannot be verified fails instead of warning.
     pub strict: bool,
+    /// The signing key and certificate (private_key_jwt, mutual TLS).
+    pub key: Option<KeyCredential>,
+    /// Where a federated token comes from.
+    pub federated: Option<super::credential::federated::Federated>,
+    /// The assertion's algorithm, when one is asked for.
+    pub signing_algorithm: Option<super::credential::keys::Alg>,
+    /// The assertion header's `kid`.
+    pub private_key_id: Option<String>,
+    /// The assertion's `aud`, when not the token endpoint.
+    pub assertion_audience: Option<String>,
     /// What was assumed while reading the endpoint inputs (e.g. a region given as a URL), for a warning.
     pub endpoint_note: Option<Words>,
 }
@@ -136,6 +200,21 @@ pub const DEFAULT_TIMEOUT_SECONDS: i64 = 30;
 pub const DEFAULT_MAX_RETRIES: i64 = 2;
 
 impl CheckRequest {
+    /// The method this check presents the credentials with, `auto` resolved from what is given: a key means
+    /// private_key_jwt, a federated token federated, and only a secret stays `auto` (Basic, then post).
+    pub fn method(&self) -> AuthMethod {
+        match self.auth_method {
+            AuthMethod::Auto if self.key.is_some() => AuthMethod::PrivateKeyJwt,
+            AuthMethod::Auto if self.federated.is_some() => AuthMethod::Federated,
+            other => other,
+        }
+    }
+
+    /// True when the client secret is part of what is sent.
+    pub fn uses_secret(&self) -> bool {
+        self.method().uses_secret()
+    }
+
     /// A request with every optional setting at its default.
     pub fn new(
         endpoint: Endpoint,
@@ -160,6 +239,11 @@ impl CheckRequest {
             allow_http: false,
             probe_other_regions: false,
             strict: false,
+            key: None,
+            federated: None,
+            signing_algorithm: None,
+            private_key_id: None,
+            assertion_audience: None,
             endpoint_note: None,
         }
     }

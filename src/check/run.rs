@@ -6,6 +6,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
+use super::credential::federated::Federated;
 use super::endpoint;
 use super::exchange::exchange;
 use super::genesys;
@@ -64,6 +65,39 @@ fn identity(request: &CheckRequest, keep: Keep) -> [u8; 32] {
     ] {
         field(optional.as_deref().unwrap_or("\u{1}").as_bytes());
     }
+    // The credential other than a secret: the public key (the private one enters nowhere), the certificate, how
+    // the assertion is made and where a federated token comes from.
+    match &request.key {
+        Some(key) => {
+            field(&key.key.public_key());
+            field(
+                key.certificate
+                    .as_ref()
+                    .map_or(&[][..], |c| c.der.as_slice()),
+            );
+        }
+        None => field(b"\x01"),
+    }
+    match &request.federated {
+        Some(Federated::File(path)) => field(format!("file {path}").as_bytes()),
+        Some(Federated::Value(value, name)) => {
+            field(name.as_bytes());
+            field(value.expose().as_bytes());
+        }
+        Some(Federated::GithubActions { url, audience, .. }) => {
+            field(format!("gha {url} {audience}").as_bytes())
+        }
+        None => field(b"\x01"),
+    }
+    for optional in [&request.private_key_id, &request.assertion_audience] {
+        field(optional.as_deref().unwrap_or("\u{1}").as_bytes());
+    }
+    field(
+        request
+            .signing_algorithm
+            .map_or("", |a| a.name())
+            .as_bytes(),
+    );
     field(&request.timeout.as_millis().to_le_bytes());
     field(&[
         u8::from(request.allow_http),
@@ -269,11 +303,19 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
     // A plain-http token URL (loopback, or allow_http) never needs the system trust store.
     let plain_http = matches!(request.endpoint, Endpoint::TokenUrl(_))
         && parsed.as_ref().is_ok_and(|url| url.scheme() == "http");
+    // Mutual TLS: the certificate and its key on every connection this check opens.
+    let identity = match (&request.key, request.method().is_tls()) {
+        (Some(key), true) => key.certificate.as_ref().map(|cert| {
+            super::secret::Secret::new(format!("{}{}", cert.pem(), key.key.pem().expose()))
+        }),
+        _ => None,
+    };
     let client = match http::client_with_roots(
         request.ca_cert_pem.as_deref(),
         request.timeout,
         loopback,
-        !plain_http,
+        !plain_http || identity.is_some(),
+        identity.as_ref(),
     ) {
         Ok(client) => client,
         Err(message) => {
@@ -292,10 +334,21 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
         }
     };
 
-    let resolved = match endpoint::resolve(request, &client, deadline, found, &scrub).await {
+    let mut resolved = match endpoint::resolve(request, &client, deadline, found, &scrub).await {
         Ok(resolved) => resolved,
         Err(outcome) => return outcome,
     };
+    if request.method().is_tls()
+        && let Some(alias) = resolved.mtls_token_url.take()
+    {
+        // RFC 8705 section 5: clients that authenticate with a certificate use the alias.
+        found.push(
+            "endpoint",
+            Status::Pass,
+            format!("mutual TLS: the discovery document's mtls_endpoint_aliases names {alias}"),
+        );
+        resolved.token_url = alias;
+    }
     found.token_url = Some(resolved.token_url.to_string());
     exchange(
         request,

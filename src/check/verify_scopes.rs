@@ -10,7 +10,7 @@ use super::endpoint::host_label;
 use super::http::{self, TransportError};
 use super::interpret::{self, Context, Verdict};
 use super::introspect::introspect;
-use super::present::{Prepared, Presentation};
+use super::present::{Prepared, Presentation, assertion_for};
 use super::report::{Reason, ScopesSource};
 use super::request::CheckRequest;
 use super::scopes;
@@ -69,6 +69,8 @@ pub struct Probe<'a> {
     pub deadline: Instant,
     /// True for Genesys Cloud, whose client-credentials clients have roles, not scopes.
     pub genesys: bool,
+    /// The federated token, for the federated method's requests.
+    pub federated: Option<Secret>,
 }
 
 /// One answer to a token request for some scopes.
@@ -85,7 +87,20 @@ impl Probe<'_> {
     async fn ask(&self, wanted: &[String], scrub: &mut Scrubber) -> Asked {
         let mut request = self.request.clone();
         request.scopes = wanted.to_vec();
-        let prepared = Prepared::token(&request, self.how);
+        let assertion = match assertion_for(
+            &request,
+            self.how,
+            self.token_url.as_str(),
+            self.federated.as_ref(),
+        ) {
+            Ok(assertion) => assertion,
+            Err(why) => return Asked::Other(words![why]),
+        };
+        let mut local = scrub.clone();
+        if let Some((assertion, _)) = &assertion {
+            local.add_token(assertion.expose());
+        }
+        let prepared = Prepared::token(&request, self.how, assertion.as_ref().map(|(a, _)| a));
         let sent = tokio::time::timeout_at(
             self.deadline,
             http::post_form(
@@ -111,7 +126,8 @@ impl Probe<'_> {
             secret_input: self.request.secret_origin.blame(),
             scopes: wanted,
             genesys: self.genesys,
-            scrub,
+            scrub: &local,
+            assertion: assertion.as_ref().map(|(_, facts)| facts),
         };
         match interpret::interpret(&answer, &ctx) {
             Verdict::Token(issued) => {
@@ -147,6 +163,7 @@ impl Probe<'_> {
             token,
             self.deadline,
             scrub,
+            self.federated.as_ref(),
         )
         .await
         {

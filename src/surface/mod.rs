@@ -109,6 +109,10 @@ pub enum Group {
     Endpoint,
     /// Where the client secret comes from.
     SecretSource,
+    /// Where the signing key comes from.
+    KeySource,
+    /// Where the federated token comes from.
+    FederatedSource,
 }
 
 /// A command-line flag for an input.
@@ -175,6 +179,30 @@ pub enum Input {
     FailOnError,
     /// `strict`: what cannot be verified fails (`unverifiable`) instead of warning.
     Strict,
+    /// `private_key_file`: a PEM private key for private_key_jwt or mTLS.
+    PrivateKeyFile,
+    /// `private_key_pem`: the same, inline (provider block, ephemeral resource).
+    PrivateKeyPem,
+    /// `private_key_id`: the JWT header's `kid`.
+    PrivateKeyId,
+    /// `certificate_file`: the client certificate (PEM).
+    CertificateFile,
+    /// `pkcs12_file`: key and certificate in a `.pfx`.
+    Pkcs12File,
+    /// `pkcs12_password_env`: the name of the variable holding the `.pfx` password.
+    Pkcs12PasswordEnv,
+    /// `pkcs12_password`: the `.pfx` password, inline (provider block, ephemeral resource).
+    Pkcs12Password,
+    /// `signing_algorithm`: RS256, PS256, ES256, ES384 or HS256.
+    SigningAlgorithm,
+    /// `assertion_audience`: the client assertion's `aud`.
+    AssertionAudience,
+    /// `federated_token_file`: a file holding a federated JWT.
+    FederatedTokenFile,
+    /// `federated_token_env`: the name of a variable holding a federated JWT.
+    FederatedTokenEnv,
+    /// `federated_token_audience`: the audience to request a CI's ID token for.
+    FederatedTokenAudience,
 }
 
 /// One row of the input table.
@@ -345,7 +373,11 @@ mod tests {
                 row.input
             );
             assert!(names.insert(row.name), "input name {} twice", row.name);
-            assert!(row.name.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            assert!(
+                row.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            );
             assert!(!row.doc.is_empty(), "{} has no description", row.name);
         }
         let mut names = std::collections::HashSet::new();
@@ -378,7 +410,7 @@ mod tests {
             assert!(
                 flag.long
                     .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '-')
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             );
         }
     }

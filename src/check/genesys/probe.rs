@@ -36,7 +36,7 @@ pub async fn probe_regions(
     deadline: Instant,
     scrub: &Scrubber,
 ) -> Vec<(String, ProbeOutcome)> {
-    let prepared = Prepared::token(request, how);
+    let prepared = Prepared::token(request, how, None);
     let mut tasks = tokio::task::JoinSet::new();
     for (index, (region, url)) in targets.into_iter().enumerate() {
         let prepared = prepared.clone();
@@ -63,6 +63,7 @@ pub async fn probe_regions(
                         scopes: &[],
                         genesys: true,
                         scrub: &scrub,
+                        assertion: None,
                     };
                     match interpret::interpret(&answer, &ctx) {
                         Verdict::Token(_) => ProbeOutcome::Accepted,

@@ -4,6 +4,7 @@
 //! server's own words and vendor codes; this file handles tokens, redirects and answers that are not OAuth at
 //! all. Every word of the server's passes the check's [`Scrubber`] before it is quoted.
 
+mod assertion;
 pub mod body;
 mod oauth;
 
@@ -39,6 +40,8 @@ pub struct Context<'a> {
     pub genesys: bool,
     /// Removes the check's secrets from everything the server says.
     pub scrub: &'a Scrubber,
+    /// The non-secret facts of the client assertion sent, when one was.
+    pub assertion: Option<&'a super::credential::jwt::AssertionFacts>,
 }
 
 /// The token fields of a successful answer.
@@ -150,13 +153,15 @@ pub fn interpret(answer: &Answer, ctx: &Context<'_>) -> Verdict {
         failure.blame = Some(Input::TokenUrl);
         return Verdict::Failed(failure);
     }
-    if let Some(error) = field(&body, "error") {
-        return Verdict::Failed(oauth::oauth_error(answer, &body, &error, ctx));
-    }
-    if (200..300).contains(&status) {
+    let mut failure = if let Some(error) = field(&body, "error") {
+        oauth::oauth_error(answer, &body, &error, ctx)
+    } else if (200..300).contains(&status) {
         return success(answer, &body, ctx);
-    }
-    Verdict::Failed(non_oauth_failure(answer, &body, ctx))
+    } else {
+        non_oauth_failure(answer, &body, ctx)
+    };
+    assertion::compare_clocks(&mut failure, answer, ctx);
+    Verdict::Failed(failure)
 }
 
 fn success(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Verdict {
@@ -487,6 +492,7 @@ mod tests {
             scrub: SCRUB.get_or_init(|| {
                 Scrubber::for_credentials("client-1", &Secret::new("the-real-secret-value"))
             }),
+            assertion: None,
         }
     }
 

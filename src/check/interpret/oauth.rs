@@ -342,6 +342,10 @@ pub(super) fn classify_invalid_client(
     quoted: &str,
     ctx: &Context<'_>,
 ) {
+    if ctx.assertion.is_some() || ctx.method.contains("tls") {
+        super::assertion::classify(failure, lower, quoted, ctx);
+        return;
+    }
     let id = ctx.client_id;
     let host = ctx.host;
     let origin: &Words = ctx.secret_origin;

@@ -1,0 +1,334 @@
+//! Refusals of a client assertion or client certificate, explained: the server's words (Entra AADSTS codes,
+//! Okta, Keycloak, oidc-provider's `invalid_request` descriptions) pick the cause when they can; otherwise the
+//! likely causes for the method used are listed in order, next to the assertion's own facts and a comparison of
+//! the clocks.
+
+use super::{Context, Failure, short};
+use crate::check::clock;
+use crate::check::http::{Answer, parse_http_date};
+use crate::check::report::Reason;
+use crate::check::words::Words;
+use crate::surface::Input;
+use crate::words;
+
+/// What the server's words say went wrong with the assertion or certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    Key,
+    Audience,
+    Time,
+    Replay,
+    Algorithm,
+    Method,
+    Subject,
+    NoCertificate,
+    CertificateNotTrusted,
+    CertificateSubject,
+    FederatedIssuer,
+    FederatedSubject,
+    FederatedAudience,
+}
+
+fn any(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| text.contains(w))
+}
+
+fn cause_of(lower: &str) -> Option<Cause> {
+    // Entra ID codes first: they are unambiguous.
+    let coded = [
+        ("aadsts700027", Cause::Key),
+        ("aadsts700023", Cause::Audience),
+        ("aadsts700024", Cause::Time),
+        ("aadsts700021", Cause::Subject),
+        ("aadsts700211", Cause::FederatedIssuer),
+        ("aadsts700212", Cause::FederatedAudience),
+        ("aadsts700213", Cause::FederatedSubject),
+        ("aadsts7002138", Cause::FederatedSubject),
+        ("aadsts70021", Cause::FederatedSubject),
+    ];
+    if let Some((_, cause)) = coded.iter().find(|(code, _)| lower.contains(code)) {
+        return Some(*cause);
+    }
+    let table: [(&[&str], Cause); 10] = [
+        (
+            &["certificate was not provided", "no client certificate"],
+            Cause::NoCertificate,
+        ),
+        (
+            &["certificate was not verified", "not trusted"],
+            Cause::CertificateNotTrusted,
+        ),
+        (
+            &["subject value does not match", "subject dn"],
+            Cause::CertificateSubject,
+        ),
+        (&["only be used once", "reuse", "replay"], Cause::Replay),
+        (&["audience", "token audience"], Cause::Audience),
+        (
+            &[
+                "expired",
+                "not active",
+                "expiration",
+                "issued in the future",
+                "too far",
+                "valid time range",
+            ],
+            Cause::Time,
+        ),
+        (
+            &["alg mismatch", "signature algorithm", "algorithm"],
+            Cause::Algorithm,
+        ),
+        (
+            &[
+                "authentication mechanism",
+                "authentication method",
+                "registered client authentication",
+            ],
+            Cause::Method,
+        ),
+        (
+            &[
+                "signature",
+                "no applicable key",
+                "key was not found",
+                "kid",
+                "public key",
+                "unregistered client certificate",
+                "not registered",
+            ],
+            Cause::Key,
+        ),
+        (
+            &[
+                "client_id mismatch",
+                "does not match sub",
+                "iss (jwt issuer) must be",
+            ],
+            Cause::Subject,
+        ),
+    ];
+    table
+        .iter()
+        .find(|(needles, _)| any(lower, needles))
+        .map(|(_, cause)| *cause)
+}
+
+fn thumbprints(ctx: &Context<'_>) -> String {
+    match ctx.assertion {
+        Some(facts) => match (&facts.x5t_s256, &facts.kid) {
+            (Some(t), _) => format!(" (the assertion names certificate x5t#S256 {t})"),
+            (None, Some(kid)) => format!(" (the assertion names kid {kid})"),
+            (None, None) => " (the assertion names no kid or certificate thumbprint)".to_string(),
+        },
+        None => String::new(),
+    }
+}
+
+fn words_for(cause: Cause, ctx: &Context<'_>) -> Words {
+    let aud = ctx
+        .assertion
+        .and_then(|f| f.aud.clone())
+        .unwrap_or_default();
+    let alg = ctx.assertion.map(|f| f.alg.clone()).unwrap_or_default();
+    match cause {
+        Cause::Key => words![format!(
+            "the key that signed the assertion is not one registered for the client{}: compare it with the \
+             client's registered keys or certificates",
+            thumbprints(ctx)
+        )],
+        Cause::Audience => words![
+            format!(
+                "the assertion's aud ({aud:?}) is not what the server expects: oidc-provider and Keycloak accept \
+                 the token endpoint or the issuer, Okta and Entra ID only the token endpoint, Auth0 its tenant URL \
+                 with a trailing slash; set "
+            ),
+            Input::AssertionAudience
+        ],
+        Cause::Time => words![
+            "the assertion's lifetime does not fit the server's clock (expired, not yet valid, or longer than it \
+             allows: Okta one hour, Auth0 five minutes, Keycloak one minute by default)"
+        ],
+        Cause::Replay => words![
+            "the assertion was used before (a replayed jti): every request needs a fresh assertion"
+        ],
+        Cause::Algorithm => words![
+            format!("the server does not allow {alg} for this client: check "),
+            Input::SigningAlgorithm,
+            " against its token_endpoint_auth_signing_alg_values_supported and the client's registered algorithm"
+        ],
+        Cause::Method => words![
+            "the client is registered for another authentication method (its token_endpoint_auth_method): \
+             register the key (jwks) for private_key_jwt, or use the method it has"
+        ],
+        Cause::Subject => words![
+            "iss and sub must both be the client id, and a client_id sent beside the assertion must match them"
+        ],
+        Cause::NoCertificate => words![
+            "no client certificate reached the server: a proxy that terminates TLS in front of it, or an endpoint \
+             without mutual TLS (use the discovery document's mtls_endpoint_aliases)"
+        ],
+        Cause::CertificateNotTrusted => words![
+            "the client certificate does not chain to a CA the server trusts for tls_client_auth (a self-signed \
+             certificate needs self_signed_tls_client_auth)"
+        ],
+        Cause::CertificateSubject => words![
+            "the certificate's subject is not the one registered for the client (tls_client_auth_subject_dn)"
+        ],
+        Cause::FederatedIssuer => words![format!(
+            "no federated credential of the app has the token's issuer ({:?})",
+            ctx.assertion
+                .and_then(|f| f.iss.clone())
+                .unwrap_or_default()
+        )],
+        Cause::FederatedSubject => words![format!(
+            "no federated credential of the app has the token's subject ({:?}); subjects are compared exactly, \
+             case included",
+            ctx.assertion
+                .and_then(|f| f.sub.clone())
+                .unwrap_or_default()
+        )],
+        Cause::FederatedAudience => words![format!(
+            "no federated credential of the app has the token's audience ({aud:?}); Entra ID expects \
+             api://AzureADTokenExchange"
+        )],
+    }
+}
+
+/// The causes worth listing for a method, most likely first.
+fn causes_for(ctx: &Context<'_>) -> Vec<Cause> {
+    match ctx.method {
+        "tls_client_auth" => vec![
+            Cause::CertificateSubject,
+            Cause::CertificateNotTrusted,
+            Cause::NoCertificate,
+            Cause::Method,
+        ],
+        "self_signed_tls_client_auth" => vec![Cause::Key, Cause::NoCertificate, Cause::Method],
+        "federated" => vec![
+            Cause::FederatedSubject,
+            Cause::FederatedIssuer,
+            Cause::FederatedAudience,
+            Cause::Time,
+        ],
+        _ => vec![
+            Cause::Key,
+            Cause::Audience,
+            Cause::Time,
+            Cause::Replay,
+            Cause::Algorithm,
+            Cause::Method,
+        ],
+    }
+}
+
+/// Explains a refused assertion or certificate.
+pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &Context<'_>) {
+    let id = short(ctx.client_id);
+    let host = ctx.host;
+    let what = match ctx.method {
+        "tls_client_auth" | "self_signed_tls_client_auth" => "client certificate",
+        "federated" => "federated token",
+        _ => "client assertion",
+    };
+    failure.blame = Some(match ctx.method {
+        "federated" => Input::FederatedTokenFile,
+        "client_secret_jwt" => ctx.secret_input,
+        _ => Input::PrivateKeyFile,
+    });
+    failure
+        .error_code
+        .get_or_insert_with(|| "invalid_client".to_string());
+    let mut causes = causes_for(ctx);
+    match cause_of(lower) {
+        Some(cause) => {
+            failure.reason = Reason::InvalidAssertion;
+            failure.summary = words![
+                format!("{host} refused the {what} of client {id}: "),
+                words_for(cause, ctx)
+            ];
+            causes.retain(|c| *c != cause);
+            causes.insert(0, cause);
+        }
+        None => {
+            failure.reason = Reason::InvalidClient;
+            failure.summary = words![format!(
+                "{host} rejected the {what} of client {id} without saying why"
+            )];
+        }
+    }
+    failure.meaning = words![format!(
+        "Client authentication with the {what} ({}) failed.{quoted}",
+        ctx.method
+    )];
+    failure.causes = causes.into_iter().map(|c| words_for(c, ctx)).collect();
+    if ctx.method == "client_secret_jwt" {
+        failure.causes.insert(
+            1,
+            words![
+                "the secret in ",
+                ctx.secret_origin,
+                " is not the client's current secret (the HMAC key)"
+            ],
+        );
+    }
+    failure.fix = match ctx.method {
+        "tls_client_auth" | "self_signed_tls_client_auth" => words![
+            "Compare the certificate (",
+            Input::CertificateFile,
+            ") with the one registered for the client, and use the mutual-TLS endpoint."
+        ],
+        "federated" => words![
+            "Make a federated credential of the app match the token's issuer, subject and audience exactly, or \
+             run the job the credential was made for."
+        ],
+        _ => words![
+            "Compare the key and certificate (",
+            Input::PrivateKeyFile,
+            ", ",
+            Input::CertificateFile,
+            ") with what is registered for the client; check ",
+            Input::AssertionAudience,
+            " and this machine's clock."
+        ],
+    };
+}
+
+/// Adds the clocks' comparison to an assertion's refusal: the server's `Date` against this machine's.
+pub(super) fn compare_clocks(failure: &mut Failure, answer: &Answer, ctx: &Context<'_>) {
+    if ctx.assertion.is_none()
+        || !matches!(
+            failure.reason,
+            Reason::InvalidAssertion | Reason::InvalidClient
+        )
+    {
+        return;
+    }
+    let Some(server) = answer
+        .date
+        .as_ref()
+        .and_then(|date| parse_http_date(date.raw()))
+    else {
+        return;
+    };
+    let skew = clock::now_unix() - server;
+    let line = if skew.abs() > 5 {
+        words![format!(
+            "this machine's clock is {} s {} the server's (its Date header): assertions are judged by the server's \
+             clock; fix the time here (NTP)",
+            skew.abs(),
+            if skew > 0 { "ahead of" } else { "behind" }
+        )]
+    } else {
+        words![format!(
+            "the clocks agree (within {} s of the server's Date header), so the assertion's times are not the cause \
+             unless the server caps their lifetime",
+            skew.abs().max(1)
+        )]
+    };
+    if skew.abs() > 5 {
+        failure.causes.insert(0, line);
+    } else {
+        failure.causes.push(line);
+    }
+}
