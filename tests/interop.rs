@@ -1,6 +1,8 @@
 //! The engine against real authorisation servers this project did not write: Node's oidc-provider and
 //! Python's Authlib, started on loopback by scripts/interop-server and scripts/interop-authlib-server.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -589,4 +591,180 @@ fn expired_assertion(client_id: &str, audience: &str) -> String {
         )
         .expect("sign");
     format!("{input}.{}", b64(&signature))
+}
+
+/// private_key_jwt and federated tokens through real `terraform plan`s (data source and ephemeral resource) and
+/// the CLI, against oidc-provider; the plan output, TF_LOG=trace log and saved plan hold no key, assertion or
+/// token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_and_federated_tokens_through_terraform_and_the_cli_leak_nothing() {
+    use support::terraform::{
+        contains, plan_contents, run as terraform, terraforms, text, version_of, workspace,
+    };
+    let server = start("interop-server");
+    let token_url = format!("{}/token", server.base);
+    let key_path = fixture("keys/rsa-2048.pem");
+    let other_key = fixture("keys/rsa-other.pem");
+    let key_pem = std::fs::read_to_string(&key_path).expect("key");
+    // A line from the middle of each key: any quote of the key would contain it.
+    let key_lines: Vec<String> = [
+        key_pem.clone(),
+        std::fs::read_to_string(&other_key).expect("key"),
+    ]
+    .iter()
+    .map(|pem| pem.lines().nth(5).unwrap_or_default().to_string())
+    .collect();
+    let dir = std::env::temp_dir().join(format!("authcheck-interop-tf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let federated = dir.join("federated.jwt");
+    std::fs::write(&federated, expired_assertion("cc-pkjwt-rsa", &token_url)).expect("write");
+    let federated_token = std::fs::read_to_string(&federated).expect("token");
+    let leaks = |label: &str, hay: &str, problems: &mut Vec<String>| {
+        for line in &key_lines {
+            if hay.contains(line.as_str()) {
+                problems.push(format!("{label}: a private key appears"));
+            }
+        }
+        // Assertions, federated tokens and oidc-provider's JWTs all start with a base64url JSON header.
+        if hay.contains("eyJ") || hay.contains(federated_token.trim()) {
+            problems.push(format!("{label}: a JWT (assertion or token) appears"));
+        }
+    };
+    let mut problems = Vec::new();
+
+    // The CLI.
+    let cli = |args: Vec<String>| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_authcheck"))
+            .args(args)
+            .env_remove("AUTHCHECK_CLIENT_SECRET")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("authcheck")
+    };
+    let args = |key: &str| -> Vec<String> {
+        [
+            "check",
+            "--token-url",
+            &token_url,
+            "--client-id",
+            "cc-pkjwt-rsa",
+            "--private-key-file",
+            key,
+            "--format",
+            "json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let good = cli(args(&key_path));
+    let bad = cli(args(&other_key));
+    if good.status.code() != Some(0) || bad.status.code() != Some(1) {
+        problems.push(format!(
+            "cli exit codes {:?} {:?}: {}",
+            good.status.code(),
+            bad.status.code(),
+            String::from_utf8_lossy(&bad.stdout)
+        ));
+    }
+    for out in [&good, &bad] {
+        leaks(
+            "cli",
+            &format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            &mut problems,
+        );
+    }
+
+    // Terraform: a data source with a key file, a failing one with the wrong key, a federated token file, and
+    // (Terraform 1.10+) the ephemeral resource with the key inline.
+    let tf = terraforms().remove(0);
+    let version = version_of(&tf);
+    let main = format!(
+        "data \"authcheck_client_credentials\" \"key\" {{\n  token_url = \"{token_url}\"\n  client_id = \"cc-pkjwt-rsa\"\n  private_key_file = var.key_file\n}}\n\
+         variable \"key_file\" {{\n  type = string\n}}\n"
+    );
+    let federated_main = format!(
+        "data \"authcheck_client_credentials\" \"fed\" {{\n  token_url = \"{token_url}\"\n  client_id = \"cc-pkjwt-rsa\"\n  auth_method = \"federated\"\n  federated_token_file = \"{}\"\n}}\n",
+        federated.display()
+    );
+    let ephemeral_main = format!(
+        "variable \"key\" {{\n  type = string\n  sensitive = true\n  ephemeral = true\n}}\n\
+         ephemeral \"authcheck_client_credentials\" \"key\" {{\n  token_url = \"{token_url}\"\n  client_id = \"cc-pkjwt-rsa\"\n  private_key_pem = var.key\n}}\n"
+    );
+    let cases: Vec<(&str, String, Vec<(String, String)>, bool, &str)> = {
+        let mut cases = vec![
+            (
+                "key file",
+                main.clone(),
+                vec![("TF_VAR_key_file".into(), key_path.clone())],
+                true,
+                "Read complete",
+            ),
+            (
+                "wrong key",
+                main,
+                vec![("TF_VAR_key_file".into(), other_key.clone())],
+                false,
+                "reason: invalid_client",
+            ),
+            (
+                "expired federated token",
+                federated_main,
+                vec![],
+                false,
+                "federated token",
+            ),
+        ];
+        if version >= (1, 10) {
+            cases.push((
+                "ephemeral key",
+                ephemeral_main,
+                vec![("TF_VAR_key".into(), key_pem.clone())],
+                true,
+                "Opening",
+            ));
+        }
+        cases
+    };
+    for (label, config, env, success, words) in cases {
+        let ws = workspace(
+            &format!("interop-{}", label.replace(' ', "-")),
+            &[("main.tf", config)],
+        );
+        let tf = tf.clone();
+        let (out, log) = tokio::task::spawn_blocking(move || {
+            let log = ws.dir.join("trace.log");
+            let log_text = log.display().to_string();
+            let mut env: Vec<(&str, &str)> =
+                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            env.extend([("TF_LOG", "trace"), ("TF_LOG_PATH", log_text.as_str())]);
+            let out = terraform(
+                &tf,
+                &ws,
+                &["plan", "-no-color", "-input=false", "-out=p.tfplan"],
+                &env,
+            );
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            (
+                out,
+                format!("{log}{}", plan_contents(&ws.dir.join("p.tfplan"))),
+            )
+        })
+        .await
+        .expect("join");
+        let all = text(&out);
+        if out.status.success() != success || !contains(&all, words) {
+            problems.push(format!(
+                "{label}: exit {:?}, expected {words:?}:\n{all}",
+                out.status.code()
+            ));
+        }
+        leaks(label, &format!("{all}{log}"), &mut problems);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
