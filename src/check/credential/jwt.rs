@@ -47,17 +47,24 @@ pub struct AssertionFacts {
 }
 
 impl AssertionFacts {
-    /// One line: `alg PS256, kid k1, x5t#S256 …; iss/sub …, aud …, exp … (in 120 s)`.
+    /// One line: `alg PS256, kid k1, x5t#S256 …; iss/sub …, aud …, exp … (in 120 s)`. The header fields of a
+    /// JWT minted elsewhere are anyone's text: they are quoted the way Debug quotes, so no control character or
+    /// line end gets through.
     pub fn describe(&self) -> String {
-        let mut header = vec![format!("alg {}", self.alg)];
+        let bare = |text: &str| {
+            let quoted = format!("{text:?}");
+            let inner = &quoted[1..quoted.len().saturating_sub(1)];
+            inner.chars().take(120).collect::<String>()
+        };
+        let mut header = vec![format!("alg {}", bare(&self.alg))];
         if let Some(kid) = &self.kid {
-            header.push(format!("kid {kid}"));
+            header.push(format!("kid {}", bare(kid)));
         }
         if let Some(t) = &self.x5t_s256 {
-            header.push(format!("x5t#S256 {t}"));
+            header.push(format!("x5t#S256 {}", bare(t)));
         }
         if let Some(t) = &self.x5t {
-            header.push(format!("x5t {t}"));
+            header.push(format!("x5t {}", bare(t)));
         }
         let mut claims = Vec::new();
         match (&self.iss, &self.sub) {
