@@ -695,7 +695,8 @@ async fn keys_and_federated_tokens_through_terraform_and_the_cli_leak_nothing() 
         "variable \"key\" {{\n  type = string\n  sensitive = true\n  ephemeral = true\n}}\n\
          ephemeral \"authcheck_client_credentials\" \"key\" {{\n  token_url = \"{token_url}\"\n  client_id = \"cc-pkjwt-rsa\"\n  private_key_pem = var.key\n}}\n"
     );
-    let cases: Vec<(&str, String, Vec<(String, String)>, bool, &str)> = {
+    type Case<'a> = (&'a str, String, Vec<(String, String)>, bool, &'a str);
+    let cases: Vec<Case> = {
         let mut cases = vec![
             (
                 "key file",
