@@ -14,6 +14,23 @@ data "authcheck_client_credentials" "genesys" {
 
   # The prod/staging guard: credentials of any other organisation fail the plan.
   expected_organization = var.expected_organization
+
+  # The apply-time 403 guard: the client's roles must grant what these resource
+  # types need (and any permission listed), or the plan fails naming them.
+  genesys_resources    = var.genesys_resources
+  required_permissions = var.required_permissions
+}
+
+variable "genesys_resources" {
+  type        = list(string)
+  default     = []
+  description = "genesyscloud resource types this pipeline manages, e.g. [\"genesyscloud_routing_queue\"]."
+}
+
+variable "required_permissions" {
+  type        = list(string)
+  default     = []
+  description = "Further Genesys Cloud permissions the pipeline needs, e.g. [\"architect:flow:view\"]."
 }
 
 variable "genesys_region" {
@@ -50,6 +67,14 @@ output "organization_id" {
 
 output "client_name" {
   value = data.authcheck_client_credentials.genesys.client_name
+}
+
+output "missing_permissions" {
+  value = data.authcheck_client_credentials.genesys.missing_permissions
+}
+
+output "permissions_source" {
+  value = data.authcheck_client_credentials.genesys.permissions_source
 }
 
 output "token_url" {

@@ -208,11 +208,46 @@ pub async fn exchange(
                 };
                 found.push("auth_method", Status::Warn, words![refused, advice]);
             }
-            let facts = match &request.endpoint {
-                Endpoint::Genesys { api_base, .. } => Some(
-                    genesys::api::lookup(client, api_base, &issued.access_token, deadline, scrub)
-                        .await,
-                ),
+            let wants_permissions = !request.required_permissions.is_empty();
+            let (facts, subjects_me) = match &request.endpoint {
+                Endpoint::Genesys { api_base, .. } => {
+                    let (facts, subjects_me) = genesys::api::lookup_with_grants(
+                        client,
+                        api_base,
+                        &issued.access_token,
+                        wants_permissions,
+                        deadline,
+                        scrub,
+                    )
+                    .await;
+                    (Some(facts), subjects_me)
+                }
+                _ => (None, None),
+            };
+            // Only what the permission check needs outlives the lookup: the token's bearer header.
+            let permissions = match (&request.endpoint, &facts) {
+                (Endpoint::Genesys { api_base, .. }, Some(facts)) if wants_permissions => {
+                    match genesys::api::bearer(&issued.access_token) {
+                        Some(headers) => Some(
+                            genesys::grants::check(
+                                client,
+                                api_base,
+                                &headers,
+                                facts,
+                                subjects_me,
+                                &request.client_id,
+                                &request.required_permissions,
+                                deadline,
+                                scrub,
+                            )
+                            .await,
+                        ),
+                        None => Some(genesys::grants::PermissionFinding {
+                            unverified: request.required_permissions.clone(),
+                            ..Default::default()
+                        }),
+                    }
+                }
                 _ => None,
             };
             let probe = Probe {
@@ -246,6 +281,9 @@ pub async fn exchange(
             );
             if let Some(facts) = facts {
                 genesys::organization::apply(request, found, &mut outcome, facts);
+            }
+            if let Some(finding) = permissions {
+                genesys::required::apply(request, found, &mut outcome, finding);
             }
             outcome
         }

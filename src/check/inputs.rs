@@ -130,6 +130,17 @@ impl Inputs {
                 }
             }
         }
+        let mut over = over;
+        // Permissions add up: the provider's apply to every check, each check adds its own.
+        if let (Some(Given::List(base)), Some(Given::List(more))) = (
+            self.values.get(&Input::RequiredPermissions),
+            over.values.get(&Input::RequiredPermissions),
+        ) {
+            let mut all = base.clone();
+            all.extend(more.iter().filter(|p| !base.contains(p)).cloned());
+            over.values
+                .insert(Input::RequiredPermissions, Given::List(all));
+        }
         self.values.extend(over.values);
         self
     }
@@ -138,6 +149,31 @@ impl Inputs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn required_permissions_of_a_data_source_add_to_the_providers() {
+        let provider = Inputs::new().with(
+            Input::RequiredPermissions,
+            Given::List(vec!["routing:queue:view".into()]),
+        );
+        let data = Inputs::new().with(
+            Input::RequiredPermissions,
+            Given::List(vec![
+                "routing:queue:view".into(),
+                "architect:flow:view".into(),
+            ]),
+        );
+        let merged = provider.overlay(data);
+        assert_eq!(
+            merged.list(Input::RequiredPermissions),
+            Some(
+                &[
+                    "routing:queue:view".to_string(),
+                    "architect:flow:view".to_string()
+                ][..]
+            )
+        );
+    }
 
     #[test]
     fn a_data_source_endpoint_replaces_the_providers_as_a_group() {

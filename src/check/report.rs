@@ -37,6 +37,8 @@ pub enum Reason {
     InvalidScope,
     /// A token was issued without every required scope.
     MissingScopes,
+    /// The Genesys Cloud client's roles lack a permission the pipeline needs.
+    MissingPermissions,
     /// The server refused access (403, `access_denied`).
     AccessDenied,
     /// The server kept answering "too many requests".
@@ -53,7 +55,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in documentation order.
-    pub const ALL: [Reason; 20] = [
+    pub const ALL: [Reason; 21] = [
         Reason::Ok,
         Reason::InvalidInput,
         Reason::InsecureTransport,
@@ -68,6 +70,7 @@ impl Reason {
         Reason::GrantNotAllowed,
         Reason::InvalidScope,
         Reason::MissingScopes,
+        Reason::MissingPermissions,
         Reason::AccessDenied,
         Reason::RateLimited,
         Reason::ServerError,
@@ -93,6 +96,7 @@ impl Reason {
             Reason::GrantNotAllowed => "grant_not_allowed",
             Reason::InvalidScope => "invalid_scope",
             Reason::MissingScopes => "missing_scopes",
+            Reason::MissingPermissions => "missing_permissions",
             Reason::AccessDenied => "access_denied",
             Reason::RateLimited => "rate_limited",
             Reason::ServerError => "server_error",
@@ -351,6 +355,10 @@ pub struct Findings {
     pub missing_scopes: Vec<String>,
     /// Where `granted_scopes` came from.
     pub scopes_source: Option<ScopesSource>,
+    /// Genesys permissions to grant.
+    pub missing_permissions: Vec<String>,
+    /// Where the client's Genesys permissions were learnt (`none` when none were required).
+    pub permissions_source: Option<&'static str>,
     /// Organisation id (Genesys Cloud).
     pub organization_id: Option<String>,
     /// Organisation name (Genesys Cloud).
@@ -390,6 +398,8 @@ impl Findings {
             granted_scopes: self.granted_scopes,
             missing_scopes: self.missing_scopes,
             scopes_source: self.scopes_source.unwrap_or(ScopesSource::Unknown),
+            missing_permissions: self.missing_permissions,
+            permissions_source: self.permissions_source.unwrap_or("none"),
             organization_id: self.organization_id,
             organization_name: self.organization_name,
             client_name: self.client_name,
@@ -444,6 +454,10 @@ pub struct Report {
     pub missing_scopes: Vec<String>,
     /// Where `granted_scopes` came from.
     pub scopes_source: ScopesSource,
+    /// Genesys permissions to grant.
+    pub missing_permissions: Vec<String>,
+    /// Where the client's Genesys permissions were learnt: grants, roles, probe, unknown or none.
+    pub permissions_source: &'static str,
     /// Organisation id (Genesys Cloud).
     pub organization_id: Option<String>,
     /// Organisation name (Genesys Cloud).

@@ -162,6 +162,10 @@ pub struct CheckRequest {
     pub scopes: Vec<String>,
     /// Scopes the token must carry.
     pub required_scopes: Vec<String>,
+    /// Genesys Cloud permissions the client must hold, each with who needs it.
+    pub required_permissions: Vec<super::genesys::permissions::Requirement>,
+    /// Where the permissions table is known to be incomplete or over-inclusive for the types required.
+    pub permission_caveats: Vec<String>,
     /// Auth0-style `audience` parameter.
     pub audience: Option<String>,
     /// RFC 8707 `resource` parameter.
@@ -230,6 +234,8 @@ impl CheckRequest {
             auth_method: AuthMethod::Auto,
             scopes: Vec::new(),
             required_scopes: Vec::new(),
+            required_permissions: Vec::new(),
+            permission_caveats: Vec::new(),
             audience: None,
             resource: None,
             expected_organization: None,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::credential::federated::{AZURE_AUDIENCE, Federated};
 use super::credential::keys::{self, Alg};
 use super::genesys;
+use super::genesys::permissions::{self, Op, Requirement};
 use super::inputs::{Given, Inputs};
 use super::report::Report;
 use super::request::KeyCredential;
@@ -173,6 +174,7 @@ impl Inputs {
         let max_retries = self.int(Input::MaxRetries).unwrap_or(DEFAULT_MAX_RETRIES);
         let list = |input| self.list(input).map(<[String]>::to_vec).unwrap_or_default();
         let text = |input| self.text(input).map(str::to_string);
+        let (required_permissions, permission_caveats) = self.permissions(&endpoint)?;
         Ok(CheckRequest {
             endpoint,
             client_id,
@@ -181,6 +183,8 @@ impl Inputs {
             auth_method,
             scopes: list(Input::Scopes),
             required_scopes: list(Input::RequiredScopes),
+            required_permissions,
+            permission_caveats,
             audience: text(Input::Audience),
             resource: text(Input::Resource),
             expected_organization: text(Input::ExpectedOrganization),
@@ -197,6 +201,80 @@ impl Inputs {
             assertion_audience: text(Input::AssertionAudience),
             endpoint_note,
         })
+    }
+
+    /// The Genesys permissions required: `required_permissions` as given, and each of `genesys_resources`'
+    /// types with every operation, from the embedded table; plus what the table says it misses for them.
+    fn permissions(
+        &self,
+        endpoint: &Endpoint,
+    ) -> Result<(Vec<Requirement>, Vec<String>), Box<Report>> {
+        let permissions = self.list(Input::RequiredPermissions).unwrap_or_default();
+        let types = self.list(Input::GenesysResources).unwrap_or_default();
+        if permissions.is_empty() && types.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        if !matches!(endpoint, Endpoint::Genesys { .. }) {
+            let input = if permissions.is_empty() {
+                Input::GenesysResources
+            } else {
+                Input::RequiredPermissions
+            };
+            return Err(refuse(
+                input,
+                words![input, " applies to Genesys Cloud only"],
+                words![
+                    "Genesys Cloud clients get their rights from roles, which authcheck can read; other servers \
+                     say what a token may do through scopes. Set ",
+                    Input::GenesysRegion,
+                    " for a Genesys Cloud client, or use ",
+                    Input::RequiredScopes,
+                    " instead."
+                ],
+            ));
+        }
+        let mut out = Vec::new();
+        for (index, permission) in permissions.iter().enumerate() {
+            let parts: Vec<&str> = permission.split(':').collect();
+            if parts.len() != 3 || parts.iter().any(|p| p.is_empty()) {
+                return Err(refuse(
+                    Input::RequiredPermissions,
+                    words![
+                        Input::RequiredPermissions,
+                        format!(" entry {index} is not a permission")
+                    ],
+                    words![
+                        "A Genesys Cloud permission is domain:entity:action, e.g. routing:queue:view (\"*\" \
+                         matches any part); ",
+                        Input::RequiredPermissions,
+                        format!(" entry {index} is {permission:?}.")
+                    ],
+                ));
+            }
+            out.push(Requirement {
+                subject: permission.clone(),
+                any: false,
+                perms: vec![permission.clone()],
+                endpoint: None,
+            });
+        }
+        let mut caveats = Vec::new();
+        for (index, type_name) in types.iter().enumerate() {
+            let found =
+                permissions::requirements(type_name, &Op::ALL, type_name).map_err(|why| {
+                    refuse(
+                        Input::GenesysResources,
+                        words![
+                            Input::GenesysResources,
+                            format!(" entry {index} is not a genesyscloud type")
+                        ],
+                        words![why],
+                    )
+                })?;
+            out.extend(found);
+            caveats.extend(permissions::caveats(type_name));
+        }
+        Ok((out, caveats))
     }
 
     /// The endpoint: this level's endpoint inputs, else the environment's, in the documented order.

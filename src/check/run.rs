@@ -57,6 +57,10 @@ fn identity(request: &CheckRequest, keep: Keep) -> [u8; 32] {
     field(request.auth_method.code().as_bytes());
     field(request.scopes.join("\u{0}").as_bytes());
     field(request.required_scopes.join("\u{0}").as_bytes());
+    // Two checks of one client that require different permissions are different checks.
+    for requirement in &request.required_permissions {
+        field(format!("{requirement:?}").as_bytes());
+    }
     for optional in [
         &request.audience,
         &request.resource,
@@ -228,6 +232,10 @@ fn timed_out(request: &CheckRequest) -> Report {
 
 async fn check(request: &CheckRequest, keep: Keep) -> Report {
     let mut found = Findings::default();
+    if !request.required_permissions.is_empty() {
+        // Until the permission step runs, nothing is known (`none` would say nothing was required).
+        found.permissions_source = Some("unknown");
+    }
     let outcome = steps(request, keep, &mut found).await;
     found.conclude(outcome)
 }

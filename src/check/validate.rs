@@ -156,6 +156,15 @@ fn text_problem(row: &surface::InputSpec, text: &str) -> Option<Problem> {
     }
 }
 
+/// What one entry of a list input is.
+fn item_noun(input: Input) -> &'static str {
+    match input {
+        Input::RequiredPermissions => "permission",
+        Input::GenesysResources => "resource type",
+        _ => "scope",
+    }
+}
+
 /// Every problem with one level's inputs, in table order, then the conflicts between inputs.
 pub fn level(inputs: &Inputs) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -190,12 +199,13 @@ pub fn level(inputs: &Inputs) -> Vec<Problem> {
                         problems.push(Problem {
                             input,
                             index: Some(index),
-                            summary: words![input, format!(" entry {index} is not a single scope")],
+                            summary: words![input, format!(" entry {index} is not a single {}", item_noun(input))],
                             detail: words![
                                 "Each entry of ",
                                 input,
                                 format!(
-                                    " is one scope: non-empty, without spaces ({item:?}). Give [\"a\", \"b\"], not [\"a b\"]."
+                                    " is one {}: non-empty, without spaces ({item:?}). Give [\"a\", \"b\"], not [\"a b\"].",
+                                    item_noun(input)
                                 )
                             ],
                         });

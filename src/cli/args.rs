@@ -60,6 +60,16 @@ pub fn command() -> Command {
                 .help_heading("Output"),
         )
         .arg(
+            Arg::new("plan_json")
+                .long("plan-json")
+                .value_name("FILE")
+                .help(
+                    "Genesys Cloud: require the permissions a saved plan's genesyscloud changes need, from \
+                     `terraform show -json plan.out > plan.json` (create, update, delete, read, replace per address)",
+                )
+                .help_heading("Request"),
+        )
+        .arg(
             // Refused with an explanation rather than "unknown argument": the secret must not be an argument.
             Arg::new("client_secret_argument")
                 .long("client-secret")
@@ -101,6 +111,8 @@ pub struct Args {
     pub secret_stdin: bool,
     /// `--format`.
     pub format: Format,
+    /// `--plan-json`.
+    pub plan_json: Option<String>,
 }
 
 impl Args {
@@ -171,6 +183,7 @@ impl Args {
             given,
             secret_stdin,
             format,
+            plan_json: matches.get_one::<String>("plan_json").cloned(),
         })
     }
 

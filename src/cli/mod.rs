@@ -9,6 +9,7 @@ pub mod demo;
 pub mod external;
 pub mod github;
 pub mod junit;
+pub mod plan;
 pub mod render;
 pub mod words;
 
@@ -143,10 +144,27 @@ fn check_command(matches: &clap::ArgMatches) -> i32 {
     let Some(runtime) = runtime_or_report() else {
         return EXIT_UNKNOWN;
     };
+    let planned = match parsed.plan_json.as_deref().map(plan::read).transpose() {
+        Ok(planned) => planned,
+        Err(message) => {
+            eprintln!("authcheck: {message}");
+            return EXIT_USAGE;
+        }
+    };
     let env = |name: &str| std::env::var(name).ok();
     let mut inputs_client_id = None;
     let report = match inputs.resolve(&env) {
-        Ok(request) => {
+        Ok(mut request) => {
+            if let Some(planned) = planned {
+                if !matches!(request.endpoint, check::Endpoint::Genesys { .. }) {
+                    eprintln!(
+                        "authcheck: --plan-json checks Genesys Cloud permissions: give --genesys-region (or \
+                         GENESYSCLOUD_REGION) for the client the plan's genesyscloud provider uses"
+                    );
+                    return EXIT_USAGE;
+                }
+                plan::require(&mut request, planned);
+            }
             inputs_client_id = Some(request.client_id.clone());
             runtime.block_on(run_with_ctrl_c(request))
         }

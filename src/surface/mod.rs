@@ -159,6 +159,10 @@ pub enum Input {
     Scopes,
     /// `required_scopes`.
     RequiredScopes,
+    /// `required_permissions`: Genesys Cloud permissions (`domain:entity:action`) the client must hold.
+    RequiredPermissions,
+    /// `genesys_resources`: genesyscloud resource or data source types whose permissions the client must hold.
+    GenesysResources,
     /// `audience`.
     Audience,
     /// `resource`.
@@ -257,6 +261,10 @@ pub enum Output {
     MissingScopes,
     /// `scopes_source`.
     ScopesSource,
+    /// `missing_permissions`.
+    MissingPermissions,
+    /// `permissions_source`.
+    PermissionsSource,
     /// `organization_id`.
     OrganizationId,
     /// `organization_name`.

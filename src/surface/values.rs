@@ -34,6 +34,8 @@ pub fn output_value(report: &Report, output: Output, vocabulary: &dyn Vocabulary
         Output::GrantedScopes => OutValue::List(report.granted_scopes.clone()),
         Output::MissingScopes => OutValue::List(report.missing_scopes.clone()),
         Output::ScopesSource => OutValue::Text(Some(report.scopes_source.code().to_string())),
+        Output::MissingPermissions => OutValue::List(report.missing_permissions.clone()),
+        Output::PermissionsSource => OutValue::Text(Some(report.permissions_source.to_string())),
         Output::OrganizationId => text(&report.organization_id),
         Output::OrganizationName => text(&report.organization_name),
         Output::ClientName => text(&report.client_name),

@@ -17,6 +17,8 @@ use crate::check::secret::Secret;
 
 const TOKENS_ME: &str = "/api/v2/tokens/me";
 const ORGANIZATIONS_ME: &str = "/api/v2/organizations/me";
+/// The grants of the token's own subject.
+pub(super) const SUBJECTS_ME: &str = "/api/v2/authorization/subjects/me";
 /// Longest piece of server-supplied text quoted in a warning; error messages are short, pages are not.
 const MAX_QUOTE: usize = 200;
 
@@ -39,6 +41,8 @@ pub struct OrgFacts {
     pub state: Option<String>,
     /// How many role-division pairs the OAuth client has.
     pub role_divisions: Option<usize>,
+    /// The pairs themselves: (role id, division id).
+    pub role_division_ids: Vec<(String, String)>,
     /// `authorizedScope` of the token.
     pub authorized_scopes: Option<Vec<String>>,
     /// Things the user should act on; never a reason to fail the credential check.
@@ -63,6 +67,16 @@ pub enum OrgMatch {
     Unknown(String),
 }
 
+/// The `Authorization: Bearer` header for API calls with `access_token` (marked sensitive), when it can be one.
+pub fn bearer(access_token: &Secret) -> Option<HeaderMap> {
+    let mut headers = HeaderMap::new();
+    let bearer = Secret::new(format!("Bearer {}", access_token.expose()));
+    let mut value = HeaderValue::from_str(bearer.expose()).ok()?;
+    value.set_sensitive(true);
+    headers.insert(AUTHORIZATION, value);
+    Some(headers)
+}
+
 /// Asks `GET /api/v2/tokens/me` and `GET /api/v2/organizations/me` about `access_token`, both by `deadline`.
 pub async fn lookup(
     client: &reqwest::Client,
@@ -71,6 +85,21 @@ pub async fn lookup(
     deadline: Instant,
     scrub: &Scrubber,
 ) -> OrgFacts {
+    lookup_with_grants(client, api_base, access_token, false, deadline, scrub)
+        .await
+        .0
+}
+
+/// [`lookup`], and when `grants` is set `GET /api/v2/authorization/subjects/me` alongside, so that checking
+/// permissions read from grants costs no dependent round trip more than a check without.
+pub async fn lookup_with_grants(
+    client: &reqwest::Client,
+    api_base: &str,
+    access_token: &Secret,
+    grants: bool,
+    deadline: Instant,
+    scrub: &Scrubber,
+) -> (OrgFacts, Option<Result<Value, String>>) {
     let mut headers = HeaderMap::new();
     let bearer = Secret::new(format!("Bearer {}", access_token.expose()));
     match HeaderValue::from_str(bearer.expose()) {
@@ -80,7 +109,7 @@ pub async fn lookup(
             headers.insert(AUTHORIZATION, value);
         }
         Err(_) => {
-            return OrgFacts {
+            let facts = OrgFacts {
                 warnings: vec![
                     "the organisation was not looked up: the access token holds characters an HTTP header \
                      cannot carry"
@@ -88,14 +117,23 @@ pub async fn lookup(
                 ],
                 ..OrgFacts::default()
             };
+            return (facts, None);
         }
     }
     let base = api_base.trim().trim_end_matches('/');
-    let (tokens_me, organizations_me) = tokio::join!(
+    let subjects_me = async {
+        if grants {
+            Some(fetch(client, base, SUBJECTS_ME, &headers, deadline, scrub).await)
+        } else {
+            None
+        }
+    };
+    let (tokens_me, organizations_me, subjects_me) = tokio::join!(
         fetch(client, base, TOKENS_ME, &headers, deadline, scrub),
         fetch(client, base, ORGANIZATIONS_ME, &headers, deadline, scrub),
+        subjects_me,
     );
-    assemble(tokens_me, organizations_me, scrub)
+    (assemble(tokens_me, organizations_me, scrub), subjects_me)
 }
 
 /// Compares `expected` (an id, name or short name) with what the organisation said about itself.
@@ -159,7 +197,7 @@ fn describe_org(facts: &OrgFacts) -> String {
 }
 
 /// GETs one endpoint by the deadline, waiting out one 429 when its `Retry-After` fits; a warning on failure.
-async fn fetch(
+pub(super) async fn fetch(
     client: &reqwest::Client,
     base: &str,
     path: &str,
@@ -349,6 +387,21 @@ fn assemble(
             .get("roleDivisions")
             .and_then(Value::as_array)
             .map(Vec::len);
+        facts.role_division_ids = c
+            .get("roleDivisions")
+            .and_then(Value::as_array)
+            .map(|pairs| {
+                pairs
+                    .iter()
+                    .filter_map(|pair| {
+                        Some((
+                            text(pair, "roleId", scrub)?,
+                            text(pair, "divisionId", scrub)?,
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
     }
 
     if facts.organization_id.is_some() || facts.organization_name.is_some() {

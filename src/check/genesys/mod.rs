@@ -2,9 +2,12 @@
 //! organisation and client ([`api`], [`organization`]) and where an unknown client lives ([`probe`]).
 
 pub mod api;
+pub mod grants;
 pub mod organization;
+pub mod permissions;
 pub mod probe;
 pub mod regions;
+pub mod required;
 
 pub use regions::{
     REGIONS, closest_region, domain_of, endpoint, is_uuid, probe_token_urls, region_note,

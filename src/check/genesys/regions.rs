@@ -51,7 +51,12 @@ pub fn region_of_domain(domain: &str) -> Option<&'static str> {
 /// region name is longer than 14, and an edit distance is quadratic (a 4 KiB input cost a millisecond per region;
 /// the fuzzer's slowest targets spent their time here).
 pub fn closest_region(text: &str) -> &'static str {
-    let wanted: String = text.trim().chars().take(32).collect::<String>().to_ascii_lowercase();
+    let wanted: String = text
+        .trim()
+        .chars()
+        .take(32)
+        .collect::<String>()
+        .to_ascii_lowercase();
     REGIONS
         .iter()
         .map(|(name, _)| (edit_distance(&wanted, name), *name))

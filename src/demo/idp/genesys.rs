@@ -20,6 +20,175 @@ pub struct Org {
 pub(super) enum GenesysApi {
     TokensMe,
     OrganizationsMe,
+    /// Self-inspection (`authorization/subjects`, `authorization/roles`) and any endpoint the permissions table
+    /// knows a required read permission of, enforced from the client's roles.
+    Other,
+}
+
+/// A policy for each permission the client holds (its own role, `role-N`).
+fn policies(client: &super::Client) -> Vec<crate::check::genesys::permissions::Policy> {
+    client
+        .permissions
+        .iter()
+        .map(|(permission, division)| {
+            let mut parts = permission.splitn(3, ':');
+            crate::check::genesys::permissions::Policy {
+                domain: parts.next().unwrap_or_default().to_owned(),
+                entity: parts.next().unwrap_or_default().to_owned(),
+                actions: vec![parts.next().unwrap_or_default().to_owned()],
+                division: division.clone(),
+            }
+        })
+        .collect()
+}
+
+/// A Genesys API error body.
+fn error(status: u16, code: &str, message: &str) -> Response {
+    Response::json(
+        status,
+        obj(&[
+            ("message", js(message)),
+            ("code", js(code)),
+            ("status", js(status)),
+        ]),
+    )
+}
+
+fn missing_any(permissions: &str) -> Response {
+    error(
+        403,
+        "missing.any.permissions",
+        &format!(
+            "Unable to perform the requested action. You must have at least one of the following permissions assigned: [{permissions}]"
+        ),
+    )
+}
+
+fn not_a_user() -> Response {
+    error(
+        400,
+        "not.a.user",
+        "This request requires a user context. Client credentials cannot be used for requests to this resource.",
+    )
+}
+
+/// The answers for self-inspection and permission-enforced endpoints.
+fn other(client: &super::Client, request: &Request) -> Response {
+    use super::oauth::Inspect;
+    let held = policies(client);
+    let role = |(i, (permission, _)): (usize, &(String, Option<String>))| {
+        let mut parts = permission.splitn(3, ':');
+        let (domain, entity, action) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        (
+            format!("role-{i}"),
+            domain.to_owned(),
+            entity.to_owned(),
+            action.to_owned(),
+        )
+    };
+    let path = request.path();
+    if path == "/api/v2/authorization/subjects/me"
+        || path.starts_with("/api/v2/authorization/subjects/")
+    {
+        let me = path.ends_with("/me");
+        return match client.inspect {
+            Inspect::Grants if me => {
+                let grants: Vec<String> = client
+                    .permissions
+                    .iter()
+                    .enumerate()
+                    .map(|entry| {
+                        let (id, domain, entity, action) = role(entry);
+                        let division = entry.1.1.clone().unwrap_or_else(|| "*".to_owned());
+                        let policy = obj(&[
+                            ("domain", js(domain)),
+                            ("entityName", js(entity)),
+                            ("actions", js(vec![action])),
+                        ]);
+                        obj(&[
+                            ("subjectId", js(client.id.as_str())),
+                            (
+                                "division",
+                                obj(&[
+                                    ("id", js(division.as_str())),
+                                    ("name", js(division.as_str())),
+                                ]),
+                            ),
+                            (
+                                "role",
+                                obj(&[
+                                    ("id", js(id.as_str())),
+                                    ("name", js(id.as_str())),
+                                    ("policies", format!("[{policy}]")),
+                                ]),
+                            ),
+                        ])
+                    })
+                    .collect();
+                Response::json(
+                    200,
+                    obj(&[
+                        ("id", js(client.id.as_str())),
+                        ("grants", format!("[{}]", grants.join(","))),
+                    ]),
+                )
+            }
+            _ if me => not_a_user(),
+            _ => missing_any("authorization:grant:view"),
+        };
+    }
+    if path == "/api/v2/authorization/roles" {
+        if client.inspect == Inspect::Nothing {
+            return missing_any("authorization:role:view");
+        }
+        let wanted = request.query("id");
+        let roles: Vec<String> = client
+            .permissions
+            .iter()
+            .enumerate()
+            .map(role)
+            .filter(|(id, ..)| wanted.contains(id))
+            .map(|(id, domain, entity, action)| {
+                let policy = obj(&[
+                    ("domain", js(domain)),
+                    ("entityName", js(entity)),
+                    ("actionSet", js(vec![action])),
+                ]);
+                obj(&[
+                    ("id", js(id.as_str())),
+                    ("name", js(id.as_str())),
+                    ("permissionPolicies", format!("[{policy}]")),
+                ])
+            })
+            .collect();
+        return Response::json(200, obj(&[("entities", format!("[{}]", roles.join(",")))]));
+    }
+    // An endpoint the permissions table probes: the permission it requires decides.
+    let required = crate::check::genesys::permissions::table().and_then(|table| {
+        table
+            .probes
+            .iter()
+            .find(|(_, probe)| probe.split('?').next() == Some(path))
+            .map(|(permission, _)| permission.clone())
+    });
+    match required {
+        Some(permission) if held.iter().any(|p| p.grants(&permission)) => Response::json(
+            200,
+            obj(&[("entities", "[]".to_owned()), ("pageSize", js(1))]),
+        ),
+        Some(permission) => error(
+            403,
+            "missing.permissions",
+            &format!(
+                "Unable to perform the requested action. You are missing the following permission(s): [{permission}]"
+            ),
+        ),
+        None => error(404, "not.found", "The requested resource was not found."),
+    }
 }
 
 fn default_org() -> Org {
@@ -70,11 +239,27 @@ pub(super) fn genesys_api(state: &State, request: &Request, api: GenesysApi) -> 
         return api_error("Invalid login credentials.", "bad.credentials");
     };
     let client = &state.clients[index].client;
+    if let GenesysApi::Other = api {
+        return other(client, request).header("ININ-Correlation-Id", correlation);
+    }
     let org = client.org.clone().unwrap_or_else(default_org);
     let named = obj(&[("id", js(org.id.as_str())), ("name", js(org.name.as_str()))]);
     let body = match api {
         GenesysApi::TokensMe => {
-            let divisions = if client.roles {
+            let divisions = if !client.permissions.is_empty() {
+                let pairs: Vec<String> = client
+                    .permissions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, division))| {
+                        obj(&[
+                            ("roleId", js(format!("role-{i}"))),
+                            ("divisionId", js(division.as_deref().unwrap_or("*"))),
+                        ])
+                    })
+                    .collect();
+                format!("[{}]", pairs.join(","))
+            } else if client.roles {
                 format!(
                     "[{}]",
                     obj(&[("roleId", js("r1")), ("divisionId", js("d1"))])
@@ -100,6 +285,7 @@ pub(super) fn genesys_api(state: &State, request: &Request, api: GenesysApi) -> 
                 ("OAuthClient", oauth_client),
             ])
         }
+        GenesysApi::Other => String::new(),
         GenesysApi::OrganizationsMe => obj(&[
             ("id", js(org.id.as_str())),
             ("name", js(org.name.as_str())),

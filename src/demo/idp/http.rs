@@ -68,6 +68,15 @@ impl Request {
             .count()
     }
 
+    /// The values of a query parameter, percent-decoded, in order.
+    pub(super) fn query(&self, name: &str) -> Vec<String> {
+        let query = self.target.split_once('?').map_or("", |(_, q)| q);
+        url::form_urlencoded::parse(query.as_bytes())
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .collect()
+    }
+
     pub(super) fn path(&self) -> &str {
         let mut target = self.target.as_str();
         // Absolute-form targets come from clients that think they talk to a proxy.

@@ -32,7 +32,7 @@ mod test_support;
 
 pub use cases::{DemoCase, demo_cases, demo_config};
 pub use genesys::Org;
-pub use oauth::{Behavior, Client, HUGE_TOKEN_PREFIX};
+pub use oauth::{Behavior, Client, HUGE_TOKEN_PREFIX, Inspect};
 
 use genesys::{GenesysApi, genesys_api};
 use http::{Request, Response, accept_loop};
@@ -291,6 +291,9 @@ async fn route(state: &State, request: &Request) -> Response {
                 return method_not_allowed("GET");
             }
             genesys_api(state, request, GenesysApi::OrganizationsMe)
+        }
+        path if genesys && path.starts_with("/api/v2/") && request.method == "GET" => {
+            genesys_api(state, request, GenesysApi::Other)
         }
         _ => Response::html(404, NOT_FOUND_PAGE),
     }

@@ -81,6 +81,23 @@ pub struct Client {
     pub roles: bool,
     /// Scopes granted when none is requested; `None` grants every allowed scope.
     pub default_scopes: Option<Vec<String>>,
+    /// Genesys: the permissions the client's roles grant (`domain:entity:action`, `*` allowed), each with the
+    /// division it is limited to (`None`: every division). Empty keeps the single placeholder role.
+    pub permissions: Vec<(String, Option<String>)>,
+    /// Genesys: what the client may read about its own grants.
+    pub inspect: Inspect,
+}
+
+/// What a Genesys client-credentials client can learn about its own grants, the three ways the API answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Inspect {
+    /// `GET /api/v2/authorization/subjects/me` answers with the grants.
+    #[default]
+    Grants,
+    /// Only the roles (`GET /api/v2/authorization/roles?id=`) are readable.
+    Roles,
+    /// Nothing is readable: only probing tells.
+    Nothing,
 }
 
 // Hand-written so that `{:?}` on a config in a failing test never prints a secret.
@@ -110,6 +127,8 @@ impl Client {
             name: None,
             roles: true,
             default_scopes: None,
+            permissions: Vec::new(),
+            inspect: Inspect::Grants,
         }
     }
 
@@ -140,6 +159,25 @@ impl Client {
     /// Sets whether the client has a role division (Genesys `roleDivisions`).
     pub fn roles(mut self, roles: bool) -> Self {
         self.roles = roles;
+        self
+    }
+
+    /// Genesys: a permission the client's roles grant in every division.
+    pub fn permission(mut self, permission: &str) -> Self {
+        self.permissions.push((permission.to_owned(), None));
+        self
+    }
+
+    /// Genesys: a permission granted only in one division.
+    pub fn permission_in(mut self, permission: &str, division: &str) -> Self {
+        self.permissions
+            .push((permission.to_owned(), Some(division.to_owned())));
+        self
+    }
+
+    /// Genesys: what the client may read about its own grants.
+    pub fn inspect(mut self, inspect: Inspect) -> Self {
+        self.inspect = inspect;
         self
     }
 
