@@ -22,6 +22,13 @@ pub fn demo_command() -> i32 {
                 return EXIT_UNKNOWN;
             }
         };
+        let genesys = match crate::demo::idp::Idp::start(crate::demo::idp::demo_genesys_config()).await {
+            Ok(idp) => idp,
+            Err(err) => {
+                eprintln!("authcheck: cannot start the demo's Genesys Cloud server on loopback: {err}");
+                return EXIT_UNKNOWN;
+            }
+        };
         let style = style_for_stdout();
         let mut out = std::io::stdout().lock();
         let _ = writeln!(
@@ -35,7 +42,7 @@ pub fn demo_command() -> i32 {
         let total = cases.len();
         for (index, case) in cases.into_iter().enumerate() {
             let list = |items: &[&str]| Given::List(items.iter().map(|s| s.to_string()).collect());
-            let inputs = Inputs::new()
+            let mut inputs = Inputs::new()
                 .with_text(Input::ClientId, case.client_id)
                 .with(
                     Input::ClientSecret,
@@ -44,18 +51,39 @@ pub fn demo_command() -> i32 {
                         SecretOrigin::Env("AUTHCHECK_CLIENT_SECRET".into()),
                     ),
                 )
-                .with_text(Input::TokenUrl, idp.token_url())
                 .with(Input::Scopes, list(&case.scopes))
                 .with(Input::RequiredScopes, list(&case.required_scopes))
                 .with(Input::TimeoutSeconds, Given::Int(10))
                 .with(Input::MaxRetries, Given::Int(1));
+            let mut command = format!("$ authcheck check --client-id {}", case.client_id);
+            if case.genesys {
+                // The demo's own hosts stand in for a region's login and api hosts.
+                inputs.set(Input::GenesysLoginUrl, Given::Text(genesys.base_url()));
+                inputs.set(Input::GenesysApiUrl, Given::Text(genesys.base_url()));
+                inputs.set(Input::RequiredPermissions, list(&case.required_permissions));
+                command.push_str(&format!(
+                    " --genesys-login-url {base} --genesys-api-url {base}",
+                    base = genesys.base_url()
+                ));
+            } else {
+                inputs.set(Input::TokenUrl, Given::Text(idp.token_url()));
+                command.push_str(&format!(" --token-url {}", idp.token_url()));
+            }
+            for scope in &case.scopes {
+                command.push_str(&format!(" --scope {scope}"));
+            }
+            for scope in &case.required_scopes {
+                command.push_str(&format!(" --require-scope {scope}"));
+            }
+            for permission in &case.required_permissions {
+                command.push_str(&format!(" --require-permission {permission}"));
+            }
             let report = match inputs.resolve(&|_| None) {
                 Ok(request) => check::run(request, tokio::sync::watch::channel(false).1).await,
                 Err(report) => *report,
             };
             let _ = writeln!(out, "── {}/{total}: {} ──", index + 1, case.title);
-            let _ = writeln!(out, "$ authcheck check --token-url {} --client-id {}{}", idp.token_url(), case.client_id,
-                case.scopes.iter().map(|s| format!(" --scope {s}")).chain(case.required_scopes.iter().map(|s| format!(" --require-scope {s}"))).collect::<String>());
+            let _ = writeln!(out, "{command}");
             let _ = writeln!(out, "{}", render::text(&report, style));
         }
         let _ = writeln!(out, "To check your own credentials: authcheck check --help");

@@ -30,7 +30,7 @@ mod oauth;
 #[cfg(test)]
 mod test_support;
 
-pub use cases::{DemoCase, demo_cases, demo_config};
+pub use cases::{DEMO_GENESYS_CLIENT, DemoCase, demo_cases, demo_config, demo_genesys_config};
 pub use genesys::Org;
 pub use oauth::{Behavior, Client, HUGE_TOKEN_PREFIX, Inspect};
 
