@@ -15,6 +15,8 @@ const MAX_HEAD: usize = 16 * 1024;
 const MAX_REQUEST_LINE: usize = 8 * 1024;
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a kept connection waits for its next request.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 // After replying we keep reading briefly: closing a socket with unread input makes the kernel send RST,
 // which can destroy the reply before the client has read it (the 413 case in particular).
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
@@ -51,6 +53,8 @@ pub(super) struct Request {
     target: String,
     headers: Vec<(String, String)>,
     pub(super) body: Vec<u8>,
+    /// HTTP/1.1 without `Connection: close` and nothing sent past the body: the connection may serve another.
+    keep_alive: bool,
 }
 
 impl Request {
@@ -119,13 +123,14 @@ impl Response {
         self
     }
 
-    fn to_bytes(&self) -> Vec<u8> {
+    fn to_bytes(&self, keep_alive: bool) -> Vec<u8> {
         let mut head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: {}\r\n",
             self.status,
             reason_phrase(self.status),
             self.content_type,
-            self.body.len()
+            self.body.len(),
+            if keep_alive { "keep-alive" } else { "close" }
         );
         for (name, value) in &self.headers {
             head.push_str(name);
@@ -175,21 +180,36 @@ enum ReadError {
     Reply(Response),
 }
 
+/// Serves requests on one connection: HTTP/1.1 clients keep it for the next request (as real servers let them,
+/// which the round-trip benchmark relies on); anything refused, or a client that asks, gets `Connection: close`.
 async fn serve_connection(state: Arc<State>, mut stream: TcpStream) {
-    let response = match tokio::time::timeout(READ_TIMEOUT, read_request(&mut stream)).await {
-        Ok(Ok(request)) => route(&state, &request).await,
-        Ok(Err(ReadError::Closed)) => return,
-        Ok(Err(ReadError::Reply(response))) => response,
-        Err(_) => status_page(408),
-    };
-    let bytes = response.to_bytes();
-    let written = tokio::time::timeout(WRITE_TIMEOUT, async {
-        stream.write_all(&bytes).await?;
-        stream.shutdown().await
-    })
-    .await;
-    if matches!(written, Ok(Ok(()))) {
-        let _ = tokio::time::timeout(DRAIN_TIMEOUT, drain(&mut stream)).await;
+    let mut first = true;
+    loop {
+        let wait = if first { READ_TIMEOUT } else { IDLE_TIMEOUT };
+        let (response, keep) = match tokio::time::timeout(wait, read_request(&mut stream)).await {
+            Ok(Ok(request)) => (route(&state, &request).await, request.keep_alive),
+            Ok(Err(ReadError::Closed)) => return,
+            Ok(Err(ReadError::Reply(response))) => (response, false),
+            Err(_) if first => (status_page(408), false),
+            Err(_) => return,
+        };
+        first = false;
+        let bytes = response.to_bytes(keep);
+        if keep {
+            match tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&bytes)).await {
+                Ok(Ok(())) => continue,
+                _ => return,
+            }
+        }
+        let written = tokio::time::timeout(WRITE_TIMEOUT, async {
+            stream.write_all(&bytes).await?;
+            stream.shutdown().await
+        })
+        .await;
+        if matches!(written, Ok(Ok(()))) {
+            let _ = tokio::time::timeout(DRAIN_TIMEOUT, drain(&mut stream)).await;
+        }
+        return;
     }
 }
 
@@ -283,6 +303,7 @@ async fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
         target: target.to_owned(),
         headers,
         body: Vec::new(),
+        keep_alive: false,
     };
 
     if request.header("transfer-encoding").is_some() {
@@ -330,9 +351,16 @@ async fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
         }
         body.extend_from_slice(&chunk[..n]);
     }
-    // Bytes past Content-Length would be a pipelined request, which this server does not serve.
+    // Bytes past Content-Length would be a pipelined request, which this server does not serve: it answers this
+    // one and closes.
+    let pipelined = body.len() > length;
     body.truncate(length);
     request.body = body;
+    request.keep_alive = http11
+        && !pipelined
+        && !request
+            .header("connection")
+            .is_some_and(|c| c.eq_ignore_ascii_case("close"));
     Ok(request)
 }
 
@@ -460,6 +488,44 @@ mod tests {
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).await.expect("read");
         assert_eq!(parse_reply(&raw).status, 200);
+    }
+
+    #[tokio::test]
+    async fn an_http11_connection_serves_the_next_request_until_the_client_says_close() {
+        let idp = start(vec![Client::new("svc", "s")]).await;
+        let mut stream = TcpStream::connect(idp.local_addr()).await.expect("connect");
+        let first = b"GET /.well-known/openid-configuration HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        stream.write_all(first).await.expect("write");
+        // Read the first reply whole (by its Content-Length) while the connection stays open.
+        let mut raw = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let reply = loop {
+            let n = stream.read(&mut chunk).await.expect("read");
+            assert!(n > 0, "the server closed a kept connection");
+            raw.extend_from_slice(&chunk[..n]);
+            if let Some(end) = head_end(&raw) {
+                let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .expect("content-length");
+                if raw.len() >= end + length {
+                    break parse_reply(&raw);
+                }
+            }
+        };
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("connection").as_deref(), Some("keep-alive"));
+        stream
+            .write_all(&get("/.well-known/openid-configuration", &[]))
+            .await
+            .expect("write");
+        let mut rest = Vec::new();
+        stream.read_to_end(&mut rest).await.expect("read");
+        let second = parse_reply(&rest);
+        assert_eq!(second.status, 200);
+        assert_eq!(second.header("connection").as_deref(), Some("close"));
     }
 
     #[tokio::test]
