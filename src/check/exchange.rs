@@ -102,6 +102,16 @@ pub async fn exchange(
     let url = token_url.as_str();
     let host = host_label(&token_url);
     let origin = request.secret_origin.describe();
+    // The API host's connections open while the token is requested: one per follow-up that runs side by side.
+    let _warm = match &request.endpoint {
+        Endpoint::Genesys { api_base, .. } => {
+            let follow_ups = 2 + usize::from(!request.required_permissions.is_empty());
+            Some(genesys::api::prewarm(
+                client, api_base, follow_ups, deadline,
+            ))
+        }
+        _ => None,
+    };
     let federated = match &request.federated {
         Some(source) => match obtain(source, client, deadline, scrub).await {
             Ok(token) => {

@@ -1,0 +1,190 @@
+//! Dependent round trips of a Genesys Cloud check at a real distance: the embedded Genesys-flavoured test server
+//! behind two delaying TCP proxies (one standing in for the login host, one for the API host), each adding half
+//! the round-trip time in each direction and a full round trip for the TCP handshake. A check's wall time divided
+//! by the round-trip time is the number of round trips it waits for, one after another.
+//!
+//!   cargo bench --bench round_trips            (BENCH_RTT_MS, default 100; BENCH_RUNS, default 7)
+
+use std::time::{Duration, Instant};
+
+use authcheck::check::{self, Given, Inputs, Secret, SecretOrigin};
+use authcheck::demo::idp::{Client, Flavor, Idp, IdpConfig, Inspect, Org};
+use authcheck::surface::Input;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+const CLIENT_ID: &str = "3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90";
+const SECRET: &str = "bench-genesys-secret";
+/// The same roles, readable only as roles.
+const ROLES_ID: &str = "22222222-3333-4444-8555-666666666666";
+/// The same roles, not readable at all: probes tell.
+const PROBE_ID: &str = "33333333-4444-4555-8666-777777777777";
+
+/// Copies `from` to `to`, each chunk delivered `one_way` after it was read, and none before `not_before`.
+async fn delayed_copy(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    one_way: Duration,
+    not_before: tokio::time::Instant,
+) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+    let reader = tokio::spawn(async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match from.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let due = (tokio::time::Instant::now() + one_way).max(not_before);
+                    if tx.send((due, buf[..n].to_vec())).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    while let Some((due, bytes)) = rx.recv().await {
+        tokio::time::sleep_until(due).await;
+        if to.write_all(&bytes).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
+    reader.abort();
+}
+
+/// A proxy on loopback to `target` that makes every connection behave as if `rtt` away; returns its address.
+async fn delaying_proxy(target: std::net::SocketAddr, rtt: Duration) -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+    let addr = listener.local_addr().expect("proxy address");
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let accepted = tokio::time::Instant::now();
+            tokio::spawn(async move {
+                let Ok(server) = TcpStream::connect(target).await else {
+                    return;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                // The handshake: the client's first bytes reach the server one and a half round trips after it
+                // started connecting (SYN, SYN-ACK, then the data).
+                let first = accepted + rtt + rtt / 2;
+                tokio::join!(
+                    delayed_copy(client_read, server_write, rtt / 2, first),
+                    delayed_copy(server_read, client_write, rtt / 2, accepted),
+                );
+            });
+        }
+    });
+    addr
+}
+
+async fn genesys_check(login: &str, api: &str, id: &str, permissions: &[&str]) -> (bool, String) {
+    let mut inputs = Inputs::new()
+        .with_text(Input::ClientId, id)
+        .with(
+            Input::ClientSecret,
+            Given::Secret(
+                Secret::new(SECRET),
+                SecretOrigin::Env("BENCH_SECRET".into()),
+            ),
+        )
+        .with_text(Input::GenesysLoginUrl, login)
+        .with_text(Input::GenesysApiUrl, api)
+        .with(Input::MaxRetries, Given::Int(0));
+    if !permissions.is_empty() {
+        inputs.set(
+            Input::RequiredPermissions,
+            Given::List(permissions.iter().map(|p| p.to_string()).collect()),
+        );
+    }
+    let request = inputs.resolve(&|_| None).expect("resolves");
+    let report = check::run_fresh(request, tokio::sync::watch::channel(false).1).await;
+    (report.valid, report.reason.code().to_string())
+}
+
+fn main() {
+    let rtt = Duration::from_millis(
+        std::env::var("BENCH_RTT_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100),
+    );
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7);
+    let quick = std::env::args().any(|a| a == "--test");
+    let runs = if quick { 1 } else { runs };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let idp = Idp::start(IdpConfig {
+            clients: [
+                (CLIENT_ID, Inspect::Grants),
+                (ROLES_ID, Inspect::Roles),
+                (PROBE_ID, Inspect::Nothing),
+            ]
+            .into_iter()
+            .map(|(id, inspect)| {
+                Client::new(id, SECRET)
+                    .org(Org {
+                        id: "6b1f0c2d-aaaa-4bbb-8ccc-123456789abc".into(),
+                        name: "Acme Prod".into(),
+                        short_name: "acme-prod".into(),
+                    })
+                    .permission("routing:queue:view")
+                    .inspect(inspect)
+            })
+            .collect(),
+            flavor: Flavor::Genesys,
+            max_lifetime: Duration::from_secs(300),
+        })
+        .await
+        .expect("idp");
+        let target: std::net::SocketAddr = idp
+            .base_url()
+            .trim_start_matches("http://")
+            .parse()
+            .expect("idp address");
+        let login = format!("http://{}", delaying_proxy(target, rtt).await);
+        let api = format!("http://{}", delaying_proxy(target, rtt).await);
+        println!(
+            "round trips: a Genesys Cloud check over plain HTTP, login and API hosts each {} ms away (delaying \
+             proxies), {runs} runs per row; wall time / RTT = dependent round trips (min / median / max)",
+            rtt.as_millis()
+        );
+        println!("| check | wall ms (min / median / max) | round trips (median) | outcome |");
+        println!("|---|---|---|---|");
+        let rows: [(&str, &str, &[&str]); 5] = [
+            ("token + organisation (tokens/me, organizations/me)", CLIENT_ID, &[]),
+            ("... + required_permissions read from grants", CLIENT_ID, &["routing:queue:view"]),
+            ("... + a missing permission (grants)", CLIENT_ID, &["architect:flow:view"]),
+            ("... + required_permissions read from roles", ROLES_ID, &["routing:queue:view"]),
+            ("... + required_permissions probed", PROBE_ID, &["routing:queue:view"]),
+        ];
+        for (name, id, permissions) in rows {
+            let mut samples = Vec::new();
+            let mut outcome = String::new();
+            for _ in 0..runs {
+                let started = Instant::now();
+                let (_, reason) = genesys_check(&login, &api, id, permissions).await;
+                samples.push(started.elapsed().as_secs_f64() * 1000.0);
+                outcome = reason;
+            }
+            samples.sort_by(f64::total_cmp);
+            let median = samples[samples.len() / 2];
+            println!(
+                "| {name} | {:.0} / {median:.0} / {:.0} | {:.2} | {outcome} |",
+                samples[0],
+                samples[samples.len() - 1],
+                median / rtt.as_millis() as f64
+            );
+        }
+    });
+}
