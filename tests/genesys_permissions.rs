@@ -427,6 +427,37 @@ async fn the_cli_checks_flags_and_a_mixed_plan() {
     assert!(!text.contains("null_resource"), "{text}");
     assert!(!text.contains(SECRET));
 
+    // Under --strict, what no probe can tell is inconclusive (exit 3); an unknown type is a usage error (exit 2).
+    let mut args = common(PROBE_ID);
+    args.extend([
+        "--require-permission".into(),
+        "routing:queue:delete".into(),
+        "--strict".into(),
+    ]);
+    let out = run(args).await;
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(json(&out)["reason"], "unverifiable");
+    let mut args = common(GRANTS_ID);
+    args.extend([
+        "--genesys-resource".into(),
+        "genesyscloud_routing_queues".into(),
+    ]);
+    let out = run(args).await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("did you mean genesyscloud_routing_queue?")
+    );
+
     // A file that is not a plan is a usage error naming the command to make one.
     std::fs::write(&file, "not json").expect("write");
     let mut args = common(GRANTS_ID);
@@ -452,12 +483,52 @@ async fn terraform_plans_fail_on_a_missing_permission_and_pass_when_held() {
             ("versions.tf", example("versions.tf")),
         ],
     ));
-    // (client, TF_VAR_genesys_resources, TF_VAR_required_permissions, exit, words)
-    let scenarios: [(&str, &str, &str, i32, &[&str]); 3] = [
+    // (client, TF_VAR_genesys_resources, TF_VAR_required_permissions, TF_VAR_strict, exit, words)
+    type Scenario<'a> = (&'a str, &'a str, &'a str, &'a str, i32, &'a [&'a str]);
+    let scenarios: [Scenario; 7] = [
+        (
+            WILDCARD_ID,
+            r#"["genesyscloud_routing_queue"]"#,
+            "[]",
+            "false",
+            0,
+            &[
+                "permissions_source = \"grants\"",
+                "missing_permissions = []",
+            ],
+        ),
+        (
+            GRANTS_ID,
+            r#"["genesyscloud_routing_queues"]"#,
+            "[]",
+            "false",
+            1,
+            &[
+                "reason: invalid_input",
+                "did you mean genesyscloud_routing_queue?",
+            ],
+        ),
+        (
+            PROBE_ID,
+            "[]",
+            r#"["routing:queue:delete"]"#,
+            "false",
+            0,
+            &["Warning", "authorization:role:view"],
+        ),
+        (
+            PROBE_ID,
+            "[]",
+            r#"["routing:queue:delete"]"#,
+            "true",
+            1,
+            &["reason: unverifiable", "routing:queue:delete"],
+        ),
         (
             GRANTS_ID,
             r#"["genesyscloud_routing_queue"]"#,
             "[]",
+            "false",
             1,
             &[
                 "reason: missing_permissions",
@@ -469,6 +540,7 @@ async fn terraform_plans_fail_on_a_missing_permission_and_pass_when_held() {
             ROLES_ID,
             "[]",
             r#"["routing:queue:view"]"#,
+            "false",
             0,
             &["permissions_source = \"roles\""],
         ),
@@ -476,12 +548,13 @@ async fn terraform_plans_fail_on_a_missing_permission_and_pass_when_held() {
             DIVISION_ID,
             "[]",
             r#"["routing:queue:view"]"#,
+            "false",
             0,
             &["permissions_source = \"grants\""],
         ),
     ];
     let mut problems = Vec::new();
-    for (id, resources, required, code, needles) in scenarios {
+    for (id, resources, required, strict, code, needles) in scenarios {
         let (ws, tf, base) = (ws.clone(), tf.clone(), idp.base_url());
         let out = tokio::task::spawn_blocking(move || {
             command(&tf, &ws, &["plan", "-no-color", "-input=false"])
@@ -491,6 +564,7 @@ async fn terraform_plans_fail_on_a_missing_permission_and_pass_when_held() {
                 .env("TF_VAR_genesys_api_url", &base)
                 .env("TF_VAR_genesys_resources", resources)
                 .env("TF_VAR_required_permissions", required)
+                .env("TF_VAR_strict", strict)
                 .output()
                 .expect("terraform")
         })

@@ -19,6 +19,16 @@ data "authcheck_client_credentials" "genesys" {
   # types need (and any permission listed), or the plan fails naming them.
   genesys_resources    = var.genesys_resources
   required_permissions = var.required_permissions
+
+  # What cannot be verified (a client that may not read its own roles) warns;
+  # strict = true fails the plan instead.
+  strict = var.strict
+}
+
+variable "strict" {
+  type        = bool
+  default     = false
+  description = "Fail the plan when a required permission cannot be verified, instead of warning."
 }
 
 variable "genesys_resources" {
