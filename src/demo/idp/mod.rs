@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+mod assertion;
 mod cases;
 mod genesys;
 mod http;
@@ -30,6 +31,7 @@ mod oauth;
 #[cfg(test)]
 mod test_support;
 
+pub use assertion::RegisteredKey;
 pub use cases::{DEMO_GENESYS_CLIENT, DemoCase, demo_cases, demo_config, demo_genesys_config};
 pub use genesys::Org;
 pub use oauth::{Behavior, Client, HUGE_TOKEN_PREFIX, Inspect};
@@ -121,6 +123,7 @@ impl Idp {
             minted: AtomicU64::new(0),
             start_nanos,
             issued: Mutex::new(HashMap::new()),
+            jtis: assertion::SeenJtis::default(),
         });
         let task = tokio::spawn(accept_loop(listener, state.clone(), config.max_lifetime));
         Ok(Idp {
@@ -184,6 +187,7 @@ struct State {
     minted: AtomicU64,
     start_nanos: u128,
     issued: Mutex<HashMap<String, Issued>>,
+    jtis: assertion::SeenJtis,
 }
 
 struct ClientState {

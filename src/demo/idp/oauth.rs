@@ -86,6 +86,10 @@ pub struct Client {
     pub permissions: Vec<(String, Option<String>)>,
     /// Genesys: what the client may read about its own grants.
     pub inspect: Inspect,
+    /// The public key registered for private_key_jwt; a client with one accepts no secret.
+    pub key: Option<super::assertion::RegisteredKey>,
+    /// Seconds the server's clock runs ahead of the client's, for assertion lifetimes.
+    pub clock_ahead: i64,
 }
 
 /// What a Genesys client-credentials client can learn about its own grants, the three ways the API answers.
@@ -129,6 +133,8 @@ impl Client {
             default_scopes: None,
             permissions: Vec::new(),
             inspect: Inspect::Grants,
+            key: None,
+            clock_ahead: 0,
         }
     }
 
@@ -175,6 +181,18 @@ impl Client {
         self
     }
 
+    /// Registers a public key for private_key_jwt (the client then accepts no secret).
+    pub fn registered_key(mut self, key: super::assertion::RegisteredKey) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// Sets the server's clock `seconds` ahead of the client's (negative: behind).
+    pub fn clock_ahead(mut self, seconds: i64) -> Self {
+        self.clock_ahead = seconds;
+        self
+    }
+
     /// Genesys: what the client may read about its own grants.
     pub fn inspect(mut self, inspect: Inspect) -> Self {
         self.inspect = inspect;
@@ -215,7 +233,7 @@ pub(super) fn discovery(state: &State) -> Response {
 }
 
 /// An OAuth error in the flavour's shape: Genesys repeats the text under `description` (its SDKs read both).
-fn oauth_error(flavor: Flavor, status: u16, error: &str, description: &str) -> Response {
+pub(super) fn oauth_error(flavor: Flavor, status: u16, error: &str, description: &str) -> Response {
     let body = match flavor {
         Flavor::Generic => obj(&[("error", js(error)), ("error_description", js(description))]),
         Flavor::Genesys => obj(&[
@@ -420,8 +438,14 @@ fn rate_limited(flavor: Flavor) -> Response {
 pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<Response, Response> {
     let flavor = state.flavor;
     let form = parse_form(state, request)?;
-    let credentials = credentials(state, request, &form)?;
-    let index = lookup(state, &credentials)?;
+    // A client assertion authenticates by itself; otherwise a secret, by Basic or in the body.
+    let (index, credentials) = match super::assertion::verify(state, request, &form) {
+        Some(verified) => (verified?, None),
+        None => {
+            let credentials = credentials(state, request, &form)?;
+            (lookup(state, &credentials)?, Some(credentials))
+        }
+    };
     let entry = &state.clients[index];
     let client = &entry.client;
 
@@ -442,7 +466,7 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
                 "invalid_client",
                 &format!(
                     "client secret {:?} is not valid for this client",
-                    credentials.secret
+                    credentials.as_ref().map_or("", |c| c.secret.as_str())
                 ),
             ));
         }
@@ -470,10 +494,23 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
         _ => {}
     }
 
-    verify_secret(state, index, &credentials)?;
+    if let Some(credentials) = &credentials {
+        verify_secret(state, index, credentials)?;
+        if client.key.is_some() {
+            // A client registered for private_key_jwt has no secret to accept.
+            return Err(oauth_error(
+                flavor,
+                401,
+                "invalid_client",
+                "client authentication method client_secret is not registered for this client (it uses private_key_jwt)",
+            ));
+        }
+    }
+    let method = credentials.as_ref().map(|c| c.method);
     let method_refused = matches!(
-        (&client.behavior, credentials.method),
-        (Behavior::BasicOnly, AuthMethod::Post) | (Behavior::PostOnly, AuthMethod::Basic)
+        (&client.behavior, method),
+        (Behavior::BasicOnly, Some(AuthMethod::Post))
+            | (Behavior::PostOnly, Some(AuthMethod::Basic))
     );
     if method_refused {
         let response = oauth_error(
@@ -482,7 +519,7 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
             "invalid_client",
             "client authentication method not allowed for this client",
         );
-        return Err(if credentials.method == AuthMethod::Basic {
+        return Err(if method == Some(AuthMethod::Basic) {
             basic_challenge(response)
         } else {
             response
