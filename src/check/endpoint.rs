@@ -119,6 +119,11 @@ pub fn usable_url(
     Ok(url)
 }
 
+/// True when the Entra login host is not the cloud's own (`entra_login_url` was given).
+fn request_sets_login(request: &CheckRequest) -> bool {
+    matches!(&request.endpoint, Endpoint::Entra { cloud, login_base, .. } if login_base != cloud.login_base())
+}
+
 /// Resolves the endpoint to one token URL, recording the step.
 pub async fn resolve(
     request: &CheckRequest,
@@ -142,6 +147,34 @@ pub async fn resolve(
                 return Err(endpoint_failure(found, outcome));
             }
             found.push("endpoint", Status::Pass, format!("token endpoint {url}"));
+            Ok(Resolved {
+                token_url: url,
+                methods_supported: None,
+                introspection: None,
+                genesys: false,
+                mtls_token_url: None,
+            })
+        }
+        Endpoint::Entra {
+            tenant,
+            cloud,
+            login_base,
+        } => {
+            let text = super::entra::token_url(login_base, tenant);
+            let blame = if request_sets_login(request) {
+                Input::EntraLoginUrl
+            } else {
+                Input::EntraTenantId
+            };
+            let url = usable_url(&text, words![blame], blame, request.allow_http, found)?;
+            found.push(
+                "endpoint",
+                Status::Pass,
+                format!(
+                    "Microsoft Entra ID tenant {tenant} ({} cloud): token endpoint {url}",
+                    cloud.name()
+                ),
+            );
             Ok(Resolved {
                 token_url: url,
                 methods_supported: None,

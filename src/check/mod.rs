@@ -19,6 +19,7 @@ pub mod clock;
 pub mod credential;
 pub mod discovery;
 pub mod endpoint;
+pub mod entra;
 pub mod exchange;
 pub mod genesys;
 pub mod http;

@@ -109,6 +109,15 @@ pub enum Endpoint {
         /// The region name when one was given.
         region: Option<String>,
     },
+    /// A Microsoft Entra ID tenant: its v2.0 token endpoint under the cloud's (or the given) login host.
+    Entra {
+        /// The tenant, a GUID or a domain, lower case.
+        tenant: String,
+        /// The cloud.
+        cloud: super::entra::Cloud,
+        /// Base of the login host, e.g. `https://login.microsoftonline.com`.
+        login_base: String,
+    },
 }
 
 /// Where the secret was taken from, so messages can say which variable or file to fix.

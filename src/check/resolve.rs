@@ -175,13 +175,20 @@ impl Inputs {
         let list = |input| self.list(input).map(<[String]>::to_vec).unwrap_or_default();
         let text = |input| self.text(input).map(str::to_string);
         let (required_permissions, permission_caveats) = self.permissions(&endpoint)?;
+        let scopes = match (&endpoint, list(Input::Scopes)) {
+            // Entra refuses a client-credentials request without a scope; azurerm's first is Resource Manager's.
+            (Endpoint::Entra { cloud, .. }, scopes) if scopes.is_empty() => {
+                vec![cloud.management_scope().to_string()]
+            }
+            (_, scopes) => scopes,
+        };
         Ok(CheckRequest {
             endpoint,
             client_id,
             client_secret,
             secret_origin,
             auth_method,
-            scopes: list(Input::Scopes),
+            scopes,
             required_scopes: list(Input::RequiredScopes),
             required_permissions,
             permission_caveats,
@@ -277,6 +284,67 @@ impl Inputs {
         Ok((out, caveats))
     }
 
+    /// An Entra endpoint: the tenant (given, or from the environment variable `from`), the cloud (given, else
+    /// ARM_ENVIRONMENT / AZURE_ENVIRONMENT, else public) and its login host unless `entra_login_url` says another.
+    fn entra(
+        &self,
+        env: Env<'_>,
+        tenant: Option<String>,
+        from: Option<&'static str>,
+    ) -> Result<(Endpoint, Option<Words>), Box<Report>> {
+        let Some(tenant) = tenant else {
+            return Err(refuse(
+                Input::EntraTenantId,
+                words!["No ", Input::EntraTenantId, " for the Entra ID endpoint"],
+                words![
+                    "The token endpoint of Microsoft Entra ID is per tenant. Set ",
+                    Input::EntraTenantId,
+                    " (or ARM_TENANT_ID) to the tenant's ID or a verified domain."
+                ],
+            ));
+        };
+        let tenant = super::entra::tenant(&tenant).map_err(|(summary, detail)| {
+            let detail = match from {
+                Some(name) => words![detail, format!(" (It came from {name}.)")],
+                None => detail,
+            };
+            refuse(Input::EntraTenantId, summary, detail)
+        })?;
+        let cloud = match self
+            .text(Input::EntraCloud)
+            .map(|c| (None, c.to_string()))
+            .or_else(|| from_env(Input::EntraCloud, env).map(|(n, c)| (Some(n), c)))
+        {
+            None => super::entra::Cloud::Public,
+            Some((name, text)) => super::entra::Cloud::parse(&text).ok_or_else(|| {
+                refuse(
+                    Input::EntraCloud,
+                    words![
+                        Input::EntraCloud,
+                        format!(" {:?} is not an Azure cloud", text.trim())
+                    ],
+                    words![format!(
+                        "Use public, usgovernment or china{}.",
+                        name.map(|n| format!(" (the value came from {n})"))
+                            .unwrap_or_default()
+                    )],
+                )
+            })?,
+        };
+        let login_base = self.text(Input::EntraLoginUrl).map_or_else(
+            || cloud.login_base().to_string(),
+            |u| u.trim().trim_end_matches('/').to_string(),
+        );
+        Ok((
+            Endpoint::Entra {
+                tenant,
+                cloud,
+                login_base,
+            },
+            None,
+        ))
+    }
+
     /// The endpoint: this level's endpoint inputs, else the environment's, in the documented order.
     fn endpoint(&self, env: Env<'_>) -> Result<(Endpoint, Option<Words>), Box<Report>> {
         let genesys_error = |(summary, detail)| refuse(Input::GenesysRegion, summary, detail);
@@ -293,6 +361,18 @@ impl Inputs {
             let endpoint = genesys::endpoint(region, api, login).map_err(genesys_error)?;
             return Ok((endpoint, region.and_then(genesys::region_note)));
         }
+        if self.text(Input::EntraTenantId).is_some()
+            || self.text(Input::EntraCloud).is_some()
+            || self.text(Input::EntraLoginUrl).is_some()
+        {
+            return match self.text(Input::EntraTenantId) {
+                Some(tenant) => self.entra(env, Some(tenant.to_string()), None),
+                None => match from_env(Input::EntraTenantId, env) {
+                    Some((name, tenant)) => self.entra(env, Some(tenant), Some(name)),
+                    None => self.entra(env, None, None),
+                },
+            };
+        }
         if let Some((_, url)) = from_env(Input::TokenUrl, env) {
             return Ok((Endpoint::TokenUrl(url), None));
         }
@@ -304,6 +384,9 @@ impl Inputs {
             let note =
                 genesys::region_note(&region).map(|note| words![note, format!(" (from {name})")]);
             return Ok((endpoint, note));
+        }
+        if let Some((name, tenant)) = from_env(Input::EntraTenantId, env) {
+            return self.entra(env, Some(tenant), Some(name));
         }
         Err(refuse(
             Input::TokenUrl,

@@ -304,7 +304,9 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
 
     let endpoint_text = match &request.endpoint {
         Endpoint::TokenUrl(url) | Endpoint::Issuer(url) => url.as_str(),
-        Endpoint::Genesys { login_base, .. } => login_base.as_str(),
+        Endpoint::Genesys { login_base, .. } | Endpoint::Entra { login_base, .. } => {
+            login_base.as_str()
+        }
     };
     let parsed = url::Url::parse(endpoint_text.trim());
     let loopback = parsed.as_ref().is_ok_and(endpoint::is_loopback);

@@ -228,10 +228,15 @@ pub fn level(inputs: &Inputs) -> Vec<Problem> {
 /// Inputs of one level that exclude each other.
 fn conflicts(inputs: &Inputs) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let endpoints: Vec<Input> = [Input::TokenUrl, Input::Issuer, Input::GenesysRegion]
-        .into_iter()
-        .filter(|i| inputs.is_set(*i))
-        .collect();
+    let endpoints: Vec<Input> = [
+        Input::TokenUrl,
+        Input::Issuer,
+        Input::GenesysRegion,
+        Input::EntraTenantId,
+    ]
+    .into_iter()
+    .filter(|i| inputs.is_set(*i))
+    .collect();
     if endpoints.len() > 1 {
         let mut summary = words!["Conflicting endpoint inputs: "];
         for (i, input) in endpoints.iter().enumerate() {
@@ -254,7 +259,9 @@ fn conflicts(inputs: &Inputs) -> Vec<Problem> {
                 Input::GenesysLoginUrl,
                 " and ",
                 Input::GenesysApiUrl,
-                " for gateways): each names the token endpoint a different way, and authcheck will not guess which one you meant."
+                " for gateways) or ",
+                Input::EntraTenantId,
+                ": each names the token endpoint a different way, and authcheck will not guess which one you meant."
             ],
         ));
     }

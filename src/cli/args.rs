@@ -31,7 +31,7 @@ const CHECK_ABOUT: &str =
 
 const CHECK_AFTER: &str = "\
 The secret is never a command-line argument (anyone on this machine can read those with ps): it comes from
---client-secret-file, --client-secret-stdin, AUTHCHECK_CLIENT_SECRET or GENESYSCLOUD_OAUTHCLIENT_SECRET.
+--client-secret-file, --client-secret-stdin, AUTHCHECK_CLIENT_SECRET, GENESYSCLOUD_OAUTHCLIENT_SECRET or ARM_CLIENT_SECRET.
 Without an endpoint flag, AUTHCHECK_TOKEN_URL, AUTHCHECK_ISSUER or GENESYSCLOUD_REGION is used; without
 --client-id, AUTHCHECK_CLIENT_ID or GENESYSCLOUD_OAUTHCLIENT_ID.
 

@@ -93,7 +93,7 @@ mod tests {
         assert_eq!(
             sentence,
             "set --allow-http, raise --timeout, fix --client-id; give the secret by --client-secret-file, \
-             --client-secret-stdin or AUTHCHECK_CLIENT_SECRET (or GENESYSCLOUD_OAUTHCLIENT_SECRET)"
+             --client-secret-stdin or AUTHCHECK_CLIENT_SECRET (or GENESYSCLOUD_OAUTHCLIENT_SECRET, ARM_CLIENT_SECRET, AZURE_CLIENT_SECRET)"
         );
         assert_eq!(
             words![Assign(Input::GenesysRegion, "eu-west-1".into())].render(&CliWords),

@@ -153,6 +153,12 @@ pub enum Input {
     GenesysApiUrl,
     /// `genesys_login_url`.
     GenesysLoginUrl,
+    /// `entra_tenant_id`: the Microsoft Entra tenant (GUID or domain).
+    EntraTenantId,
+    /// `entra_cloud`: public, usgovernment or china.
+    EntraCloud,
+    /// `entra_login_url`: override of the Entra login host.
+    EntraLoginUrl,
     /// `auth_method`.
     AuthMethod,
     /// `scopes`.

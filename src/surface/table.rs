@@ -58,7 +58,7 @@ pub const INPUTS: &[InputSpec] = &[
         places: EVERYWHERE,
         doc: "OAuth2 client id to check; overrides the provider's.",
         provider_doc: Some(
-            "OAuth2 client id used when a data source sets none. Falls back to AUTHCHECK_CLIENT_ID, then GENESYSCLOUD_OAUTHCLIENT_ID.",
+            "OAuth2 client id used when a data source sets none. Falls back to AUTHCHECK_CLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_ID, ARM_CLIENT_ID, then AZURE_CLIENT_ID.",
         ),
         flag: Some(Flag {
             long: "client-id",
@@ -66,10 +66,15 @@ pub const INPUTS: &[InputSpec] = &[
             reads_file: false,
             heading: CREDENTIALS,
             help: Some(
-                "the OAuth2 client id (or AUTHCHECK_CLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_ID)",
+                "the OAuth2 client id (or AUTHCHECK_CLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_ID, ARM_CLIENT_ID)",
             ),
         }),
-        env: &["AUTHCHECK_CLIENT_ID", "GENESYSCLOUD_OAUTHCLIENT_ID"],
+        env: &[
+            "AUTHCHECK_CLIENT_ID",
+            "GENESYSCLOUD_OAUTHCLIENT_ID",
+            "ARM_CLIENT_ID",
+            "AZURE_CLIENT_ID",
+        ],
     },
     InputSpec {
         input: Input::ClientSecret,
@@ -80,10 +85,15 @@ pub const INPUTS: &[InputSpec] = &[
         places: Places::PROVIDER.and(Places::EPHEMERAL),
         doc: "OAuth2 client secret (e.g. from an ephemeral variable or another ephemeral resource); never persisted. Overrides client_secret_env, client_secret_file and the provider's.",
         provider_doc: Some(
-            "OAuth2 client secret used when a data source names no other source. Falls back to AUTHCHECK_CLIENT_SECRET, then GENESYSCLOUD_OAUTHCLIENT_SECRET. Never stored in state.",
+            "OAuth2 client secret used when a data source names no other source. Falls back to AUTHCHECK_CLIENT_SECRET, GENESYSCLOUD_OAUTHCLIENT_SECRET, ARM_CLIENT_SECRET, then AZURE_CLIENT_SECRET. Never stored in state.",
         ),
         flag: None,
-        env: &["AUTHCHECK_CLIENT_SECRET", "GENESYSCLOUD_OAUTHCLIENT_SECRET"],
+        env: &[
+            "AUTHCHECK_CLIENT_SECRET",
+            "GENESYSCLOUD_OAUTHCLIENT_SECRET",
+            "ARM_CLIENT_SECRET",
+            "AZURE_CLIENT_SECRET",
+        ],
     },
     InputSpec {
         input: Input::TokenUrl,
@@ -173,6 +183,60 @@ pub const INPUTS: &[InputSpec] = &[
             "Genesys Cloud login base URL override (gateways, proxies, tests); defaults to https://login.<region domain>.",
         ),
         flag: flag("genesys-login-url", "URL", ENDPOINT),
+        env: &[],
+    },
+    InputSpec {
+        input: Input::EntraTenantId,
+        name: "entra_tenant_id",
+        kind: Kind::Text,
+        sensitive: false,
+        group: Group::Endpoint,
+        places: EVERYWHERE,
+        doc: "Microsoft Entra ID tenant (its ID, a GUID, or a verified domain): the token endpoint is https://<login host>/<tenant>/oauth2/v2.0/token, and the default scope the Resource Manager's (https://management.azure.com/.default in the public cloud).",
+        provider_doc: Some(
+            "Microsoft Entra ID tenant (GUID or verified domain), as azurerm's tenant_id. Falls back to ARM_TENANT_ID, then AZURE_TENANT_ID.",
+        ),
+        flag: Some(Flag {
+            long: "entra-tenant-id",
+            value: Some("TENANT"),
+            reads_file: false,
+            heading: ENDPOINT,
+            help: Some(
+                "a Microsoft Entra ID tenant, GUID or domain (or ARM_TENANT_ID, AZURE_TENANT_ID)",
+            ),
+        }),
+        env: &["ARM_TENANT_ID", "AZURE_TENANT_ID"],
+    },
+    InputSpec {
+        input: Input::EntraCloud,
+        name: "entra_cloud",
+        kind: Kind::Text,
+        sensitive: false,
+        group: Group::Endpoint,
+        places: EVERYWHERE,
+        doc: "The Azure cloud of entra_tenant_id: public (default), usgovernment or china (azurerm's and azuread's spellings of ARM_ENVIRONMENT are accepted too).",
+        provider_doc: Some(
+            "The Azure cloud: public (default), usgovernment or china. Falls back to ARM_ENVIRONMENT, then AZURE_ENVIRONMENT.",
+        ),
+        flag: Some(Flag {
+            long: "entra-cloud",
+            value: Some("CLOUD"),
+            reads_file: false,
+            heading: ENDPOINT,
+            help: Some("public (default), usgovernment or china (or ARM_ENVIRONMENT)"),
+        }),
+        env: &["ARM_ENVIRONMENT", "AZURE_ENVIRONMENT"],
+    },
+    InputSpec {
+        input: Input::EntraLoginUrl,
+        name: "entra_login_url",
+        kind: Kind::Url,
+        sensitive: false,
+        group: Group::Endpoint,
+        places: EVERYWHERE,
+        doc: "Entra login host override (gateways, proxies, tests); defaults to the cloud's, e.g. https://login.microsoftonline.com.",
+        provider_doc: None,
+        flag: flag("entra-login-url", "URL", ENDPOINT),
         env: &[],
     },
     InputSpec {

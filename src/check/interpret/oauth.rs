@@ -63,6 +63,8 @@ pub(super) fn oauth_error(
     // Some vendors put a well-known condition under a generic code; their words decide.
     let effective = if lower.contains("aadsts1002012") {
         "invalid_scope"
+    } else if lower.contains("aadsts90002:") || lower.contains("aadsts900023") {
+        "invalid_tenant"
     } else if lower.contains("client not enabled to retrieve service account") {
         "unsupported_grant_type"
     } else {
@@ -168,6 +170,37 @@ pub(super) fn oauth_error(
             ];
         }
         "invalid_scope" => invalid_scope(&mut failure, body, &lower, &quoted, ctx),
+        // Entra ID: the tenant in the token URL does not exist in this cloud (AADSTS90002) or is not a tenant
+        // identifier at all (AADSTS900023). Nothing about the client or its secret was looked at.
+        "invalid_tenant" => {
+            failure.reason = Reason::ClientNotFound;
+            failure.blame = Some(Input::EntraTenantId);
+            failure.summary = words![format!("{host} does not know the tenant in the token URL")];
+            failure.meaning = words![format!(
+                "Microsoft Entra ID found no such tenant in this cloud, so it never looked at client {} or its \
+                 secret.{quoted}",
+                short(id)
+            )];
+            failure.causes = vec![
+                words![
+                    "a typo in ",
+                    Input::EntraTenantId,
+                    " (or ARM_TENANT_ID), or another tenant's ID"
+                ],
+                words![
+                    "the tenant lives in another cloud: set ",
+                    Input::EntraCloud,
+                    " (usgovernment, china) as azurerm's environment"
+                ],
+                words!["the tenant was deleted"],
+            ];
+            failure.fix = words![
+                "Copy the tenant ID from the Overview page of Microsoft Entra ID (or the app registration's \
+                 Directory (tenant) ID) into ",
+                Input::EntraTenantId,
+                "."
+            ];
+        }
         "access_denied" if answer.status == 401 || lower == "unauthorized" => {
             // Auth0 says access_denied "Unauthorized" for a wrong secret.
             classify_invalid_client(&mut failure, &lower, &quoted, ctx)

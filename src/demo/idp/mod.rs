@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 
 mod assertion;
 mod cases;
+mod entra;
 mod genesys;
 mod http;
 mod oauth;
@@ -33,6 +34,7 @@ mod test_support;
 
 pub use assertion::RegisteredKey;
 pub use cases::{DEMO_GENESYS_CLIENT, DemoCase, demo_cases, demo_config, demo_genesys_config};
+pub use entra::{ENTRA_TEST_DOMAIN, ENTRA_TEST_TENANT};
 pub use genesys::Org;
 pub use oauth::{Behavior, Client, HUGE_TOKEN_PREFIX, Inspect};
 
@@ -51,6 +53,8 @@ pub enum Flavor {
     Generic,
     /// Genesys Cloud's login-host error bodies and its `/api/v2/tokens/me` and `/api/v2/organizations/me`.
     Genesys,
+    /// Microsoft Entra ID: `/<tenant>/oauth2/v2.0/token` and AADSTS error bodies.
+    Entra,
 }
 
 /// What the IdP serves.
@@ -264,6 +268,19 @@ fn method_not_allowed(allow: &str) -> Response {
 
 async fn route(state: &State, request: &Request) -> Response {
     let genesys = state.flavor == Flavor::Genesys;
+    let entra_tenant = (state.flavor == Flavor::Entra)
+        .then(|| entra::token_path_tenant(request.path()))
+        .flatten();
+    if let Some(tenant) = entra_tenant {
+        state.token_requests.fetch_add(1, Ordering::SeqCst);
+        if request.method != "POST" {
+            return method_not_allowed("POST");
+        }
+        if !entra::known_tenant(tenant) {
+            return entra::tenant_not_found(tenant);
+        }
+        return token_endpoint(state, request).await.unwrap_or_else(|e| e);
+    }
     match request.path() {
         "/oauth/token" | "/token" => {
             state.token_requests.fetch_add(1, Ordering::SeqCst);

@@ -25,6 +25,8 @@ pub enum Behavior {
     Normal,
     /// Authenticates but is refused the client-credentials grant (`unauthorized_client`).
     GrantNotAllowed,
+    /// The right secret, but it has expired (Entra: AADSTS7000222).
+    SecretExpired,
     /// The first `failures_before_success` token requests are rate limited, later ones succeed.
     RateLimited {
         /// How many token requests for this client are refused before one succeeds.
@@ -241,6 +243,7 @@ pub(super) fn oauth_error(flavor: Flavor, status: u16, error: &str, description:
             ("description", js(description)),
             ("error_description", js(description)),
         ]),
+        Flavor::Entra => super::entra::error_body(error, description),
     };
     Response::json(status, body)
         .header("Cache-Control", "no-store")
@@ -386,6 +389,7 @@ fn lookup(state: &State, credentials: &Credentials) -> Result<usize, Response> {
                 }
             }
             Flavor::Genesys => oauth_error(state.flavor, 400, "invalid_client", "client not found"),
+            Flavor::Entra => super::entra::app_not_found(&credentials.id),
         })
 }
 
@@ -412,12 +416,13 @@ fn verify_secret(state: &State, index: usize, credentials: &Credentials) -> Resu
         Flavor::Genesys => {
             oauth_error(state.flavor, 401, "invalid_client", "authentication failed")
         }
+        Flavor::Entra => super::entra::invalid_secret(&credentials.id),
     })
 }
 
 fn rate_limited(flavor: Flavor) -> Response {
     match flavor {
-        Flavor::Generic => oauth_error(
+        Flavor::Generic | Flavor::Entra => oauth_error(
             flavor,
             429,
             "temporarily_unavailable",
@@ -496,6 +501,12 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
 
     if let Some(credentials) = &credentials {
         verify_secret(state, index, credentials)?;
+        if client.behavior == Behavior::SecretExpired {
+            return Err(match flavor {
+                Flavor::Entra => super::entra::expired_secret(&credentials.id),
+                _ => oauth_error(flavor, 401, "invalid_client", "client secret expired"),
+            });
+        }
         if client.key.is_some() {
             // A client registered for private_key_jwt has no secret to accept.
             return Err(oauth_error(
@@ -560,7 +571,14 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
     } else {
         form_value(&form, "scope").unwrap_or("")
     };
-    for scope in requested.split(' ').filter(|s| !s.is_empty()) {
+    if flavor == Flavor::Entra {
+        // Entra grants an app's roles through `<resource>/.default`, whatever the client's scope list says.
+        granted = super::entra::granted(requested)?;
+    }
+    for scope in requested
+        .split(' ')
+        .filter(|s| !s.is_empty() && flavor != Flavor::Entra)
+    {
         if !client.scopes.iter().any(|s| s == scope) {
             return Err(oauth_error(
                 flavor,

@@ -1,0 +1,202 @@
+//! Microsoft Entra ID, first-hand: the engine and the CLI against the Entra flavour of the test IdP (its v2.0
+//! token path per tenant and AADSTS bodies): a good secret, a wrong or expired one, an app not in the tenant, a
+//! tenant that does not exist or is malformed, and a scope without `/.default`.
+
+use std::process::Command;
+use std::time::Duration;
+
+use authcheck::check::{self, Given, Inputs, Reason, Report};
+use authcheck::demo::idp::{
+    Behavior, Client, ENTRA_TEST_DOMAIN, ENTRA_TEST_TENANT, Flavor, Idp, IdpConfig,
+};
+use authcheck::surface::Input;
+
+const APP_ID: &str = "6e8a1f3b-2c4d-4e5f-8a9b-0c1d2e3f4a5b";
+const EXPIRED_APP_ID: &str = "7f9b2a4c-3d5e-4f60-9b8c-1d2e3f4a5b6c";
+const SECRET: &str = "Xq8~entra-secret-value-2f6d9a1c";
+
+async fn idp() -> Idp {
+    Idp::start(IdpConfig {
+        clients: vec![
+            Client::new(APP_ID, SECRET),
+            Client::new(EXPIRED_APP_ID, SECRET).behavior(Behavior::SecretExpired),
+        ],
+        flavor: Flavor::Entra,
+        max_lifetime: Duration::from_secs(300),
+    })
+    .await
+    .expect("entra idp")
+}
+
+fn inputs(idp: &Idp, tenant: &str, app: &str, secret: &str) -> Inputs {
+    Inputs::new()
+        .with_text(Input::EntraTenantId, tenant)
+        .with_text(Input::EntraLoginUrl, idp.base_url())
+        .with_text(Input::ClientId, app)
+        .with(
+            Input::ClientSecret,
+            Given::Secret(
+                check::Secret::new(secret),
+                check::SecretOrigin::Env("ARM_CLIENT_SECRET".into()),
+            ),
+        )
+        .with(Input::TimeoutSeconds, Given::Int(10))
+}
+
+async fn check(inputs: Inputs) -> Report {
+    match inputs.resolve(&|_| None) {
+        Ok(request) => check::run_fresh(request, tokio::sync::watch::channel(false).1).await,
+        Err(report) => *report,
+    }
+}
+
+fn detail(report: &Report) -> String {
+    report.detail_in(&check::Plain)
+}
+
+#[tokio::test]
+async fn a_good_secret_gets_a_resource_manager_token_by_tenant_id_or_domain() {
+    let idp = idp().await;
+    for tenant in [ENTRA_TEST_TENANT, ENTRA_TEST_DOMAIN] {
+        let report = check(inputs(&idp, tenant, APP_ID, SECRET)).await;
+        let text = detail(&report);
+        assert_eq!(report.reason, Reason::Ok, "{tenant}: {text}");
+        assert!(
+            report
+                .token_url
+                .as_deref()
+                .is_some_and(|u| u.ends_with(&format!("/{tenant}/oauth2/v2.0/token")))
+        );
+        assert_eq!(
+            report.granted_scopes,
+            ["https://management.azure.com/.default"],
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn each_aadsts_answer_gets_its_reason_and_fix() {
+    let idp = idp().await;
+    let cases: Vec<(&str, Inputs, Reason, &[&str])> = vec![
+        (
+            "the secret's ID sent, or an old secret",
+            inputs(
+                &idp,
+                ENTRA_TEST_TENANT,
+                APP_ID,
+                "3c5e7a9b-1d2f-4a6b-8c0d-secret-id",
+            ),
+            Reason::InvalidSecret,
+            &["AADSTS7000215", "not its value"],
+        ),
+        (
+            "an expired secret",
+            inputs(&idp, ENTRA_TEST_TENANT, EXPIRED_APP_ID, SECRET),
+            Reason::InvalidSecret,
+            &["AADSTS7000222", "expired"],
+        ),
+        (
+            "an app registered in another tenant",
+            inputs(
+                &idp,
+                ENTRA_TEST_TENANT,
+                "0d2e4f6a-8b1c-4d3e-9f5a-7b6c5d4e3f2a",
+                SECRET,
+            ),
+            Reason::ClientNotFound,
+            &["AADSTS700016", "tenant"],
+        ),
+        (
+            "a tenant that does not exist in this cloud",
+            inputs(&idp, "1e3f5a7b-9c2d-4e4f-8a6b-0c9d8e7f6a5b", APP_ID, SECRET),
+            Reason::ClientNotFound,
+            &["AADSTS90002", "entra_tenant_id"],
+        ),
+        (
+            "a scope without /.default",
+            inputs(&idp, ENTRA_TEST_TENANT, APP_ID, SECRET).with(
+                Input::Scopes,
+                Given::List(vec![
+                    "https://management.azure.com/user_impersonation".into(),
+                ]),
+            ),
+            Reason::InvalidScope,
+            &["AADSTS1002012", "/.default"],
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (name, given, reason, needles) in cases {
+        let report = check(given).await;
+        let text = format!("{}\n{}", report.summary_in(&check::Plain), detail(&report));
+        if report.reason != reason {
+            problems.push(format!(
+                "{name}: {:?}, expected {reason:?}\n{text}",
+                report.reason
+            ));
+        }
+        for needle in needles {
+            if !text.contains(needle) {
+                problems.push(format!("{name}: lacks {needle:?}\n{text}"));
+            }
+        }
+        if text.contains(SECRET) {
+            problems.push(format!("{name}: the secret is in the report"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n-----\n"));
+}
+
+#[tokio::test]
+async fn a_malformed_tenant_is_refused_before_anything_is_sent() {
+    let idp = idp().await;
+    for tenant in [
+        "common",
+        "contoso",
+        "https://login.microsoftonline.com/contoso.onmicrosoft.com",
+    ] {
+        let report = check(inputs(&idp, tenant, APP_ID, SECRET)).await;
+        assert_eq!(
+            report.reason,
+            Reason::InvalidInput,
+            "{tenant}: {}",
+            detail(&report)
+        );
+        assert_eq!(report.blame, Some(Input::EntraTenantId));
+    }
+    assert_eq!(idp.requests(), 0, "nothing reached the server");
+}
+
+#[tokio::test]
+async fn the_cli_reads_the_azurerm_environment() {
+    let idp = idp().await;
+    let base = idp.base_url();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_authcheck"))
+            .args(["check", "--entra-login-url", &base, "--format", "json"])
+            .env_remove("AUTHCHECK_CLIENT_ID")
+            .env_remove("AUTHCHECK_CLIENT_SECRET")
+            .env_remove("GENESYSCLOUD_OAUTHCLIENT_ID")
+            .env_remove("GENESYSCLOUD_OAUTHCLIENT_SECRET")
+            .env_remove("GENESYSCLOUD_REGION")
+            .env("ARM_TENANT_ID", ENTRA_TEST_TENANT)
+            .env("ARM_CLIENT_ID", APP_ID)
+            .env("ARM_CLIENT_SECRET", SECRET)
+            .env("ARM_ENVIRONMENT", "public")
+            .output()
+            .expect("authcheck")
+    })
+    .await
+    .expect("join");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("oauth2/v2.0/token") && !text.contains(SECRET),
+        "{text}"
+    );
+}
