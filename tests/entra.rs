@@ -14,12 +14,21 @@ use authcheck::surface::Input;
 const APP_ID: &str = "6e8a1f3b-2c4d-4e5f-8a9b-0c1d2e3f4a5b";
 const EXPIRED_APP_ID: &str = "7f9b2a4c-3d5e-4f60-9b8c-1d2e3f4a5b6c";
 const SECRET: &str = "Xq8~entra-secret-value-2f6d9a1c";
+/// An app that trusts one GitHub Actions branch of one repository.
+const FEDERATED_APP_ID: &str = "8a0c3b5d-4e6f-4071-8c9d-2e3f4a5b6c7d";
+const GITHUB: &str = "https://token.actions.githubusercontent.com";
+const EXCHANGE: &str = "api://AzureADTokenExchange";
 
 async fn idp() -> Idp {
     Idp::start(IdpConfig {
         clients: vec![
             Client::new(APP_ID, SECRET),
             Client::new(EXPIRED_APP_ID, SECRET).behavior(Behavior::SecretExpired),
+            Client::new(FEDERATED_APP_ID, "no-secret-for-this-app").federated_credential(
+                GITHUB,
+                "repo:octo-org/deploy:ref:refs/heads/main",
+                EXCHANGE,
+            ),
         ],
         flavor: Flavor::Entra,
         max_lifetime: Duration::from_secs(300),
@@ -199,4 +208,99 @@ async fn the_cli_reads_the_azurerm_environment() {
         text.contains("oauth2/v2.0/token") && !text.contains(SECRET),
         "{text}"
     );
+}
+
+/// A GitHub-shaped ID token (its signature is not checked by the test server, which has no GitHub keys).
+fn github_token(sub: &str, aud: &str) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let header = b64.encode(br#"{"alg":"RS256","typ":"JWT","kid":"github"}"#);
+    let claims = b64.encode(
+        format!(
+            r#"{{"iss":"{GITHUB}","sub":"{sub}","aud":"{aud}","iat":{now},"exp":{}}}"#,
+            now + 300
+        )
+        .as_bytes(),
+    );
+    format!("{header}.{claims}.c2lnbmF0dXJlLW5vdC1jaGVja2Vk")
+}
+
+async fn federated(idp: &Idp, token: &str) -> Report {
+    let token = token.to_string();
+    let inputs = Inputs::new()
+        .with_text(Input::EntraTenantId, ENTRA_TEST_TENANT)
+        .with_text(Input::EntraLoginUrl, idp.base_url())
+        .with_text(Input::ClientId, FEDERATED_APP_ID)
+        .with_text(Input::FederatedTokenEnv, "ARM_OIDC_TOKEN")
+        .with(Input::TimeoutSeconds, Given::Int(10));
+    let request = inputs
+        .resolve(&|name| (name == "ARM_OIDC_TOKEN").then(|| token.clone()))
+        .expect("resolves");
+    check::run_fresh(request, tokio::sync::watch::channel(false).1).await
+}
+
+#[tokio::test]
+async fn github_federation_is_checked_and_each_mismatch_names_the_credential_that_would_match() {
+    let idp = idp().await;
+    let good = federated(
+        &idp,
+        &github_token("repo:octo-org/deploy:ref:refs/heads/main", EXCHANGE),
+    )
+    .await;
+    assert_eq!(good.reason, Reason::Ok, "{}", detail(&good));
+    assert_eq!(good.auth_method_used.as_deref(), Some("federated"));
+
+    let cases: [(&str, String, &[&str]); 4] = [
+        (
+            "a job that names an environment",
+            github_token("repo:octo-org/deploy:environment:production", EXCHANGE),
+            &[
+                "AADSTS700213",
+                "subject \"repo:octo-org/deploy:environment:production\"",
+                "names an environment",
+            ],
+        ),
+        (
+            "a subject that differs in case only",
+            github_token("repo:Octo-Org/deploy:ref:refs/heads/main", EXCHANGE),
+            &["AADSTS7002138", "only in letter case"],
+        ),
+        (
+            "GitHub's immutable subject form",
+            github_token(
+                "repo:octo-org@1234567/deploy@7654321:ref:refs/heads/main",
+                EXCHANGE,
+            ),
+            &["AADSTS700213", "immutable form"],
+        ),
+        (
+            "a token minted for another audience",
+            github_token(
+                "repo:octo-org/deploy:ref:refs/heads/main",
+                "https://github.com/octo-org",
+            ),
+            &["AADSTS700212", "audience"],
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (name, token, needles) in cases {
+        let report = federated(&idp, &token).await;
+        let text = format!("{}\n{}", report.summary_in(&check::Plain), detail(&report));
+        if report.reason != Reason::InvalidAssertion {
+            problems.push(format!("{name}: {:?}\n{text}", report.reason));
+        }
+        for needle in needles {
+            if !text.contains(needle) {
+                problems.push(format!("{name}: lacks {needle:?}\n{text}"));
+            }
+        }
+        // The claims are shown; the token itself never is.
+        if text.contains(&token) || text.contains(token.split('.').nth(1).unwrap_or("-")) {
+            problems.push(format!("{name}: the token is in the report"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n-----\n"));
 }

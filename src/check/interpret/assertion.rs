@@ -278,10 +278,7 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
             Input::CertificateFile,
             ") with the one registered for the client, and use the mutual-TLS endpoint."
         ],
-        "federated" => words![
-            "Make a federated credential of the app match the token's issuer, subject and audience exactly, or \
-             run the job the credential was made for."
-        ],
+        "federated" => federated_fix(lower, ctx),
         _ => words![
             "Compare the key and certificate (",
             Input::PrivateKeyFile,
@@ -292,6 +289,69 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
             " and this machine's clock."
         ],
     };
+}
+
+/// The federated credential that would match the token presented, exactly, with what is known to go wrong
+/// with its subject: a difference in letter case only (AADSTS7002138) and GitHub's subject forms.
+fn federated_fix(lower: &str, ctx: &Context<'_>) -> Words {
+    let facts = ctx.assertion;
+    let claim = |value: Option<String>, missing: &str| value.unwrap_or_else(|| missing.to_string());
+    let iss = claim(facts.and_then(|f| f.iss.clone()), "(the token has no iss)");
+    let sub = claim(facts.and_then(|f| f.sub.clone()), "(the token has no sub)");
+    let aud = claim(
+        facts.and_then(|f| f.aud.clone()),
+        "api://AzureADTokenExchange",
+    );
+    let mut text = format!(
+        "Add a federated credential to the app with exactly issuer {iss:?}, subject {sub:?} and audience {aud:?} \
+         (Certificates & secrets > Federated credentials), or run the job an existing credential was made for."
+    );
+    if lower.contains("aadsts7002138") {
+        text.push_str(
+            " The app's credential differs from the token's subject only in letter case: Entra compares subjects \
+             case-sensitively since August 2024, so copy the subject exactly.",
+        );
+    }
+    if let Some(note) = github_subject_note(&iss, &sub) {
+        text.push(' ');
+        text.push_str(&note);
+    }
+    words![text]
+}
+
+/// What a GitHub Actions subject says about the job and its form, when the issuer is GitHub's.
+fn github_subject_note(iss: &str, sub: &str) -> Option<String> {
+    if iss.trim_end_matches('/') != "https://token.actions.githubusercontent.com" {
+        return None;
+    }
+    let kind = if sub.contains(":environment:") {
+        "This job names an environment, so GitHub presents an environment subject (…:environment:NAME); a \
+         credential for a branch (…:ref:refs/heads/NAME) does not match it."
+    } else if sub.contains(":ref:refs/heads/") {
+        "This is a branch subject (…:ref:refs/heads/NAME); a job that names an environment presents \
+         …:environment:NAME instead."
+    } else if sub.contains(":pull_request") {
+        "This is a pull-request subject (…:pull_request); it needs a credential of its own."
+    } else if sub.contains(":ref:refs/tags/") {
+        "This is a tag subject (…:ref:refs/tags/NAME)."
+    } else {
+        ""
+    };
+    let repository = sub
+        .strip_prefix("repo:")
+        .and_then(|r| r.split(':').next())
+        .unwrap_or("");
+    let form = if repository.contains('@') {
+        " The subject uses GitHub's immutable form (repo:OWNER@ID/REPO@ID:…): credentials written with names \
+         (repo:OWNER/REPO:…) no longer match it."
+    } else if sub.starts_with("repo:") {
+        " The subject uses names (repo:OWNER/REPO:…); a credential written in GitHub's immutable form \
+         (repo:OWNER@ID/REPO@ID:…) does not match it."
+    } else {
+        ""
+    };
+    let note = format!("{kind}{form}");
+    (!note.trim().is_empty()).then(|| note.trim().to_string())
 }
 
 /// Adds the clocks' comparison to an assertion's refusal: the server's `Date` against this machine's.

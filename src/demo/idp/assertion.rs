@@ -121,10 +121,43 @@ pub(super) fn verify(
             "sub (JWT subject) must be provided in the client_assertion JWT",
         );
     };
-    let Some(index) = state.find(&subject) else {
+    // A federated token's subject is the workload (a repository, a service account), not the client: the
+    // client_id parameter names the app then.
+    let federated_app = form_value(form, "client_id")
+        .and_then(|id| state.find(id))
+        .filter(|i| !state.clients[*i].client.federated.is_empty());
+    let Some(index) = federated_app.or_else(|| state.find(&subject)) else {
         return refuse(401, "invalid_client", "client not found");
     };
     let client = &state.clients[index].client;
+    if !client.federated.is_empty() {
+        // Workload identity federation: the token is matched against the app's federated credentials.
+        let aud: Vec<&str> = match claims.get("aud") {
+            Some(Value::String(one)) => vec![one.as_str()],
+            Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let iss = text(&claims, "iss").unwrap_or_default();
+        if let Err(refusal) = super::entra::match_federated(&client.federated, &iss, &subject, &aud)
+        {
+            return Some(Err(refusal));
+        }
+        let now = i64::try_from(unix_now())
+            .unwrap_or(i64::MAX)
+            .saturating_add(client.clock_ahead);
+        if claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .is_none_or(|exp| exp <= now)
+        {
+            return refuse(
+                401,
+                "invalid_client",
+                "AADSTS700024: Client assertion is not within its valid time range.",
+            );
+        }
+        return Some(Ok(index));
+    }
     if form_value(form, "client_id").is_some_and(|id| id != subject) {
         return refuse(
             401,

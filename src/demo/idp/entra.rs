@@ -136,3 +136,75 @@ pub(super) fn granted(requested: &str) -> Result<Vec<String>, Response> {
     }
     Ok(vec![(*first).to_owned()])
 }
+
+/// A federated identity credential of an app: the issuer, subject and audience a presented token must carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederatedCredential {
+    /// `iss` of the presented token, e.g. `https://token.actions.githubusercontent.com`.
+    pub issuer: String,
+    /// `sub`, compared case-sensitively (Entra since August 2024).
+    pub subject: String,
+    /// `aud`, normally `api://AzureADTokenExchange`.
+    pub audience: String,
+}
+
+/// Holds a presented federated token's claims to the app's credentials as Entra does, answering with the
+/// AADSTS code of the first mismatch (issuer, then audience, then subject; a subject that differs only in case
+/// is 7002138). The test server does not verify the token's signature: it has no issuer's keys to fetch.
+pub(super) fn match_federated(
+    credentials: &[FederatedCredential],
+    iss: &str,
+    sub: &str,
+    aud: &[&str],
+) -> Result<(), Response> {
+    let by_issuer: Vec<&FederatedCredential> =
+        credentials.iter().filter(|c| c.issuer == iss).collect();
+    let tail = "Check your federated identity credential Subject, Audience and Issuer against the presented \
+                assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
+    if by_issuer.is_empty() {
+        return Err(answer(
+            401,
+            "invalid_client",
+            &format!(
+                "AADSTS700211: No matching federated identity record found for presented assertion issuer '{iss}'. {tail}"
+            ),
+        ));
+    }
+    let by_audience: Vec<&&FederatedCredential> = by_issuer
+        .iter()
+        .filter(|c| aud.contains(&c.audience.as_str()))
+        .collect();
+    if by_audience.is_empty() {
+        return Err(answer(
+            401,
+            "invalid_client",
+            &format!(
+                "AADSTS700212: No matching federated identity record found for presented assertion audience '{}'. {tail}",
+                aud.join(",")
+            ),
+        ));
+    }
+    if by_audience.iter().any(|c| c.subject == sub) {
+        return Ok(());
+    }
+    if by_audience
+        .iter()
+        .any(|c| c.subject.eq_ignore_ascii_case(sub))
+    {
+        return Err(answer(
+            401,
+            "invalid_client",
+            &format!(
+                "AADSTS7002138: No matching federated identity record found for presented assertion subject '{sub}'. \
+                 The subject matches with case-insensitive comparison, but not with case-sensitive comparison. {tail}"
+            ),
+        ));
+    }
+    Err(answer(
+        401,
+        "invalid_client",
+        &format!(
+            "AADSTS700213: No matching federated identity record found for presented assertion subject '{sub}'. {tail}"
+        ),
+    ))
+}

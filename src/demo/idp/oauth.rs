@@ -92,6 +92,8 @@ pub struct Client {
     pub key: Option<super::assertion::RegisteredKey>,
     /// Seconds the server's clock runs ahead of the client's, for assertion lifetimes.
     pub clock_ahead: i64,
+    /// Federated identity credentials (Entra workload identity federation).
+    pub federated: Vec<super::entra::FederatedCredential>,
 }
 
 /// What a Genesys client-credentials client can learn about its own grants, the three ways the API answers.
@@ -137,6 +139,7 @@ impl Client {
             inspect: Inspect::Grants,
             key: None,
             clock_ahead: 0,
+            federated: Vec::new(),
         }
     }
 
@@ -186,6 +189,16 @@ impl Client {
     /// Registers a public key for private_key_jwt (the client then accepts no secret).
     pub fn registered_key(mut self, key: super::assertion::RegisteredKey) -> Self {
         self.key = Some(key);
+        self
+    }
+
+    /// Adds a federated identity credential: tokens with this issuer, subject and audience authenticate the app.
+    pub fn federated_credential(mut self, issuer: &str, subject: &str, audience: &str) -> Self {
+        self.federated.push(super::entra::FederatedCredential {
+            issuer: issuer.to_owned(),
+            subject: subject.to_owned(),
+            audience: audience.to_owned(),
+        });
         self
     }
 
