@@ -2,6 +2,7 @@
 //! token path per tenant and AADSTS bodies): a good secret, a wrong or expired one, an app not in the tenant, a
 //! tenant that does not exist or is malformed, and a scope without `/.default`.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -10,6 +11,9 @@ use authcheck::demo::idp::{
     Behavior, Client, ENTRA_TEST_DOMAIN, ENTRA_TEST_TENANT, Flavor, Idp, IdpConfig,
 };
 use authcheck::surface::Input;
+use support::terraform::{command, terraforms, workspace};
+
+mod support;
 
 const APP_ID: &str = "6e8a1f3b-2c4d-4e5f-8a9b-0c1d2e3f4a5b";
 const EXPIRED_APP_ID: &str = "7f9b2a4c-3d5e-4f60-9b8c-1d2e3f4a5b6c";
@@ -303,4 +307,86 @@ async fn github_federation_is_checked_and_each_mismatch_names_the_credential_tha
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n-----\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terraform_plans_of_examples_azure_read_the_azurerm_environment() {
+    let idp = idp().await;
+    let tf = terraforms().remove(0);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/azure");
+    let file = |name: &str| std::fs::read_to_string(root.join(name)).expect("example");
+    let ws = std::sync::Arc::new(workspace(
+        "entra",
+        &[
+            ("main.tf", file("main.tf")),
+            ("versions.tf", file("versions.tf")),
+        ],
+    ));
+    // (scenario, ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET, exit, words)
+    type Scenario<'a> = (&'a str, &'a str, &'a str, &'a str, i32, &'a [&'a str]);
+    let scenarios: [Scenario; 3] = [
+        (
+            "all good",
+            ENTRA_TEST_TENANT,
+            APP_ID,
+            SECRET,
+            0,
+            &["https://management.azure.com/.default"],
+        ),
+        (
+            "the secret's ID instead of its value",
+            ENTRA_TEST_TENANT,
+            APP_ID,
+            "3c5e7a9b-1d2f-4a6b-8c0d-secret-id",
+            1,
+            &["reason: invalid_secret", "AADSTS7000215"],
+        ),
+        (
+            "a tenant typo",
+            "8d1f5c2a-3b4e-4f60-9a7b-1c2d3e4f5a6c",
+            APP_ID,
+            SECRET,
+            1,
+            &["reason: client_not_found", "entra_tenant_id"],
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (name, tenant, app, secret, code, needles) in scenarios {
+        let (ws, tf, base) = (ws.clone(), tf.clone(), idp.base_url());
+        let (tenant, app, secret) = (tenant.to_string(), app.to_string(), secret.to_string());
+        let out = tokio::task::spawn_blocking(move || {
+            command(&tf, &ws, &["plan", "-no-color", "-input=false"])
+                .env("ARM_TENANT_ID", &tenant)
+                .env("ARM_CLIENT_ID", &app)
+                .env("ARM_CLIENT_SECRET", &secret)
+                .env("TF_VAR_entra_login_url", &base)
+                .env_remove("AUTHCHECK_CLIENT_ID")
+                .env_remove("AUTHCHECK_CLIENT_SECRET")
+                .output()
+                .expect("terraform")
+        })
+        .await
+        .expect("join");
+        let all = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let squashed = all.split_whitespace().collect::<Vec<_>>().join(" ");
+        if out.status.code() != Some(code) {
+            problems.push(format!(
+                "{name}: exit {:?}, expected {code}:\n{all}",
+                out.status.code()
+            ));
+        }
+        for needle in needles {
+            if !squashed.contains(needle) {
+                problems.push(format!("{name}: lacks {needle:?}:\n{all}"));
+            }
+        }
+        if all.contains(SECRET) {
+            problems.push(format!("{name}: the secret appears in the output"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n-----\n\n"));
 }
