@@ -176,7 +176,8 @@ impl Inputs {
         let text = |input| self.text(input).map(str::to_string);
         let (required_permissions, permission_caveats) = self.permissions(&endpoint)?;
         let scopes = match (&endpoint, list(Input::Scopes)) {
-            // Entra refuses a client-credentials request without a scope; azurerm's first is Resource Manager's.
+            // Entra refuses a client-credentials request without a scope; Resource Manager's is the one azurerm
+            // deploys with (its first token, at plan time, is Microsoft Graph's: set scopes to check that one).
             (Endpoint::Entra { cloud, .. }, scopes) if scopes.is_empty() => {
                 vec![cloud.management_scope().to_string()]
             }
