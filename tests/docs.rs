@@ -48,7 +48,7 @@ fn schema_markdown(attrs: &[Attr]) -> String {
         out.push_str(
             "<a id=\"nestedatt--checks\"></a>\n### Nested Schema for `checks`\n\nRead-Only:\n\n",
         );
-        out.push_str("- `name` (String) Step name: inputs, endpoint, discovery, federated_token, token_request, token_response, auth_method, scopes, introspection, organization, permissions or region_probe.\n");
+        out.push_str("- `name` (String) Step name: inputs, endpoint, discovery, federated_token, token_request, token_response, auth_method, scopes, introspection, organization, permissions, subscription or region_probe.\n");
         out.push_str("- `status` (String) pass, warn, fail or skip.\n- `detail` (String) One line saying what was seen.\n");
     }
     out

@@ -1,6 +1,7 @@
 //! Microsoft Entra ID, first-hand: the engine and the CLI against the Entra flavour of the test IdP (its v2.0
 //! token path per tenant and AADSTS bodies): a good secret, a wrong or expired one, an app not in the tenant, a
-//! tenant that does not exist or is malformed, and a scope without `/.default`.
+//! tenant that does not exist or is malformed, a scope without `/.default`, federated GitHub tokens, the
+//! subscription role check, and real `terraform plan`s of examples/azure.
 
 use std::path::Path;
 use std::process::Command;
@@ -8,7 +9,8 @@ use std::time::Duration;
 
 use authcheck::check::{self, Given, Inputs, Reason, Report};
 use authcheck::demo::idp::{
-    Behavior, Client, ENTRA_TEST_DOMAIN, ENTRA_TEST_TENANT, Flavor, Idp, IdpConfig,
+    Behavior, Client, ENTRA_OTHER_TENANT_SUBSCRIPTION, ENTRA_TEST_DOMAIN, ENTRA_TEST_SUBSCRIPTION,
+    ENTRA_TEST_TENANT, Flavor, Idp, IdpConfig,
 };
 use authcheck::surface::Input;
 use support::terraform::{command, terraforms, workspace};
@@ -18,6 +20,8 @@ mod support;
 const APP_ID: &str = "6e8a1f3b-2c4d-4e5f-8a9b-0c1d2e3f4a5b";
 const EXPIRED_APP_ID: &str = "7f9b2a4c-3d5e-4f60-9b8c-1d2e3f4a5b6c";
 const SECRET: &str = "Xq8~entra-secret-value-2f6d9a1c";
+/// An app whose service principal has a role on the test subscription.
+const DEPLOYER_APP_ID: &str = "9b1d4c6e-5f70-4182-9dae-3f4a5b6c7d8e";
 /// An app that trusts one GitHub Actions branch of one repository.
 const FEDERATED_APP_ID: &str = "8a0c3b5d-4e6f-4071-8c9d-2e3f4a5b6c7d";
 const GITHUB: &str = "https://token.actions.githubusercontent.com";
@@ -28,6 +32,7 @@ async fn idp() -> Idp {
         clients: vec![
             Client::new(APP_ID, SECRET),
             Client::new(EXPIRED_APP_ID, SECRET).behavior(Behavior::SecretExpired),
+            Client::new(DEPLOYER_APP_ID, SECRET).subscription_role(ENTRA_TEST_SUBSCRIPTION),
             Client::new(FEDERATED_APP_ID, "no-secret-for-this-app").federated_credential(
                 GITHUB,
                 "repo:octo-org/deploy:ref:refs/heads/main",
@@ -322,9 +327,26 @@ async fn terraform_plans_of_examples_azure_read_the_azurerm_environment() {
             ("versions.tf", file("versions.tf")),
         ],
     ));
-    // (scenario, ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET, exit, words)
+    // (scenario, ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET, exit, words); the last two set
+    // ARM_SUBSCRIPTION_ID too.
     type Scenario<'a> = (&'a str, &'a str, &'a str, &'a str, i32, &'a [&'a str]);
-    let scenarios: [Scenario; 3] = [
+    let scenarios: [Scenario; 5] = [
+        (
+            "subscription: a role on it",
+            ENTRA_TEST_TENANT,
+            DEPLOYER_APP_ID,
+            SECRET,
+            0,
+            &["https://management.azure.com/.default"],
+        ),
+        (
+            "subscription: no role on it",
+            ENTRA_TEST_TENANT,
+            APP_ID,
+            SECRET,
+            1,
+            &["reason: missing_permissions", "az role assignment create"],
+        ),
         (
             "all good",
             ENTRA_TEST_TENANT,
@@ -355,7 +377,15 @@ async fn terraform_plans_of_examples_azure_read_the_azurerm_environment() {
         let (ws, tf, base) = (ws.clone(), tf.clone(), idp.base_url());
         let (tenant, app, secret) = (tenant.to_string(), app.to_string(), secret.to_string());
         let out = tokio::task::spawn_blocking(move || {
-            command(&tf, &ws, &["plan", "-no-color", "-input=false"])
+            let mut command = command(&tf, &ws, &["plan", "-no-color", "-input=false"]);
+            if name.starts_with("subscription") {
+                command
+                    .env("ARM_SUBSCRIPTION_ID", ENTRA_TEST_SUBSCRIPTION)
+                    .env("TF_VAR_azure_management_url", &base);
+            } else {
+                command.env_remove("ARM_SUBSCRIPTION_ID");
+            }
+            command
                 .env("ARM_TENANT_ID", &tenant)
                 .env("ARM_CLIENT_ID", &app)
                 .env("ARM_CLIENT_SECRET", &secret)
@@ -389,4 +419,56 @@ async fn terraform_plans_of_examples_azure_read_the_azurerm_environment() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n-----\n\n"));
+}
+
+#[tokio::test]
+async fn the_subscription_check_tells_a_role_from_none_and_from_another_tenant() {
+    let idp = idp().await;
+    let with = |app: &str, subscription: &str| {
+        inputs(&idp, ENTRA_TEST_TENANT, app, SECRET)
+            .with_text(Input::AzureSubscriptionId, subscription)
+            .with_text(Input::AzureManagementUrl, idp.base_url())
+    };
+    let good = check(with(DEPLOYER_APP_ID, ENTRA_TEST_SUBSCRIPTION)).await;
+    assert_eq!(good.reason, Reason::Ok, "{}", detail(&good));
+    assert_eq!(good.permissions_source, "rbac");
+
+    let none = check(with(APP_ID, ENTRA_TEST_SUBSCRIPTION)).await;
+    let text = detail(&none);
+    assert_eq!(none.reason, Reason::MissingPermissions, "{text}");
+    assert_eq!(
+        none.missing_permissions,
+        ["Microsoft.Resources/subscriptions/read"]
+    );
+    assert_eq!(none.blame, Some(Input::AzureSubscriptionId));
+    assert!(
+        text.contains("az role assignment create") && text.contains("AuthorizationFailed"),
+        "{text}"
+    );
+
+    let other = check(with(DEPLOYER_APP_ID, ENTRA_OTHER_TENANT_SUBSCRIPTION)).await;
+    assert_eq!(
+        other.reason,
+        Reason::WrongOrganization,
+        "{}",
+        detail(&other)
+    );
+    assert!(detail(&other).contains("InvalidAuthenticationTokenTenant"));
+
+    let typo = check(with(
+        DEPLOYER_APP_ID,
+        "2b4d6f8a-1c3e-4a5b-9d7f-0e2c4a6b8d10",
+    ))
+    .await;
+    assert_eq!(typo.reason, Reason::WrongOrganization, "{}", detail(&typo));
+    assert!(detail(&typo).contains("SubscriptionNotFound"));
+
+    let malformed = check(with(DEPLOYER_APP_ID, "my-subscription")).await;
+    assert_eq!(
+        malformed.reason,
+        Reason::InvalidInput,
+        "{}",
+        detail(&malformed)
+    );
+    assert_eq!(malformed.blame, Some(Input::AzureSubscriptionId));
 }

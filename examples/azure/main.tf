@@ -13,6 +13,17 @@ data "authcheck_client_credentials" "azure" {
   entra_login_url = var.entra_login_url
 
   client_secret_env = "ARM_CLIENT_SECRET"
+
+  # With ARM_SUBSCRIPTION_ID set (as azurerm needs it), the service principal
+  # must also have a role on that subscription. Gateways and tests may point
+  # Resource Manager elsewhere; null means the cloud's own host.
+  azure_management_url = var.azure_management_url
+}
+
+variable "azure_management_url" {
+  type        = string
+  default     = null
+  description = "Resource Manager host override (gateways, tests)."
 }
 
 variable "entra_tenant_id" {

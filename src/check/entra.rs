@@ -52,6 +52,15 @@ impl Cloud {
         }
     }
 
+    /// Resource Manager's base URL.
+    pub fn management_base(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://management.azure.com",
+            Cloud::UsGovernment => "https://management.usgovcloudapi.net",
+            Cloud::China => "https://management.chinacloudapi.cn",
+        }
+    }
+
     /// The scope of a Resource Manager token, which azurerm asks for.
     pub fn management_scope(self) -> &'static str {
         match self {
@@ -63,7 +72,7 @@ impl Cloud {
 }
 
 /// True for the 8-4-4-4-12 hexadecimal form of a GUID.
-fn is_guid(text: &str) -> bool {
+pub fn is_guid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5
         && groups

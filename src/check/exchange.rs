@@ -260,6 +260,9 @@ pub async fn exchange(
                 }
                 _ => None,
             };
+            // Entra ID: the principal's role on the subscription, with the token just issued.
+            let subscription =
+                super::azure::check(request, client, &issued.access_token, deadline, scrub).await;
             let probe = Probe {
                 request,
                 client,
@@ -294,6 +297,9 @@ pub async fn exchange(
             }
             if let Some(finding) = permissions {
                 genesys::required::apply(request, found, &mut outcome, finding);
+            }
+            if let Some(answer) = subscription {
+                super::azure::apply(request, found, &mut outcome, answer);
             }
             outcome
         }

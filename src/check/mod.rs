@@ -15,6 +15,7 @@
 //!   input references typed; [`scrub`]: the one scrubber server words pass; [`secret`]: redacting, zeroing
 //!   types; [`http`]: one capped exchange; [`clock`]: timestamps.
 
+pub mod azure;
 pub mod clock;
 pub mod credential;
 pub mod discovery;

@@ -175,6 +175,8 @@ pub struct CheckRequest {
     pub required_permissions: Vec<super::genesys::permissions::Requirement>,
     /// Where the permissions table is known to be incomplete or over-inclusive for the types required.
     pub permission_caveats: Vec<String>,
+    /// Entra ID: the subscription the principal must have a role on, and Resource Manager's base URL.
+    pub azure_subscription: Option<(String, String)>,
     /// Auth0-style `audience` parameter.
     pub audience: Option<String>,
     /// RFC 8707 `resource` parameter.
@@ -245,6 +247,7 @@ impl CheckRequest {
             required_scopes: Vec::new(),
             required_permissions: Vec::new(),
             permission_caveats: Vec::new(),
+            azure_subscription: None,
             audience: None,
             resource: None,
             expected_organization: None,

@@ -175,6 +175,7 @@ impl Inputs {
         let list = |input| self.list(input).map(<[String]>::to_vec).unwrap_or_default();
         let text = |input| self.text(input).map(str::to_string);
         let (required_permissions, permission_caveats) = self.permissions(&endpoint)?;
+        let azure_subscription = self.subscription(&endpoint, env)?;
         let scopes = match (&endpoint, list(Input::Scopes)) {
             // Entra refuses a client-credentials request without a scope; Resource Manager's is the one azurerm
             // deploys with (its first token, at plan time, is Microsoft Graph's: set scopes to check that one).
@@ -193,6 +194,7 @@ impl Inputs {
             required_scopes: list(Input::RequiredScopes),
             required_permissions,
             permission_caveats,
+            azure_subscription,
             audience: text(Input::Audience),
             resource: text(Input::Resource),
             expected_organization: text(Input::ExpectedOrganization),
@@ -283,6 +285,56 @@ impl Inputs {
             caveats.extend(permissions::caveats(type_name));
         }
         Ok((out, caveats))
+    }
+
+    /// The subscription to check after an Entra token: given (only with an Entra endpoint), or ARM_SUBSCRIPTION_ID
+    /// when the endpoint is Entra's; a subscription ID is a GUID.
+    fn subscription(
+        &self,
+        endpoint: &Endpoint,
+        env: Env<'_>,
+    ) -> Result<Option<(String, String)>, Box<Report>> {
+        let Endpoint::Entra { cloud, .. } = endpoint else {
+            if self.text(Input::AzureSubscriptionId).is_some() {
+                return Err(refuse(
+                    Input::AzureSubscriptionId,
+                    words![
+                        Input::AzureSubscriptionId,
+                        " applies to Microsoft Entra ID only"
+                    ],
+                    words![
+                        "A subscription is checked with a Resource Manager token from Entra ID. Set ",
+                        Input::EntraTenantId,
+                        " (or ARM_TENANT_ID) for the service principal's tenant."
+                    ],
+                ));
+            }
+            return Ok(None);
+        };
+        let (id, from) = match self.text(Input::AzureSubscriptionId) {
+            Some(id) => (id.to_string(), None),
+            None => match from_env(Input::AzureSubscriptionId, env) {
+                Some((name, id)) => (id, Some(name)),
+                None => return Ok(None),
+            },
+        };
+        let id = id.trim().to_ascii_lowercase();
+        if !super::entra::is_guid(&id) {
+            return Err(refuse(
+                Input::AzureSubscriptionId,
+                words![Input::AzureSubscriptionId, " is not a subscription ID"],
+                words![format!(
+                    "A subscription ID is a GUID (8-4-4-4-12 hexadecimal digits){}; it is {id:?}. Copy it from the \
+                     subscription's Overview page, not its name.",
+                    from.map(|n| format!(", here from {n}")).unwrap_or_default()
+                )],
+            ));
+        }
+        let base = self.text(Input::AzureManagementUrl).map_or_else(
+            || cloud.management_base().to_string(),
+            |u| u.trim().trim_end_matches('/').to_string(),
+        );
+        Ok(Some((id, base)))
     }
 
     /// An Entra endpoint: the tenant (given, or from the environment variable `from`), the cloud (given, else

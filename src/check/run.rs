@@ -57,6 +57,7 @@ fn identity(request: &CheckRequest, keep: Keep) -> [u8; 32] {
     field(request.auth_method.code().as_bytes());
     field(request.scopes.join("\u{0}").as_bytes());
     field(request.required_scopes.join("\u{0}").as_bytes());
+    field(format!("{:?}", request.azure_subscription).as_bytes());
     // Two checks of one client that require different permissions are different checks.
     for requirement in &request.required_permissions {
         field(format!("{requirement:?}").as_bytes());

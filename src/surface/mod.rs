@@ -159,6 +159,10 @@ pub enum Input {
     EntraCloud,
     /// `entra_login_url`: override of the Entra login host.
     EntraLoginUrl,
+    /// `azure_subscription_id`: a subscription the service principal must have a role on.
+    AzureSubscriptionId,
+    /// `azure_management_url`: override of the Resource Manager host.
+    AzureManagementUrl,
     /// `auth_method`.
     AuthMethod,
     /// `scopes`.

@@ -8,6 +8,12 @@ use super::http::{Response, js, obj};
 pub const ENTRA_TEST_TENANT: &str = "8d1f5c2a-3b4e-4f60-9a7b-1c2d3e4f5a6b";
 /// The same tenant by its verified domain.
 pub const ENTRA_TEST_DOMAIN: &str = "authcheck-test.onmicrosoft.com";
+/// A subscription of the tenant.
+pub const ENTRA_TEST_SUBSCRIPTION: &str = "2b4d6f8a-1c3e-4a5b-9d7f-0e2c4a6b8d1f";
+/// A subscription of another tenant.
+pub const ENTRA_OTHER_TENANT_SUBSCRIPTION: &str = "9f7d5b3a-8e6c-4d2b-a0f1-3c5e7a9b1d2f";
+/// The other tenant.
+const OTHER_TENANT: &str = "4c6e8a0b-2d4f-4b6d-8f0a-1b3d5f7a9c2e";
 
 /// The tenant of a v2.0 token path (`/<tenant>/oauth2/v2.0/token`), when the path is one.
 pub(super) fn token_path_tenant(path: &str) -> Option<&str> {
@@ -207,4 +213,81 @@ pub(super) fn match_federated(
             "AADSTS700213: No matching federated identity record found for presented assertion subject '{sub}'. {tail}"
         ),
     ))
+}
+
+/// Resource Manager's `GET /subscriptions/{id}` for the bearer's app: 200 with a role on it, 403
+/// AuthorizationFailed without, 404 SubscriptionNotFound for an unknown id, 401 InvalidAuthenticationTokenTenant for
+/// another tenant's subscription (facts: machine-credentials.md section 6).
+pub(super) fn subscription(state: &super::State, request: &super::http::Request) -> Response {
+    let arm_error = |status: u16, code: &str, message: &str| {
+        Response::json(
+            status,
+            obj(&[(
+                "error",
+                obj(&[("code", js(code)), ("message", js(message))]),
+            )]),
+        )
+    };
+    let id = request
+        .path()
+        .strip_prefix("/subscriptions/")
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
+    let token = request
+        .header("authorization")
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let Some((index, ..)) = state.issued_lookup(token) else {
+        return arm_error(
+            401,
+            "InvalidAuthenticationToken",
+            "The access token is invalid.",
+        );
+    };
+    let client = &state.clients[index].client;
+    if id == ENTRA_OTHER_TENANT_SUBSCRIPTION {
+        return arm_error(
+            401,
+            "InvalidAuthenticationTokenTenant",
+            &format!(
+                "The access token is from the wrong issuer 'https://sts.windows.net/{ENTRA_TEST_TENANT}/'. It must \
+                 match the tenant 'https://sts.windows.net/{OTHER_TENANT}/' associated with this subscription. Please \
+                 use the authority (URL) 'https://login.windows.net/{OTHER_TENANT}' to get the token."
+            ),
+        );
+    }
+    if id != ENTRA_TEST_SUBSCRIPTION {
+        return arm_error(
+            404,
+            "SubscriptionNotFound",
+            &format!("The subscription '{id}' could not be found."),
+        );
+    }
+    if !client
+        .subscriptions
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(&id))
+    {
+        return arm_error(
+            403,
+            "AuthorizationFailed",
+            &format!(
+                "The client '{}' with object id '{}' does not have authorization to perform action \
+                 'Microsoft.Resources/subscriptions/read' over scope '/subscriptions/{id}' or the scope is invalid. \
+                 If access was recently granted, please refresh your credentials.",
+                client.id, client.id
+            ),
+        );
+    }
+    Response::json(
+        200,
+        obj(&[
+            ("id", js(format!("/subscriptions/{id}"))),
+            ("subscriptionId", js(id.as_str())),
+            ("displayName", js("authcheck test subscription")),
+            ("state", js("Enabled")),
+            ("tenantId", js(ENTRA_TEST_TENANT)),
+        ]),
+    )
 }

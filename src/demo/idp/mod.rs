@@ -34,7 +34,9 @@ mod test_support;
 
 pub use assertion::RegisteredKey;
 pub use cases::{DEMO_GENESYS_CLIENT, DemoCase, demo_cases, demo_config, demo_genesys_config};
-pub use entra::{ENTRA_TEST_DOMAIN, ENTRA_TEST_TENANT};
+pub use entra::{
+    ENTRA_OTHER_TENANT_SUBSCRIPTION, ENTRA_TEST_DOMAIN, ENTRA_TEST_SUBSCRIPTION, ENTRA_TEST_TENANT,
+};
 pub use genesys::Org;
 pub use oauth::{Behavior, Client, HUGE_TOKEN_PREFIX, Inspect};
 
@@ -280,6 +282,12 @@ async fn route(state: &State, request: &Request) -> Response {
             return entra::tenant_not_found(tenant);
         }
         return token_endpoint(state, request).await.unwrap_or_else(|e| e);
+    }
+    if state.flavor == Flavor::Entra && request.path().starts_with("/subscriptions/") {
+        if request.method != "GET" {
+            return method_not_allowed("GET");
+        }
+        return entra::subscription(state, request);
     }
     match request.path() {
         "/oauth/token" | "/token" => {

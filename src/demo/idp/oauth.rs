@@ -94,6 +94,8 @@ pub struct Client {
     pub clock_ahead: i64,
     /// Federated identity credentials (Entra workload identity federation).
     pub federated: Vec<super::entra::FederatedCredential>,
+    /// Entra: the subscriptions the app's service principal has a role on.
+    pub subscriptions: Vec<String>,
 }
 
 /// What a Genesys client-credentials client can learn about its own grants, the three ways the API answers.
@@ -140,6 +142,7 @@ impl Client {
             key: None,
             clock_ahead: 0,
             federated: Vec::new(),
+            subscriptions: Vec::new(),
         }
     }
 
@@ -199,6 +202,12 @@ impl Client {
             subject: subject.to_owned(),
             audience: audience.to_owned(),
         });
+        self
+    }
+
+    /// Entra: gives the app's service principal a role on a subscription.
+    pub fn subscription_role(mut self, subscription: &str) -> Self {
+        self.subscriptions.push(subscription.to_owned());
         self
     }
 
