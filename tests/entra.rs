@@ -472,3 +472,74 @@ async fn the_subscription_check_tells_a_role_from_none_and_from_another_tenant()
     );
     assert_eq!(malformed.blame, Some(Input::AzureSubscriptionId));
 }
+
+/// The CLI with only azurerm's environment: `(exit code, JSON report)`.
+async fn cli_with_azurerm_env(
+    idp: &Idp,
+    vars: Vec<(&'static str, String)>,
+) -> (Option<i32>, serde_json::Value) {
+    let base = idp.base_url();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
+        command.args(["check", "--entra-login-url", &base, "--format", "json"]);
+        for name in [
+            "AUTHCHECK_CLIENT_ID",
+            "AUTHCHECK_CLIENT_SECRET",
+            "GENESYSCLOUD_OAUTHCLIENT_ID",
+            "GENESYSCLOUD_OAUTHCLIENT_SECRET",
+            "GENESYSCLOUD_REGION",
+            "ARM_SUBSCRIPTION_ID",
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+        ] {
+            command.env_remove(name);
+        }
+        command.env("ARM_TENANT_ID", ENTRA_TEST_TENANT).envs(vars);
+        command.output().expect("authcheck")
+    })
+    .await
+    .expect("join");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code(), json)
+}
+
+#[tokio::test]
+async fn azurerms_precedence_picks_the_credential_and_a_leftover_secret_is_pointed_out() {
+    let idp = idp().await;
+    let token = github_token("repo:octo-org/deploy:ref:refs/heads/main", EXCHANGE);
+    // OIDC as azurerm takes it: ARM_USE_OIDC with ARM_OIDC_TOKEN.
+    let (code, json) = cli_with_azurerm_env(
+        &idp,
+        vec![
+            ("ARM_CLIENT_ID", FEDERATED_APP_ID.to_string()),
+            ("ARM_USE_OIDC", "true".to_string()),
+            ("ARM_OIDC_TOKEN", token.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(code, Some(0), "{json:#}");
+    assert_eq!(json["auth_method_used"], "federated");
+    assert!(
+        json.to_string().contains("OIDC token from ARM_OIDC_TOKEN"),
+        "{json:#}"
+    );
+    assert!(!json.to_string().contains(&token));
+
+    // A leftover secret wins, as in azurerm, and the check says so.
+    let (code, json) = cli_with_azurerm_env(
+        &idp,
+        vec![
+            ("ARM_CLIENT_ID", APP_ID.to_string()),
+            ("ARM_CLIENT_SECRET", SECRET.to_string()),
+            ("ARM_USE_OIDC", "true".to_string()),
+            ("ARM_OIDC_TOKEN", token.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(code, Some(0), "{json:#}");
+    let text = json.to_string();
+    assert!(
+        text.contains("a leftover ARM_CLIENT_SECRET wins in azurerm"),
+        "{json:#}"
+    );
+    assert!(!text.contains(SECRET) && !text.contains(&token));
+}

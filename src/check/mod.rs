@@ -16,6 +16,7 @@
 //!   types; [`http`]: one capped exchange; [`clock`]: timestamps.
 
 pub mod azure;
+pub mod azurerm;
 pub mod clock;
 pub mod credential;
 pub mod discovery;

@@ -207,6 +207,8 @@ pub struct CheckRequest {
     pub assertion_audience: Option<String>,
     /// What was assumed while reading the endpoint inputs (e.g. a region given as a URL), for a warning.
     pub endpoint_note: Option<Words>,
+    /// Which credential was taken from azurerm's environment, and what it overrides.
+    pub credential_notes: super::azurerm::Adopted,
 }
 
 /// Default budget for a whole check.
@@ -263,6 +265,7 @@ impl CheckRequest {
             private_key_id: None,
             assertion_audience: None,
             endpoint_note: None,
+            credential_notes: super::azurerm::Adopted::default(),
         }
     }
 }

@@ -57,11 +57,16 @@ fn refuse(blame: Input, summary: Words, detail: Words) -> Box<Report> {
 impl Inputs {
     /// Resolves these inputs, with environment fallbacks, into a runnable request; or a report saying what is
     /// wrong. Runs the same input rules every face runs first.
-    pub fn resolve(self, env: Env<'_>) -> Result<CheckRequest, Box<Report>> {
+    pub fn resolve(mut self, env: Env<'_>) -> Result<CheckRequest, Box<Report>> {
         if let Some(problem) = validate::level(&self).into_iter().next() {
             return Err(refuse(problem.input, problem.summary, problem.detail));
         }
         let (endpoint, endpoint_note) = self.endpoint(env)?;
+        // An Entra check that names no credential checks the one azurerm would use.
+        let adopted = match endpoint {
+            Endpoint::Entra { .. } => super::azurerm::adopt(&mut self, env),
+            _ => super::azurerm::Adopted::default(),
+        };
         let client_id = match self.text(Input::ClientId) {
             Some(id) => id.to_string(),
             None => match from_env(Input::ClientId, env) {
@@ -210,6 +215,7 @@ impl Inputs {
             private_key_id: text(Input::PrivateKeyId),
             assertion_audience: text(Input::AssertionAudience),
             endpoint_note,
+            credential_notes: adopted,
         })
     }
 

@@ -289,6 +289,12 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
     if let Some(note) = &request.endpoint_note {
         found.push("endpoint", Status::Warn, note.clone());
     }
+    if let Some(note) = &request.credential_notes.note {
+        found.push("inputs", Status::Pass, note.clone());
+    }
+    if let Some(warning) = &request.credential_notes.warning {
+        found.push("inputs", Status::Warn, warning.clone());
+    }
     if request.expected_organization.is_some() && !genesys {
         found.push(
             "organization",
