@@ -13,7 +13,7 @@ use authcheck::demo::idp::{
     ENTRA_TEST_TENANT, Flavor, Idp, IdpConfig,
 };
 use authcheck::surface::Input;
-use support::terraform::{command, terraforms, workspace};
+use support::terraform::{command, plan_problems, terraforms, workspace};
 
 mod support;
 
@@ -397,26 +397,7 @@ async fn terraform_plans_of_examples_azure_read_the_azurerm_environment() {
         })
         .await
         .expect("join");
-        let all = format!(
-            "{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let squashed = all.split_whitespace().collect::<Vec<_>>().join(" ");
-        if out.status.code() != Some(code) {
-            problems.push(format!(
-                "{name}: exit {:?}, expected {code}:\n{all}",
-                out.status.code()
-            ));
-        }
-        for needle in needles {
-            if !squashed.contains(needle) {
-                problems.push(format!("{name}: lacks {needle:?}:\n{all}"));
-            }
-        }
-        if all.contains(SECRET) {
-            problems.push(format!("{name}: the secret appears in the output"));
-        }
+        problems.extend(plan_problems(name, &out, Some(code), needles, SECRET));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n-----\n\n"));
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use authcheck::check::{self, Given, Inputs, Plain, Reason, Report};
 use authcheck::demo::idp::{Behavior, Client, Flavor, Idp, IdpConfig, Org};
 use authcheck::surface::Input;
-use support::terraform::{command, terraforms, workspace};
+use support::terraform::{command, plan_problems, terraforms, workspace};
 
 const GOOD_ID: &str = "3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90";
 const ROLELESS_ID: &str = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
@@ -353,26 +353,7 @@ async fn genesys_example_plans_show_each_cause() {
         })
         .await
         .expect("join");
-        let all = format!(
-            "{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let squashed = all.split_whitespace().collect::<Vec<_>>().join(" ");
-        if out.status.code() != code {
-            problems.push(format!(
-                "{name}: exit {:?}, expected {code:?}:\n{all}",
-                out.status.code()
-            ));
-        }
-        for needle in needles {
-            if !squashed.contains(&needle.split_whitespace().collect::<Vec<_>>().join(" ")) {
-                problems.push(format!("{name}: lacks {needle:?}:\n{all}"));
-            }
-        }
-        if all.contains(SECRET) {
-            problems.push(format!("{name}: the secret appears in the output"));
-        }
+        problems.extend(plan_problems(name, &out, code, &needles, SECRET));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n-----\n\n"));
 }

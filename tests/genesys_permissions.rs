@@ -11,7 +11,7 @@ use std::time::Duration;
 use authcheck::check::{self, Given, Inputs, Reason, Report};
 use authcheck::demo::idp::{Client, Flavor, Idp, IdpConfig, Inspect, Org};
 use authcheck::surface::Input;
-use support::terraform::{command, terraforms, workspace};
+use support::terraform::{command, plan_problems, terraforms, workspace};
 
 const SECRET: &str = "genesys-permissions-secret-5d2e";
 /// Roles grant queue view and add; grants readable.
@@ -570,26 +570,7 @@ async fn terraform_plans_fail_on_a_missing_permission_and_pass_when_held() {
         })
         .await
         .expect("join");
-        let all = format!(
-            "{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let squashed = all.split_whitespace().collect::<Vec<_>>().join(" ");
-        if out.status.code() != Some(code) {
-            problems.push(format!(
-                "{id}: exit {:?}, expected {code}:\n{all}",
-                out.status.code()
-            ));
-        }
-        for needle in needles {
-            if !squashed.contains(&needle.split_whitespace().collect::<Vec<_>>().join(" ")) {
-                problems.push(format!("{id}: lacks {needle:?}:\n{all}"));
-            }
-        }
-        if all.contains(SECRET) {
-            problems.push(format!("{id}: the secret appears in the output"));
-        }
+        problems.extend(plan_problems(id, &out, Some(code), needles, SECRET));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n-----\n\n"));
 }

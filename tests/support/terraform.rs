@@ -127,6 +127,34 @@ pub fn contains(haystack: &str, needle: &str) -> bool {
     squash(haystack).contains(&squash(needle))
 }
 
+/// What is wrong with a scenario's plan: the exit code it should have, the words it must show (compared with
+/// whitespace collapsed, as Terraform wraps them) and a secret it must never show; empty when nothing is.
+pub fn plan_problems(
+    name: &str,
+    out: &Output,
+    code: Option<i32>,
+    needles: &[&str],
+    secret: &str,
+) -> Vec<String> {
+    let all = text(out);
+    let mut problems = Vec::new();
+    if out.status.code() != code {
+        problems.push(format!(
+            "{name}: exit {:?}, expected {code:?}:\n{all}",
+            out.status.code()
+        ));
+    }
+    for needle in needles {
+        if !contains(&all, needle) {
+            problems.push(format!("{name}: lacks {needle:?}:\n{all}"));
+        }
+    }
+    if all.contains(secret) {
+        problems.push(format!("{name}: the secret appears in the output"));
+    }
+    problems
+}
+
 /// What a saved plan (a zip archive) holds, as text.
 pub fn plan_contents(plan: &Path) -> String {
     let out = Command::new("python3")
