@@ -6,10 +6,12 @@
 //! are all derived from [`INPUTS`] and [`OUTPUTS`]. Adding an attribute is one row here plus its behaviour in the
 //! engine. The table is face-neutral: it says *that* an input is a CLI flag, not how the CLI parses it.
 
+mod outputs;
 mod table;
 mod values;
 
-pub use table::{INPUTS, OUTPUTS};
+pub use outputs::OUTPUTS;
+pub use table::INPUTS;
 pub use values::{OutValue, output_value};
 
 /// A place an input or output can appear.
