@@ -524,3 +524,22 @@ async fn azurerms_precedence_picks_the_credential_and_a_leftover_secret_is_point
     );
     assert!(!text.contains(SECRET) && !text.contains(&token));
 }
+
+#[tokio::test]
+async fn an_app_not_in_the_tenant_is_named_whatever_the_credential() {
+    let idp = idp().await;
+    let key =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys/rsa-2048.pem");
+    let report = check(
+        Inputs::new()
+            .with_text(Input::EntraTenantId, ENTRA_TEST_TENANT)
+            .with_text(Input::EntraLoginUrl, idp.base_url())
+            .with_text(Input::ClientId, "0d2e4f6a-8b1c-4d3e-9f5a-7b6c5d4e3f2a")
+            .with_text(Input::PrivateKeyFile, key.display().to_string())
+            .with(Input::TimeoutSeconds, Given::Int(10)),
+    )
+    .await;
+    let text = detail(&report);
+    assert_eq!(report.reason, Reason::ClientNotFound, "{text}");
+    assert!(text.contains("AADSTS700016"), "{text}");
+}

@@ -375,7 +375,18 @@ pub(super) fn classify_invalid_client(
     quoted: &str,
     ctx: &Context<'_>,
 ) {
-    if ctx.assertion.is_some() || ctx.method.contains("tls") {
+    // A server that does not know the client says so whatever the credential was (Entra's AADSTS700016 comes
+    // for a certificate or a federated token as much as for a secret).
+    let unknown_client = contains_any(
+        lower,
+        &[
+            "aadsts700016",
+            "client not found",
+            "unknown client",
+            "no such client",
+        ],
+    );
+    if (ctx.assertion.is_some() || ctx.method.contains("tls")) && !unknown_client {
         super::assertion::classify(failure, lower, quoted, ctx);
         return;
     }

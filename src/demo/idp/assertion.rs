@@ -127,6 +127,9 @@ pub(super) fn verify(
         .and_then(|id| state.find(id))
         .filter(|i| !state.clients[*i].client.federated.is_empty());
     let Some(index) = federated_app.or_else(|| state.find(&subject)) else {
+        if flavor == super::Flavor::Entra {
+            return Some(Err(super::entra::app_not_found(&subject)));
+        }
         return refuse(401, "invalid_client", "client not found");
     };
     let client = &state.clients[index].client;
