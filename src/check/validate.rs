@@ -142,7 +142,10 @@ fn text_problem(row: &surface::InputSpec, text: &str) -> Option<Problem> {
             words![input, format!(" {text:?} is not supported")],
             words![input, format!(" must be {}.", one_of(choices))],
         )),
-        Kind::EnvName if text.contains('=') || text.chars().any(char::is_whitespace) => {
+        // A name with a control character is no variable anyone set, and would be quoted into one-line messages.
+        Kind::EnvName
+            if text.contains('=') || text.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        {
             Some(Problem::new(
                 input,
                 words![input, " must be the name of an environment variable"],
@@ -350,6 +353,17 @@ mod tests {
                 "required_scopes entry 1 is not a single scope",
                 "timeout_seconds must be between 1 and 600",
             ]
+        );
+    }
+
+    #[test]
+    fn a_variable_name_with_a_control_character_is_refused_not_quoted() {
+        // Found by the fuzzer (fuzz/regressions/external_query/env-name-with-del): the "is not set" summary
+        // quoted DEL characters.
+        let inputs = Inputs::new().with_text(Input::ClientSecretEnv, "[I\u{7f}\u{7f}");
+        assert_eq!(
+            summaries(&inputs),
+            ["client_secret_env must be the name of an environment variable"]
         );
     }
 
