@@ -45,7 +45,7 @@ pub async fn read(
     deadline: Instant,
     scrub: &Scrubber,
 ) -> Subscription {
-    let Some(headers) = super::genesys::api::bearer(access_token) else {
+    let Some(headers) = http::bearer(access_token) else {
         return Subscription::Unknown("the token cannot be sent in an HTTP header".into());
     };
     let url = format!("{base}/subscriptions/{id}?api-version={API_VERSION}");

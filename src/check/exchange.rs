@@ -237,7 +237,7 @@ pub async fn exchange(
             // Only what the permission check needs outlives the lookup: the token's bearer header.
             let permissions = match (&request.endpoint, &facts) {
                 (Endpoint::Genesys { api_base, .. }, Some(facts)) if wants_permissions => {
-                    match genesys::api::bearer(&issued.access_token) {
+                    match super::http::bearer(&issued.access_token) {
                         Some(headers) => Some(
                             genesys::grants::check(
                                 client,

@@ -158,6 +158,17 @@ pub async fn post_form(
     read(request.send().await).await
 }
 
+/// The `Authorization: Bearer` header for API calls with `access_token`, when it can be one; marked sensitive, which
+/// keeps the token out of reqwest's and hyper's debug output.
+pub fn bearer(access_token: &super::secret::Secret) -> Option<HeaderMap> {
+    let bearer = super::secret::Secret::new(format!("Bearer {}", access_token.expose()));
+    let mut value = HeaderValue::from_str(bearer.expose()).ok()?;
+    value.set_sensitive(true);
+    let mut headers = HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    Some(headers)
+}
+
 /// GETs a URL and reads the answer, capped.
 pub async fn get(
     client: &reqwest::Client,

@@ -6,7 +6,7 @@
 //! warning. Only the caller, comparing [`OrgFacts`] with `expected_organization`, turns a mismatch into a
 //! failure.
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -67,16 +67,6 @@ pub enum OrgMatch {
     Unknown(String),
 }
 
-/// The `Authorization: Bearer` header for API calls with `access_token` (marked sensitive), when it can be one.
-pub fn bearer(access_token: &Secret) -> Option<HeaderMap> {
-    let mut headers = HeaderMap::new();
-    let bearer = Secret::new(format!("Bearer {}", access_token.expose()));
-    let mut value = HeaderValue::from_str(bearer.expose()).ok()?;
-    value.set_sensitive(true);
-    headers.insert(AUTHORIZATION, value);
-    Some(headers)
-}
-
 /// Asks `GET /api/v2/tokens/me` and `GET /api/v2/organizations/me` about `access_token`, both by `deadline`.
 pub async fn lookup(
     client: &reqwest::Client,
@@ -100,26 +90,17 @@ pub async fn lookup_with_grants(
     deadline: Instant,
     scrub: &Scrubber,
 ) -> (OrgFacts, Option<Result<Value, String>>) {
-    let mut headers = HeaderMap::new();
-    let bearer = Secret::new(format!("Bearer {}", access_token.expose()));
-    match HeaderValue::from_str(bearer.expose()) {
-        Ok(mut value) => {
-            // Keeps the token out of reqwest's and hyper's debug output.
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
-        }
-        Err(_) => {
-            let facts = OrgFacts {
-                warnings: vec![
-                    "the organisation was not looked up: the access token holds characters an HTTP header \
-                     cannot carry"
-                        .to_string(),
-                ],
-                ..OrgFacts::default()
-            };
-            return (facts, None);
-        }
-    }
+    let Some(headers) = http::bearer(access_token) else {
+        let facts = OrgFacts {
+            warnings: vec![
+                "the organisation was not looked up: the access token holds characters an HTTP header \
+                 cannot carry"
+                    .to_string(),
+            ],
+            ..OrgFacts::default()
+        };
+        return (facts, None);
+    };
     let base = api_base.trim().trim_end_matches('/');
     let subjects_me = async {
         if grants {
@@ -536,6 +517,7 @@ mod tests {
 
     use super::*;
     use crate::demo::idp::{Client, Flavor, Idp, IdpConfig, Org};
+    use reqwest::header::{AUTHORIZATION, HeaderValue};
 
     const ORG_ID: &str = "0b8e6a52-4c1d-4f3a-9e27-6d5c4b3a2f10";
     const STAGING_ID: &str = "7a1c2e3d-4b5f-4a6e-8d7c-9b0a1f2e3d4c";
