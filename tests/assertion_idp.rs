@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use authcheck::check::credential::keys;
 use authcheck::check::{self, Given, Inputs, Line, Reason, Report};
 use authcheck::demo::idp::{Client, Idp, IdpConfig, RegisteredKey};
 use authcheck::surface::Input;
@@ -18,16 +17,7 @@ fn fixture(name: &str) -> String {
 
 fn registered(name: &str, kid: Option<&str>) -> RegisteredKey {
     let text = std::fs::read_to_string(fixture(name)).expect("fixture");
-    let (key, _) = keys::from_pem(Input::PrivateKeyFile, &text).expect("a key");
-    RegisteredKey {
-        public_key: key.public_key(),
-        kind: match key.kind() {
-            "RSA" => "rsa",
-            "EC P-256" => "p256",
-            _ => "p384",
-        },
-        kid: kid.map(str::to_string),
-    }
+    RegisteredKey::from_pem(&text, kid, None).expect("a key")
 }
 
 async fn idp() -> Idp {

@@ -17,12 +17,16 @@ use serde_json::Value;
 use super::http::{Form, Request, Response, form_value};
 use super::oauth::oauth_error;
 use super::{State, unix_now};
+use crate::check::credential::keys::{self, Certificate};
 
 /// The assertion type RFC 7523 section 2.2 defines.
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// Longest assertion lifetime accepted (Okta: "a maximum of only an hour in the future").
 const MAX_LIFETIME: i64 = 3600;
+
+/// Seconds an assertion's `nbf` may lie ahead of the server's clock.
+const CLOCK_TOLERANCE: i64 = 60;
 
 /// A client's registered key for `private_key_jwt`.
 #[derive(Clone)]
@@ -33,6 +37,39 @@ pub struct RegisteredKey {
     pub kind: &'static str,
     /// The `kid` the client registered, when it did.
     pub kid: Option<String>,
+    /// The certificate registered with the key (Entra finds the key by its thumbprint).
+    pub certificate: Option<Certificate>,
+}
+
+impl RegisteredKey {
+    /// The public half of a PEM private key, registered with `kid` and, for Entra, with `certificate_pem`'s first
+    /// certificate; `None` when either does not parse.
+    pub fn from_pem(
+        key_pem: &str,
+        kid: Option<&str>,
+        certificate_pem: Option<&str>,
+    ) -> Option<Self> {
+        let (key, _) = keys::from_pem(crate::surface::Input::PrivateKeyFile, key_pem).ok()?;
+        let certificate = match certificate_pem {
+            Some(pem) => Some(
+                keys::certificates_from_pem(crate::surface::Input::CertificateFile, pem)
+                    .ok()?
+                    .into_iter()
+                    .next()?,
+            ),
+            None => None,
+        };
+        Some(RegisteredKey {
+            public_key: key.public_key(),
+            kind: match key.kind() {
+                "RSA" => "rsa",
+                "EC P-256" => "p256",
+                _ => "p384",
+            },
+            kid: kid.map(str::to_owned),
+            certificate,
+        })
+    }
 }
 
 /// The `jti`s already used, so a replay is refused as servers do.
@@ -161,105 +198,250 @@ pub(super) fn verify(
         }
         return Some(Ok(index));
     }
-    if form_value(form, "client_id").is_some_and(|id| id != subject) {
-        return refuse(
-            401,
-            "invalid_client",
-            "client_id mismatch: the client_id parameter does not match sub",
-        );
-    }
-    let Some(key) = &client.key else {
-        return refuse(
-            401,
-            "invalid_client",
-            "private_key_jwt is not a registered client authentication method for this client",
-        );
-    };
-    if text(&claims, "iss").as_deref() != Some(subject.as_str()) {
-        return refuse(
-            401,
-            "invalid_client",
-            "iss (JWT issuer) must be the client_id",
-        );
-    }
     let token_url = format!("{}{}", state.base_url, request.path());
-    if !audience_is(claims.get("aud"), &token_url) {
-        return refuse(
-            401,
-            "invalid_client",
-            "The audience claim for client_assertion must be the endpoint invoked for the request.",
-        );
-    }
-    if key.kid.is_some() && text(&header, "kid") != key.kid {
-        return refuse(
-            401,
-            "invalid_client",
-            "The client_assertion JWT kid is invalid.",
-        );
-    }
-    let alg = text(&header, "alg").unwrap_or_default();
-    let Some(algorithm) = verifier(&alg, key.kind) else {
-        return refuse(
-            401,
-            "invalid_client",
-            &format!(
-                "The client_assertion signature algorithm {alg} does not fit the registered {} key.",
-                key.kind
+    let signed = Signed {
+        header: &header,
+        claims: &claims,
+        message: format!("{signed_header}.{signed_claims}"),
+        signature,
+    };
+    let checked = check_key_assertion(
+        state,
+        client,
+        form_value(form, "client_id"),
+        &subject,
+        &token_url,
+        &signed,
+    );
+    Some(
+        checked
+            .map(|()| index)
+            .map_err(|r| r.answer(flavor, &client.id)),
+    )
+}
+
+/// A key-signed assertion's parts, decoded.
+struct Signed<'a> {
+    header: &'a Value,
+    claims: &'a Value,
+    message: String,
+    signature: &'a str,
+}
+
+/// Why a key-signed assertion was refused; each flavour words it its own way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refusal {
+    /// `client_id` beside the assertion is not its `sub`.
+    ClientMismatch,
+    /// The client has no key or certificate registered.
+    NoKey,
+    /// `iss` is not the client.
+    Issuer,
+    /// `aud` is not this token endpoint.
+    Audience,
+    /// The header's `kid` is not the registered one.
+    Kid,
+    /// No registered certificate has the thumbprint the header names (hex of what it named).
+    UnknownCertificate(String),
+    /// The algorithm does not fit the registered key.
+    Algorithm(String),
+    /// The registered key does not verify the signature (thumbprint hex, when one was named).
+    Signature(String),
+    /// No `exp`.
+    NoExpiry,
+    /// Not valid now: server time, `nbf` (0 when absent), `exp`.
+    TimeRange(i64, i64, i64),
+    /// `exp` further ahead than allowed.
+    TooLong,
+    /// No `jti`.
+    NoJti,
+    /// The `jti` was seen before.
+    Replay,
+}
+
+impl Refusal {
+    /// The answer: Entra's AADSTS wording (facts: machine-credentials.md section 3a) or the generic one.
+    fn answer(&self, flavor: super::Flavor, app: &str) -> Response {
+        let entra = flavor == super::Flavor::Entra;
+        let doc = "Review the documentation at \
+                   https://learn.microsoft.com/entra/identity-platform/certificate-credentials";
+        let at = |t: i64| crate::check::clock::rfc3339(t).replace('Z', ".0000000Z");
+        let not_registered = |thumbprint: &str| {
+            format!(
+                "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered \
+                 on application. [Reason - The key was not found., Thumbprint of key used by client: \
+                 '{thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see \
+                 configured keys for app Id '{app}'. Review the documentation at \
+                 https://docs.microsoft.com/en-us/graph/deployments]"
+            )
+        };
+        let description = match (self, entra) {
+            (Refusal::ClientMismatch | Refusal::Issuer, true) => format!(
+                "AADSTS700021: Client assertion application identifier doesn't match 'client_id' parameter. {doc}"
             ),
-        );
+            (Refusal::ClientMismatch, false) => {
+                "client_id mismatch: the client_id parameter does not match sub".into()
+            }
+            (Refusal::Issuer, false) => "iss (JWT issuer) must be the client_id".into(),
+            (Refusal::NoKey, true) => not_registered(""),
+            (Refusal::UnknownCertificate(thumbprint), true) => not_registered(thumbprint),
+            (Refusal::NoKey, false) => {
+                "private_key_jwt is not a registered client authentication method for this client".into()
+            }
+            (Refusal::Signature(thumbprint), true) => format!(
+                "AADSTS700027: Client assertion contains an invalid signature. [Reason - Key was found, but use of \
+                 the key to verify the signature failed., Thumbprint of key used by client: '{thumbprint}']"
+            ),
+            (Refusal::UnknownCertificate(_) | Refusal::Signature(_), false) => {
+                "The client_assertion signature is invalid: no registered key verifies it.".into()
+            }
+            (Refusal::Audience, true) => {
+                format!("AADSTS700023: Client assertion audience claim does not match Realm issuer. {doc}")
+            }
+            (Refusal::Audience, false) => {
+                "The audience claim for client_assertion must be the endpoint invoked for the request.".into()
+            }
+            (Refusal::Kid, _) => "The client_assertion JWT kid is invalid.".into(),
+            (Refusal::Algorithm(alg), _) => {
+                format!("The client_assertion signature algorithm {alg} does not fit the registered key.")
+            }
+            (Refusal::TimeRange(now, nbf, exp), true) => format!(
+                "AADSTS700024: Client assertion is not within its valid time range. Current time: {}, assertion \
+                 valid from {}, expiry time of assertion {}. {doc}",
+                at(*now),
+                at(*nbf),
+                at(*exp)
+            ),
+            (Refusal::TimeRange(..), false) => "The client_assertion token is expired.".into(),
+            (Refusal::NoExpiry, true) => format!(
+                "AADSTS700024: Client assertion is not within its valid time range. Current time: {}, assertion \
+                 valid from {}, expiry time of assertion {}. {doc}",
+                at(now_with(0)),
+                at(0),
+                at(0)
+            ),
+            (Refusal::NoExpiry, false) => "expiration must be specified in the client_assertion JWT".into(),
+            (Refusal::TooLong, _) => {
+                "The client_assertion token has an expiration too far into the future.".into()
+            }
+            (Refusal::NoJti, _) => "unique jti (JWT ID) must be provided in the client_assertion JWT".into(),
+            (Refusal::Replay, _) => "client assertion tokens must only be used once".into(),
+        };
+        oauth_error(flavor, 401, "invalid_client", &description)
+    }
+}
+
+/// The server's clock: this machine's, plus what a test set it ahead by.
+fn now_with(ahead: i64) -> i64 {
+    i64::try_from(unix_now())
+        .unwrap_or(i64::MAX)
+        .saturating_add(ahead)
+}
+
+/// Hex of a base64url (or standard base64, as MSAL writes `x5t#S256`) thumbprint, as a portal shows it.
+fn thumbprint_hex(encoded: &str) -> Option<Vec<u8>> {
+    let trimmed = encoded.trim_end_matches('=');
+    URL_SAFE_NO_PAD.decode(trimmed).ok().or_else(|| {
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(trimmed)
+            .ok()
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// The registered key's certificate named by the header: `x5t#S256`, else `x5t`, else a `kid` that is the SHA-1
+/// thumbprint (go-azure-sdk's form). `Ok(thumbprint hex)` when it is the registered one; `Err(hex)` otherwise.
+fn named_certificate(header: &Value, certificate: &Certificate) -> Result<String, String> {
+    let field = |name: &str| header.get(name).and_then(Value::as_str);
+    let registered_sha1 = thumbprint_hex(&certificate.x5t).unwrap_or_default();
+    let registered_sha256 = thumbprint_hex(&certificate.x5t_s256).unwrap_or_default();
+    let presented = [
+        (field("x5t#S256"), &registered_sha256),
+        (field("x5t"), &registered_sha1),
+        (field("kid"), &registered_sha1),
+    ];
+    let mut named = String::new();
+    for (value, registered) in presented {
+        let Some(bytes) = value.and_then(thumbprint_hex) else {
+            continue;
+        };
+        if &bytes == registered {
+            return Ok(hex(&bytes));
+        }
+        if named.is_empty() {
+            named = hex(&bytes);
+        }
+    }
+    Err(named)
+}
+
+fn check_key_assertion(
+    state: &State,
+    client: &super::Client,
+    client_id: Option<&str>,
+    subject: &str,
+    token_url: &str,
+    signed: &Signed<'_>,
+) -> Result<(), Refusal> {
+    let text = |value: &Value, key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
+    let (header, claims) = (signed.header, signed.claims);
+    if client_id.is_some_and(|id| id != subject) {
+        return Err(Refusal::ClientMismatch);
+    }
+    let key = client.key.as_ref().ok_or(Refusal::NoKey)?;
+    if text(claims, "iss").as_deref() != Some(subject) {
+        return Err(Refusal::Issuer);
+    }
+    if !audience_is(claims.get("aud"), token_url) {
+        return Err(Refusal::Audience);
+    }
+    // Entra finds the key by the certificate's thumbprint; the others by kid, when one was registered.
+    let thumbprint = match &key.certificate {
+        Some(certificate) if state.flavor == super::Flavor::Entra => {
+            named_certificate(header, certificate).map_err(Refusal::UnknownCertificate)?
+        }
+        _ => {
+            if key.kid.is_some() && text(header, "kid") != key.kid {
+                return Err(Refusal::Kid);
+            }
+            String::new()
+        }
     };
-    let Ok(signature) = URL_SAFE_NO_PAD.decode(signature) else {
-        return refuse(400, "invalid_request", "invalid client_assertion format");
+    let alg = text(header, "alg").unwrap_or_default();
+    let Some(algorithm) = verifier(&alg, key.kind) else {
+        return Err(if state.flavor == super::Flavor::Entra {
+            Refusal::Signature(thumbprint)
+        } else {
+            Refusal::Algorithm(alg)
+        });
     };
-    let message = format!("{signed_header}.{signed_claims}");
+    let signature = URL_SAFE_NO_PAD
+        .decode(signed.signature)
+        .map_err(|_| Refusal::Signature(thumbprint.clone()))?;
     if UnparsedPublicKey::new(algorithm, &key.public_key)
-        .verify(message.as_bytes(), &signature)
+        .verify(signed.message.as_bytes(), &signature)
         .is_err()
     {
-        return refuse(
-            401,
-            "invalid_client",
-            "The client_assertion signature is invalid: no registered key verifies it.",
-        );
+        return Err(Refusal::Signature(thumbprint));
     }
-    // The server's clock, which a test may set ahead of the client's.
-    let now = i64::try_from(unix_now())
-        .unwrap_or(i64::MAX)
-        .saturating_add(client.clock_ahead);
-    let Some(exp) = claims.get("exp").and_then(Value::as_i64) else {
-        return refuse(
-            401,
-            "invalid_client",
-            "expiration must be specified in the client_assertion JWT",
-        );
-    };
-    if exp <= now {
-        return refuse(
-            401,
-            "invalid_client",
-            "The client_assertion token is expired.",
-        );
+    let now = now_with(client.clock_ahead);
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or(Refusal::NoExpiry)?;
+    let nbf = claims.get("nbf").and_then(Value::as_i64).unwrap_or(0);
+    if exp <= now || nbf > now + CLOCK_TOLERANCE {
+        return Err(Refusal::TimeRange(now, nbf, exp));
     }
     if exp - now > MAX_LIFETIME {
-        return refuse(
-            401,
-            "invalid_client",
-            "The client_assertion token has an expiration too far into the future.",
-        );
+        return Err(Refusal::TooLong);
     }
-    let Some(jti) = text(&claims, "jti") else {
-        return refuse(
-            401,
-            "invalid_client",
-            "unique jti (JWT ID) must be provided in the client_assertion JWT",
-        );
-    };
+    let jti = text(claims, "jti").ok_or(Refusal::NoJti)?;
     if !state.jtis.first_use(&jti) {
-        return refuse(
-            401,
-            "invalid_client",
-            "client assertion tokens must only be used once",
-        );
+        return Err(Refusal::Replay);
     }
-    Some(Ok(index))
+    Ok(())
 }

@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+mod actions;
 mod assertion;
 mod cases;
 mod entra;
@@ -32,6 +33,9 @@ mod oauth;
 #[cfg(test)]
 mod test_support;
 
+pub use actions::{
+    ACTIONS_REQUEST_TOKEN, GITHUB_ISSUER, actions_request_url, github_id_token, workload_token,
+};
 pub use assertion::RegisteredKey;
 pub use cases::{DEMO_GENESYS_CLIENT, DemoCase, demo_cases, demo_config, demo_genesys_config};
 pub use entra::{
@@ -290,6 +294,12 @@ async fn route(state: &State, request: &Request) -> Response {
         return entra::subscription(state, request);
     }
     match request.path() {
+        actions::PATH => {
+            if request.method != "GET" {
+                return method_not_allowed("GET");
+            }
+            actions::id_token(request)
+        }
         "/oauth/token" | "/token" => {
             state.token_requests.fetch_add(1, Ordering::SeqCst);
             if request.method != "POST" {
