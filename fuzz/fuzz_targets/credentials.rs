@@ -16,7 +16,7 @@ fn assert_one_line(what: &str, text: &str) {
 fuzz_target!(|data: &[u8]| {
     // PKCS#12: the bytes with an empty and a fixed password.
     for password in ["", "pfx-password"] {
-        if let Err((summary, detail)) =
+        if let Err((_, (summary, detail))) =
             keys::from_pkcs12(Input::Pkcs12File, data, &Secret::new(password), Input::Pkcs12PasswordEnv)
         {
             assert_one_line("pkcs12 summary", &summary.render(&Plain));

@@ -165,6 +165,7 @@ fuzz_target!(|data: &[u8]| {
         genesys,
         scrub: &scrub,
         assertion: None,
+        key: None,
     };
     match interpret::interpret(&answer, &ctx) {
         Verdict::Failed(failure) => {

@@ -32,6 +32,8 @@ pub struct Adopted {
     pub note: Option<Words>,
     /// A variable that would make one expect another credential.
     pub warning: Option<Words>,
+    /// `ARM_CLIENT_CERTIFICATE`, when the certificate is that base64 PKCS#12 rather than a file.
+    pub pkcs12_base64: Option<&'static str>,
 }
 
 fn on(value: Option<String>) -> bool {
@@ -46,12 +48,25 @@ pub fn adopt(inputs: &mut Inputs, env: &dyn Fn(&str) -> Option<String>) -> Adopt
     let set = |name: &str| env(name).filter(|v| !v.trim().is_empty());
     let use_oidc = on(set("ARM_USE_OIDC"));
     let mut adopted = Adopted::default();
-    if let Some(path) = set("ARM_CLIENT_CERTIFICATE_PATH") {
+    let secret_or_oidc = use_oidc || set("ARM_CLIENT_SECRET").is_some();
+    // go-azure-sdk reads the certificate's bytes first and the path only when there are none.
+    if set("ARM_CLIENT_CERTIFICATE").is_some() {
+        adopted.pkcs12_base64 = Some("ARM_CLIENT_CERTIFICATE");
+        adopted.note = Some(words![
+            "client certificate from ARM_CLIENT_CERTIFICATE (base64 PKCS#12), as azurerm takes it"
+        ]);
+        if secret_or_oidc {
+            adopted.warning = Some(words![
+                "ARM_CLIENT_CERTIFICATE is set, so azurerm authenticates with the certificate and ignores \
+                 ARM_CLIENT_SECRET and ARM_USE_OIDC; unset it to use those"
+            ]);
+        }
+    } else if let Some(path) = set("ARM_CLIENT_CERTIFICATE_PATH") {
         inputs.set(Input::Pkcs12File, Given::Text(path));
         adopted.note = Some(words![
             "client certificate from ARM_CLIENT_CERTIFICATE_PATH, as azurerm takes it"
         ]);
-        if use_oidc || set("ARM_CLIENT_SECRET").is_some() {
+        if secret_or_oidc {
             adopted.warning = Some(words![
                 "ARM_CLIENT_CERTIFICATE_PATH is set, so azurerm authenticates with the certificate and ignores \
                  ARM_CLIENT_SECRET and ARM_USE_OIDC; unset it to use those"
@@ -155,6 +170,22 @@ mod tests {
             inputs.text(Input::FederatedTokenEnv),
             Some("ARM_OIDC_TOKEN")
         );
+    }
+
+    #[test]
+    fn a_base64_certificate_comes_before_the_path_and_a_secret_is_pointed_out() {
+        let mut inputs = Inputs::new();
+        let adopted = adopt(
+            &mut inputs,
+            &env_of(&[
+                ("ARM_CLIENT_CERTIFICATE", "MIIK"),
+                ("ARM_CLIENT_CERTIFICATE_PATH", "/x.pfx"),
+                ("ARM_CLIENT_SECRET", "s"),
+            ]),
+        );
+        assert_eq!(adopted.pkcs12_base64, Some("ARM_CLIENT_CERTIFICATE"));
+        assert!(!inputs.is_set(Input::Pkcs12File), "the path is not read");
+        assert!(adopted.warning.is_some());
     }
 
     #[test]

@@ -147,6 +147,7 @@ pub async fn exchange(
             genesys: resolved.genesys,
             scrub,
             assertion: None,
+            key: request.key.as_ref(),
         };
         let attempt = attempt_with_retries(
             request,
@@ -160,11 +161,13 @@ pub async fn exchange(
         .await;
         let retry_other_way = match &attempt.outcome {
             Ok(Verdict::Failed(failure)) => {
-                matches!(
+                // A tenant that does not exist refuses every way of presenting the client alike.
+                (matches!(
                     failure.reason,
                     Reason::InvalidClient | Reason::InvalidSecret | Reason::ClientNotFound
-                ) || (failure.reason == Reason::InvalidInput
-                    && failure.error_code.as_deref() == Some("invalid_request"))
+                ) && failure.blame != Some(Input::EntraTenantId))
+                    || (failure.reason == Reason::InvalidInput
+                        && failure.error_code.as_deref() == Some("invalid_request"))
             }
             _ => false,
         };

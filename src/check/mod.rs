@@ -4,7 +4,8 @@
 //! Module map, in the order a check flows through it:
 //! - [`inputs`]: what one level gave, keyed by input; levels overlay by group. [`validate`]: the input rules
 //!   every face runs (empty, URL shape, ranges, conflicts). [`resolve`]: environment fallbacks and the secret
-//!   source, giving a [`CheckRequest`] ([`request`]).
+//!   source, with [`sources`] for the key, certificate and federated token, giving a [`CheckRequest`]
+//!   ([`request`]).
 //! - [`run`](mod@run): the budget, cancellation and the identical-check cache; then [`lint`] (mistakes that need
 //!   no server), [`endpoint`] and [`discovery`] (one token URL), [`exchange`] (each way of presenting the
 //!   credentials, built by [`present`], with retries), [`interpret`] (one answer to a verdict),
@@ -38,6 +39,7 @@ pub mod run;
 pub mod scopes;
 pub mod scrub;
 pub mod secret;
+pub mod sources;
 pub mod transport;
 pub mod validate;
 pub mod verify_scopes;

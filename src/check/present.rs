@@ -175,6 +175,15 @@ fn basic_header(id: &str, secret: &str) -> Option<HeaderValue> {
     Some(header)
 }
 
+/// The algorithm when none is set: Entra ID documents PS256 for an RSA certificate credential (with the
+/// certificate's `x5t#S256`); elsewhere the key's usual one (RS256 for RSA, which every server takes).
+fn default_alg(request: &CheckRequest, key: &super::credential::keys::SigningKey) -> Alg {
+    match request.endpoint {
+        super::request::Endpoint::Entra { .. } if key.fits(Alg::Ps256) => Alg::Ps256,
+        _ => key.default_alg(),
+    }
+}
+
 /// The assertion a presentation sends to `audience`, fresh, with its non-secret facts; `None` for the ways that
 /// send no assertion, or when it cannot be made (the error says why).
 pub fn assertion_for(
@@ -210,7 +219,7 @@ pub fn assertion_for(
                 .ok_or_else(|| "private_key_jwt without a key".to_string())?;
             let alg = request
                 .signing_algorithm
-                .unwrap_or_else(|| key.key.default_alg());
+                .unwrap_or_else(|| default_alg(request, &key.key));
             jwt::assertion(
                 &Signer::Key(&key.key),
                 alg,

@@ -3,13 +3,11 @@
 
 use std::time::Duration;
 
-use super::credential::federated::{AZURE_AUDIENCE, Federated};
-use super::credential::keys::{self, Alg};
+use super::credential::keys::Alg;
 use super::genesys;
 use super::genesys::permissions::{self, Op, Requirement};
 use super::inputs::{Given, Inputs};
 use super::report::Report;
-use super::request::KeyCredential;
 use super::request::{
     AuthMethod, CheckRequest, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, Endpoint, SecretOrigin,
 };
@@ -33,7 +31,7 @@ pub fn io_reason(err: &std::io::Error) -> String {
 }
 
 /// The first non-empty environment variable of an input's documented fallbacks, with its name.
-fn from_env(input: Input, env: Env<'_>) -> Option<(&'static str, String)> {
+pub(super) fn from_env(input: Input, env: Env<'_>) -> Option<(&'static str, String)> {
     surface::input(input)
         .env
         .iter()
@@ -50,7 +48,7 @@ fn env_names(input: Input) -> String {
 }
 
 /// A refusal: the check cannot run with these inputs.
-fn refuse(blame: Input, summary: Words, detail: Words) -> Box<Report> {
+pub(super) fn refuse(blame: Input, summary: Words, detail: Words) -> Box<Report> {
     Box::new(Report::refused(summary, detail, blame))
 }
 
@@ -88,7 +86,7 @@ impl Inputs {
             .text(Input::AuthMethod)
             .and_then(AuthMethod::parse)
             .unwrap_or(AuthMethod::Auto);
-        let key = self.key_credential(env)?;
+        let key = self.key_credential(env, adopted.pkcs12_base64)?;
         let wants_federated = auth_method == AuthMethod::Federated
             || (auth_method == AuthMethod::Auto
                 && key.is_none()
@@ -516,202 +514,6 @@ impl Inputs {
             ],
         ))
     }
-}
-
-/// Reads a file for an input; unreadable is an input error naming the file.
-fn read_file(input: Input, path: &str) -> Result<Vec<u8>, Box<Report>> {
-    std::fs::read(path).map_err(|err| {
-        Box::new(
-            Report::refused(
-                words![format!("Cannot read {path} ("), input, format!("): {}", io_reason(&err))],
-                words![
-                    input,
-                    format!(
-                        " is {path}; reading it failed ({}). Check the path (relative paths start in the directory \
-                         the check runs in) and the file's permissions.",
-                        io_reason(&err)
-                    )
-                ],
-                input,
-            )
-            .with_usage(false),
-        )
-    })
-}
-
-fn key_refusal(input: Input, (summary, detail): keys::KeyError) -> Box<Report> {
-    Box::new(Report::refused(summary, detail, input).with_usage(false))
-}
-
-impl Inputs {
-    /// The signing key and certificate, from a PKCS#12 file, a PEM file or inline PEM, and a certificate file.
-    fn key_credential(&self, env: Env<'_>) -> Result<Option<KeyCredential>, Box<Report>> {
-        let (key, mut certs, origin, input) = if let Some(path) = self.text(Input::Pkcs12File) {
-            let bytes = secret_bytes(read_file(Input::Pkcs12File, path)?);
-            let password = match self.text(Input::Pkcs12PasswordEnv) {
-                Some(name) => match env(name) {
-                    Some(value) => Secret::new(value),
-                    None => {
-                        return Err(refuse(
-                            Input::Pkcs12PasswordEnv,
-                            words![
-                                format!("Environment variable {name} ("),
-                                Input::Pkcs12PasswordEnv,
-                                ") is not set"
-                            ],
-                            words![
-                                Input::Pkcs12PasswordEnv,
-                                format!(
-                                    " names the variable {name}, but it is not set where the check runs."
-                                )
-                            ],
-                        ));
-                    }
-                },
-                None => match self.secret(Input::Pkcs12Password) {
-                    Some((secret, _)) => secret.clone(),
-                    None => Secret::new(
-                        from_env(Input::Pkcs12Password, env)
-                            .map(|(_, v)| v)
-                            .unwrap_or_default(),
-                    ),
-                },
-            };
-            let (key, certs) = keys::from_pkcs12(
-                Input::Pkcs12File,
-                bytes.expose(),
-                &password,
-                Input::Pkcs12PasswordEnv,
-            )
-            .map_err(|e| key_refusal(Input::Pkcs12File, e))?;
-            (
-                key,
-                certs,
-                Words::text(format!("PKCS#12 file {path}")),
-                Input::Pkcs12File,
-            )
-        } else if let Some(path) = self.text(Input::PrivateKeyFile) {
-            let bytes = secret_bytes(read_file(Input::PrivateKeyFile, path)?);
-            let text = std::str::from_utf8(bytes.expose()).map_err(|_| {
-                key_refusal(
-                    Input::PrivateKeyFile,
-                    (
-                        words![Input::PrivateKeyFile, " is not a PEM file"],
-                        words![
-                            "Give the key as PEM text; a .pfx goes in ",
-                            Input::Pkcs12File,
-                            "."
-                        ],
-                    ),
-                )
-            })?;
-            let (key, certs) = keys::from_pem(Input::PrivateKeyFile, text)
-                .map_err(|e| key_refusal(Input::PrivateKeyFile, e))?;
-            (
-                key,
-                certs,
-                Words::text(format!("file {path}")),
-                Input::PrivateKeyFile,
-            )
-        } else if let Some((pem, _)) = self.secret(Input::PrivateKeyPem) {
-            let (key, certs) = keys::from_pem(Input::PrivateKeyPem, pem.expose())
-                .map_err(|e| key_refusal(Input::PrivateKeyPem, e))?;
-            (
-                key,
-                certs,
-                words!["the ", Input::PrivateKeyPem, " attribute"],
-                Input::PrivateKeyPem,
-            )
-        } else {
-            return Ok(None);
-        };
-        if let Some(path) = self.text(Input::CertificateFile) {
-            let bytes = read_file(Input::CertificateFile, path)?;
-            let text = String::from_utf8_lossy(&bytes);
-            certs = keys::certificates_from_pem(Input::CertificateFile, &text)
-                .map_err(|e| key_refusal(Input::CertificateFile, e))?;
-        }
-        Ok(Some(KeyCredential {
-            key: std::sync::Arc::new(key),
-            certificate: certs.into_iter().next(),
-            origin,
-            input,
-        }))
-    }
-
-    /// Where the federated token comes from: a file, a variable, the azurerm/Kubernetes variables, or the
-    /// GitHub Actions ID-token endpoint.
-    fn federated_source(&self, env: Env<'_>) -> Result<Federated, Box<Report>> {
-        if let Some(path) = self.text(Input::FederatedTokenFile) {
-            return Ok(Federated::File(path.to_string()));
-        }
-        if let Some(name) = self.text(Input::FederatedTokenEnv) {
-            return match env(name).filter(|v| !v.trim().is_empty()) {
-                Some(value) => Ok(Federated::Value(Secret::new(value), name.to_string())),
-                None => Err(refuse(
-                    Input::FederatedTokenEnv,
-                    words![
-                        format!("Environment variable {name} ("),
-                        Input::FederatedTokenEnv,
-                        ") is not set"
-                    ],
-                    words![
-                        Input::FederatedTokenEnv,
-                        format!(
-                            " names the variable {name}, but it is empty or not set where the check runs. In \
-                             GitLab CI, declare it under id_tokens in the job."
-                        )
-                    ],
-                )),
-            };
-        }
-        let nonempty = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-        if let Some(value) = nonempty("ARM_OIDC_TOKEN") {
-            return Ok(Federated::Value(
-                Secret::new(value),
-                "ARM_OIDC_TOKEN".to_string(),
-            ));
-        }
-        for name in ["ARM_OIDC_TOKEN_FILE_PATH", "AZURE_FEDERATED_TOKEN_FILE"] {
-            if let Some(path) = nonempty(name) {
-                return Ok(Federated::File(path));
-            }
-        }
-        let url =
-            nonempty("ARM_OIDC_REQUEST_URL").or_else(|| nonempty("ACTIONS_ID_TOKEN_REQUEST_URL"));
-        let token = nonempty("ARM_OIDC_REQUEST_TOKEN")
-            .or_else(|| nonempty("ACTIONS_ID_TOKEN_REQUEST_TOKEN"));
-        match (url, token) {
-            (Some(url), Some(token)) => Ok(Federated::GithubActions {
-                url,
-                request_token: Secret::new(token),
-                audience: self
-                    .text(Input::FederatedTokenAudience)
-                    .unwrap_or(AZURE_AUDIENCE)
-                    .to_string(),
-            }),
-            _ => Err(refuse(
-                Input::FederatedTokenFile,
-                words![
-                    "No federated token: give ",
-                    Group::FederatedSource,
-                    ", or run in a job that may request one"
-                ],
-                words![
-                    "federated authentication sends a JWT minted for this job. None was given (",
-                    Group::FederatedSource,
-                    "), and ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set: in GitHub \
-                     Actions the job needs `permissions: id-token: write`; in GitLab CI, declare the token under \
-                     id_tokens and name its variable; in Kubernetes, mount the projected service account token \
-                     (AZURE_FEDERATED_TOKEN_FILE)."
-                ],
-            )),
-        }
-    }
-}
-
-fn secret_bytes(bytes: Vec<u8>) -> super::secret::SecretBytes {
-    super::secret::SecretBytes::new(bytes)
 }
 
 /// Reads a secret file whole; a missing, unreadable or non-text file is an input error naming the file.

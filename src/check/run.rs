@@ -269,10 +269,17 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
     let genesys = matches!(request.endpoint, Endpoint::Genesys { .. });
     let id_not_uuid = genesys && !genesys::is_uuid(&request.client_id);
     if findings.is_empty() && !id_not_uuid {
+        let credential = if request.federated.is_some() {
+            "federated token source"
+        } else if request.key.is_some() {
+            "key"
+        } else {
+            "secret"
+        };
         found.push(
             "inputs",
             Status::Pass,
-            "client id and secret are well-formed",
+            format!("client id and {credential} are well-formed"),
         );
     }
     if id_not_uuid {

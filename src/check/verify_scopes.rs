@@ -128,6 +128,7 @@ impl Probe<'_> {
             genesys: self.genesys,
             scrub: &local,
             assertion: assertion.as_ref().map(|(_, facts)| facts),
+            key: self.request.key.as_ref(),
         };
         match interpret::interpret(&answer, &ctx) {
             Verdict::Token(issued) => {

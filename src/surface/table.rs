@@ -385,7 +385,7 @@ pub const INPUTS: &[InputSpec] = &[
         sensitive: false,
         group: Group::KeySource,
         places: CHECK,
-        doc: "Path of a PKCS#12 (.pfx) file holding the private key and its certificate, as Azure's tools hand them out (ARM_CLIENT_CERTIFICATE_PATH).",
+        doc: "Path of a PKCS#12 (.pfx) file holding the private key and its certificate, as Azure's tools hand them out. An Entra check that names no credential reads azurerm's ARM_CLIENT_CERTIFICATE (base64) or ARM_CLIENT_CERTIFICATE_PATH itself.",
         provider_doc: None,
         flag: Some(Flag {
             long: "pkcs12-file",

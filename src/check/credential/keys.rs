@@ -336,32 +336,39 @@ pub fn certificates_from_pem(input: Input, text: &str) -> Result<Vec<Certificate
     Ok(certs)
 }
 
-/// Reads the key and its certificate from a PKCS#12 (`.pfx`) file's bytes.
+/// Reads the key and its certificate from a PKCS#12 (`.pfx`) file's bytes. A refusal comes with the input to
+/// blame: the password's when it does not open the file, else `input`.
 pub fn from_pkcs12(
     input: Input,
     bytes: &[u8],
     password: &Secret,
     password_input: Input,
-) -> Result<(SigningKey, Vec<Certificate>), KeyError> {
+) -> Result<(SigningKey, Vec<Certificate>), (Input, KeyError)> {
     let archive = match p12_keystore::Pkcs12Archive::from_pkcs12(bytes, password.expose()) {
         Ok(archive) => archive,
         Err(p12_keystore::error::Error::MacError(_)) => {
             return Err((
-                words![input, ": the password does not open it"],
-                words![
-                    "The PKCS#12 file is protected by another password. Put the password the file was exported \
-                     with in ",
-                    password_input,
-                    " (ARM_CLIENT_CERTIFICATE_PASSWORD for azurerm)."
-                ],
+                password_input,
+                (
+                    words![input, ": the password does not open it"],
+                    words![
+                        "The PKCS#12 file is protected by another password. Put the password the file was \
+                         exported with in ",
+                        password_input,
+                        " (ARM_CLIENT_CERTIFICATE_PASSWORD for azurerm)."
+                    ],
+                ),
             ));
         }
         Err(_) => {
-            return Err(rejected(
+            return Err((
                 input,
-                "is not a PKCS#12 (.pfx) file authcheck can read",
-                "Give the .pfx exported with the certificate's private key (openssl pkcs12 -export), or the key \
+                rejected(
+                    input,
+                    "is not a PKCS#12 (.pfx) file authcheck can read",
+                    "Give the .pfx exported with the certificate's private key (openssl pkcs12 -export), or the key \
                  and certificate as PEM.",
+                ),
             ));
         }
     };
@@ -370,10 +377,13 @@ pub fn from_pkcs12(
         .first()
         .and_then(|bag| from_pkcs8(bag.key.as_der()))
         .ok_or_else(|| {
-            rejected(
+            (
                 input,
-                "holds no private key authcheck can sign with",
-                "Export the .pfx with the private key (RSA or EC P-256 / P-384).",
+                rejected(
+                    input,
+                    "holds no private key authcheck can sign with",
+                    "Export the .pfx with the private key (RSA or EC P-256 / P-384).",
+                ),
             )
         })?;
     let certs = archive
@@ -455,14 +465,16 @@ mod tests {
         .expect("no password");
         assert_eq!(certs.len(), 1);
         let wrong = from_pkcs12(
-            Input::ClientId,
+            Input::Pkcs12File,
             &fixture("certs/bundle.pfx"),
             &Secret::new("nope"),
-            Input::ClientId,
+            Input::Pkcs12Password,
         )
         .expect_err("wrong password");
+        assert_eq!(wrong.0, Input::Pkcs12Password, "the password is to blame");
         assert!(
             wrong
+                .1
                 .0
                 .render(&crate::check::words::Plain)
                 .contains("password does not open it")

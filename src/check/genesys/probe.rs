@@ -64,6 +64,7 @@ pub async fn probe_regions(
                         genesys: true,
                         scrub: &scrub,
                         assertion: None,
+                        key: None,
                     };
                     match interpret::interpret(&answer, &ctx) {
                         Verdict::Token(_) => ProbeOutcome::Accepted,

@@ -115,9 +115,19 @@ fn cause_of(lower: &str) -> Option<Cause> {
 }
 
 fn thumbprints(ctx: &Context<'_>) -> String {
+    let portal = ctx
+        .key
+        .and_then(|k| k.certificate.as_ref())
+        .map(|c| {
+            format!(
+                "; its SHA-1 thumbprint, as portals list certificates, is {}",
+                c.sha1_hex
+            )
+        })
+        .unwrap_or_default();
     match ctx.assertion {
         Some(facts) => match (&facts.x5t_s256, &facts.kid) {
-            (Some(t), _) => format!(" (the assertion names certificate x5t#S256 {t})"),
+            (Some(t), _) => format!(" (the assertion names certificate x5t#S256 {t}{portal})"),
             (None, Some(kid)) => format!(" (the assertion names kid {kid})"),
             (None, None) => " (the assertion names no kid or certificate thumbprint)".to_string(),
         },
@@ -234,7 +244,7 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
     failure.blame = Some(match ctx.method {
         "federated" => Input::FederatedTokenFile,
         "client_secret_jwt" => ctx.secret_input,
-        _ => Input::PrivateKeyFile,
+        _ => ctx.key.map_or(Input::PrivateKeyFile, |k| k.input),
     });
     failure
         .error_code
@@ -249,6 +259,10 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
             ];
             causes.retain(|c| *c != cause);
             causes.insert(0, cause);
+            // An AADSTS code names the one cause; the method's other usual suspects would only distract.
+            if lower.contains("aadsts") {
+                causes.truncate(1);
+            }
         }
         None => {
             failure.reason = Reason::InvalidClient;
@@ -279,6 +293,7 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
             ") with the one registered for the client, and use the mutual-TLS endpoint."
         ],
         "federated" => federated_fix(lower, ctx),
+        _ if lower.contains("aadsts700027") => entra_certificate_fix(lower, ctx),
         _ => words![
             "Compare the key and certificate (",
             Input::PrivateKeyFile,
@@ -289,6 +304,37 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
             " and this machine's clock."
         ],
     };
+}
+
+/// Entra ID found no certificate of the app with the thumbprint the assertion named, or the one it found does
+/// not verify the signature: which certificate to upload, by the thumbprint the portal shows.
+fn entra_certificate_fix(lower: &str, ctx: &Context<'_>) -> Words {
+    let certificate = ctx.key.and_then(|k| k.certificate.as_ref());
+    let origin = ctx.key.map(|k| k.origin.clone()).unwrap_or_default();
+    let which = match certificate {
+        Some(c) => format!("the certificate with thumbprint {} (from ", c.sha1_hex),
+        None => "the certificate of this key (from ".to_string(),
+    };
+    let mut fix = words![
+        "Upload ",
+        which,
+        origin,
+        format!(
+            ") to app {} under Certificates & secrets > Certificates, or run `az ad app credential reset --id {} \
+             --cert @cert.pem --append` with its PEM; or point ",
+            ctx.client_id, ctx.client_id
+        ),
+        ctx.key.map_or(Input::Pkcs12File, |k| k.input),
+        " at the certificate that is registered."
+    ];
+    if lower.contains("key was found") {
+        fix = words![
+            "The app has this certificate, but the private key does not match it: the key and certificate come \
+             from different pairs, or the .pfx was rebuilt with a new key. Export the pair again, or upload the \
+             certificate that belongs to this key."
+        ];
+    }
+    fix
 }
 
 /// The federated credential that would match the token presented, exactly, with what is known to go wrong

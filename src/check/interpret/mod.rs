@@ -42,6 +42,8 @@ pub struct Context<'a> {
     pub scrub: &'a Scrubber,
     /// The non-secret facts of the client assertion sent, when one was.
     pub assertion: Option<&'a super::credential::jwt::AssertionFacts>,
+    /// The key (and its certificate) that signed the assertion or made the TLS connection, when one did.
+    pub key: Option<&'a super::request::KeyCredential>,
 }
 
 /// The token fields of a successful answer.
@@ -493,6 +495,7 @@ mod tests {
                 Scrubber::for_credentials("client-1", &Secret::new("the-real-secret-value"))
             }),
             assertion: None,
+            key: None,
         }
     }
 
