@@ -1,7 +1,13 @@
 # Checks the service principal this pipeline's azurerm provider will use,
-# while Terraform plans. The tenant, client id and secret come from the
-# variables azurerm reads: ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET
-# (and ARM_ENVIRONMENT for the cloud).
+# while Terraform plans. The tenant and client id come from the variables
+# azurerm reads (ARM_TENANT_ID, ARM_CLIENT_ID, ARM_ENVIRONMENT for the cloud),
+# and so does the credential, in azurerm's order: a certificate
+# (ARM_CLIENT_CERTIFICATE or ARM_CLIENT_CERTIFICATE_PATH with
+# ARM_CLIENT_CERTIFICATE_PASSWORD), else ARM_CLIENT_SECRET, else with
+# ARM_USE_OIDC an OIDC token (ARM_OIDC_TOKEN, ARM_OIDC_TOKEN_FILE_PATH or the
+# GitHub Actions job's own), else with ARM_USE_AKS_WORKLOAD_IDENTITY the
+# Kubernetes token file. Name no credential here, so that the check uses
+# exactly the one azurerm will.
 data "authcheck_client_credentials" "azure" {
   # Null falls back to ARM_TENANT_ID, as azurerm does.
   entra_tenant_id = var.entra_tenant_id
@@ -11,8 +17,6 @@ data "authcheck_client_credentials" "azure" {
 
   # Gateways and tests only; null means the cloud's own login host.
   entra_login_url = var.entra_login_url
-
-  client_secret_env = "ARM_CLIENT_SECRET"
 
   # With ARM_SUBSCRIPTION_ID set (as azurerm needs it), the service principal
   # must also have a role on that subscription. Gateways and tests may point
