@@ -34,20 +34,19 @@ fn any(text: &str, words: &[&str]) -> bool {
 }
 
 fn cause_of(lower: &str) -> Option<Cause> {
-    // Entra ID codes first: they are unambiguous.
-    let coded = [
-        ("aadsts700027", Cause::Key),
-        ("aadsts700023", Cause::Audience),
-        ("aadsts700024", Cause::Time),
-        ("aadsts700021", Cause::Subject),
-        ("aadsts700211", Cause::FederatedIssuer),
-        ("aadsts700212", Cause::FederatedAudience),
-        ("aadsts700213", Cause::FederatedSubject),
-        ("aadsts7002138", Cause::FederatedSubject),
-        ("aadsts70021", Cause::FederatedSubject),
-    ];
-    if let Some((_, cause)) = coded.iter().find(|(code, _)| lower.contains(code)) {
-        return Some(*cause);
+    // Entra ID codes first: they are unambiguous (read whole: 700021 is not 7000215).
+    let coded = match super::aadsts(lower) {
+        Some(700027) => Some(Cause::Key),
+        Some(700023) => Some(Cause::Audience),
+        Some(700024) => Some(Cause::Time),
+        Some(700021) => Some(Cause::Subject),
+        Some(700211) => Some(Cause::FederatedIssuer),
+        Some(700212) => Some(Cause::FederatedAudience),
+        Some(700213 | 7002138 | 70021) => Some(Cause::FederatedSubject),
+        _ => None,
+    };
+    if coded.is_some() {
+        return coded;
     }
     let table: [(&[&str], Cause); 10] = [
         (
@@ -293,7 +292,7 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
             ") with the one registered for the client, and use the mutual-TLS endpoint."
         ],
         "federated" => federated_fix(lower, ctx),
-        _ if lower.contains("aadsts700027") => entra_certificate_fix(lower, ctx),
+        _ if super::aadsts(lower) == Some(700027) => entra_certificate_fix(lower, ctx),
         _ => words![
             "Compare the key and certificate (",
             Input::PrivateKeyFile,
@@ -352,7 +351,7 @@ fn federated_fix(lower: &str, ctx: &Context<'_>) -> Words {
         "Add a federated credential to the app with exactly issuer {iss:?}, subject {sub:?} and audience {aud:?} \
          (Certificates & secrets > Federated credentials), or run the job an existing credential was made for."
     );
-    if lower.contains("aadsts7002138") {
+    if super::aadsts(lower) == Some(7002138) {
         text.push_str(
             " The app's credential differs from the token's subject only in letter case: Entra compares subjects \
              case-sensitively since August 2024, so copy the subject exactly.",
@@ -436,5 +435,28 @@ pub(super) fn compare_clocks(failure: &mut Failure, answer: &Answer, ctx: &Conte
         failure.causes.insert(0, line);
     } else {
         failure.causes.push(line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aadsts_codes_are_read_whole() {
+        assert_eq!(
+            cause_of("aadsts7000215: invalid client secret provided."),
+            None
+        );
+        assert_eq!(
+            cause_of("aadsts700021: client assertion application identifier"),
+            Some(Cause::Subject)
+        );
+        assert_eq!(
+            cause_of("aadsts7002138: no matching federated identity record"),
+            Some(Cause::FederatedSubject)
+        );
+        assert_eq!(super::super::aadsts("x aadsts90002: tenant"), Some(90002));
+        assert_eq!(super::super::aadsts("no code here"), None);
     }
 }

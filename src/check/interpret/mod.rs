@@ -451,6 +451,17 @@ fn non_oauth_failure(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Failure
     failure
 }
 
+/// The Entra ID error code in a lowercased description (`aadsts7000215: …` gives 7000215), read whole so that
+/// 700021 is never mistaken for 7000215 or 700213 for 7002138.
+pub(super) fn aadsts(lower: &str) -> Option<u32> {
+    let at = lower.find("aadsts")? + "aadsts".len();
+    let digits: String = lower[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
 /// Shortens long ids for one-line summaries; the detail always has the whole id.
 pub fn short(id: &str) -> String {
     if id.chars().count() > 24 {
@@ -504,6 +515,35 @@ mod tests {
             Verdict::Token(_) => (Reason::Ok, String::new()),
             Verdict::Failed(f) => (f.reason, f.summary.render(&Plain)),
         }
+    }
+
+    #[test]
+    fn a_legacy_aadsts70021_refusal_of_a_federated_token_is_an_invalid_assertion() {
+        // Entra's pre-2023 wording came as invalid_request (facts: machine-credentials.md 3a), not invalid_client.
+        let facts = crate::check::credential::jwt::AssertionFacts {
+            iss: Some("https://token.actions.githubusercontent.com".into()),
+            sub: Some("repo:octo-org/deploy:environment:prod".into()),
+            ..Default::default()
+        };
+        let ctx = Context {
+            method: "federated",
+            assertion: Some(&facts),
+            ..ctx(false)
+        };
+        let body = r#"{"error":"invalid_request","error_description":"AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: 'https://token.actions.githubusercontent.com'. Assertion Subject: 'repo:octo-org/deploy:environment:prod'. Assertion Audience: 'api://AzureADTokenExchange'."}"#;
+        let Verdict::Failed(failure) = interpret(&answer(400, "application/json", body), &ctx)
+        else {
+            panic!("not a failure");
+        };
+        assert_eq!(failure.reason, Reason::InvalidAssertion);
+        assert!(
+            failure
+                .fix
+                .render(&Plain)
+                .contains("subject \"repo:octo-org/deploy:environment:prod\""),
+            "{}",
+            failure.fix.render(&Plain)
+        );
     }
 
     #[test]

@@ -133,9 +133,11 @@ pub(super) fn oauth_error(
         {
             grant_not_allowed(&mut failure, &quoted, ctx)
         }
+        // Entra's legacy AADSTS70021 refused a federated token as invalid_request.
         "invalid_request"
-            if contains_any(&lower, &["client"])
-                && contains_any(&lower, &["authenticat", "credential", "secret"]) =>
+            if (contains_any(&lower, &["client"])
+                && contains_any(&lower, &["authenticat", "credential", "secret"]))
+                || (ctx.assertion.is_some() && super::aadsts(&lower) == Some(70021)) =>
         {
             classify_invalid_client(&mut failure, &lower, &quoted, ctx)
         }
