@@ -150,6 +150,8 @@ fn run(command: &str, workdir: &Path) -> (Option<i32>, String) {
             "3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90",
         )
         .env("GENESYSCLOUD_OAUTHCLIENT_SECRET", "example-secret")
+        .env("ARM_CLIENT_ID", "6e8a1f3b-2c4d-4e5f-8a9b-0c1d2e3f4a5b")
+        .env("ARM_CLIENT_SECRET", "example-secret")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

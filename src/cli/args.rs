@@ -32,14 +32,18 @@ const CHECK_ABOUT: &str =
 const CHECK_AFTER: &str = "\
 The secret is never a command-line argument (anyone on this machine can read those with ps): it comes from
 --client-secret-file, --client-secret-stdin, AUTHCHECK_CLIENT_SECRET, GENESYSCLOUD_OAUTHCLIENT_SECRET or ARM_CLIENT_SECRET.
-Without an endpoint flag, AUTHCHECK_TOKEN_URL, AUTHCHECK_ISSUER or GENESYSCLOUD_REGION is used; without
---client-id, AUTHCHECK_CLIENT_ID or GENESYSCLOUD_OAUTHCLIENT_ID.
+Without an endpoint flag, AUTHCHECK_TOKEN_URL, AUTHCHECK_ISSUER, GENESYSCLOUD_REGION or ARM_TENANT_ID is used;
+without --client-id, AUTHCHECK_CLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_ID or ARM_CLIENT_ID. For Entra ID with no
+credential flag, the credential is the one azurerm would use, in its order: ARM_CLIENT_CERTIFICATE(_PATH) with
+ARM_CLIENT_CERTIFICATE_PASSWORD, ARM_CLIENT_SECRET, then with ARM_USE_OIDC an OIDC token (ARM_OIDC_TOKEN,
+ARM_OIDC_TOKEN_FILE_PATH, the CI's), then with ARM_USE_AKS_WORKLOAD_IDENTITY AZURE_FEDERATED_TOKEN_FILE.
 
 Exit codes: 0 valid, 1 the check failed, 2 usage error, 3 could not tell (unreachable, 5xx, rate limited).
 
 Examples:
   AUTHCHECK_CLIENT_SECRET=... authcheck check --token-url https://login.example.com/oauth2/token --client-id ci-bot
   authcheck check --genesys-region eu-west-1 --expect-org acme-prod   # id and secret from GENESYSCLOUD_OAUTHCLIENT_*
+  authcheck check --entra-tenant-id contoso.onmicrosoft.com --format github   # id and credential from ARM_*, as azurerm
   vault read -field=secret kv/ci | authcheck check --issuer https://idp.example.com --client-id ci --client-secret-stdin --format json";
 
 /// The `check` subcommand, its arguments generated from the surface table.
