@@ -1,9 +1,8 @@
 //! Microsoft Entra ID, first-hand: the engine and the CLI against the Entra flavour of the test IdP (its v2.0
 //! token path per tenant and AADSTS bodies): a good secret, a wrong or expired one, an app not in the tenant, a
 //! tenant that does not exist or is malformed, a scope without `/.default`, federated GitHub tokens, the
-//! subscription role check, and real `terraform plan`s of examples/azure.
+//! subscription role check. Each azurerm credential through the CLI and real `terraform plan`s: tests/entra_credentials.rs.
 
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -13,9 +12,6 @@ use authcheck::demo::idp::{
     ENTRA_TEST_TENANT, Flavor, Idp, IdpConfig,
 };
 use authcheck::surface::Input;
-use support::terraform::{command, plan_problems, terraforms, workspace};
-
-mod support;
 
 const APP_ID: &str = "6e8a1f3b-2c4d-4e5f-8a9b-0c1d2e3f4a5b";
 const EXPIRED_APP_ID: &str = "7f9b2a4c-3d5e-4f60-9b8c-1d2e3f4a5b6c";
@@ -166,6 +162,21 @@ async fn each_aadsts_answer_gets_its_reason_and_fix() {
 }
 
 #[tokio::test]
+async fn a_tenant_that_does_not_exist_is_asked_once_not_once_per_way_of_sending_the_secret() {
+    let idp = idp().await;
+    let before = idp.requests();
+    let report = check(inputs(
+        &idp,
+        "1e3f5a7b-9c2d-4e4f-8a6b-0c9d8e7f6a5b",
+        APP_ID,
+        SECRET,
+    ))
+    .await;
+    assert_eq!(report.reason, Reason::ClientNotFound, "{}", detail(&report));
+    assert_eq!(idp.requests() - before, 1, "{}", detail(&report));
+}
+
+#[tokio::test]
 async fn a_malformed_tenant_is_refused_before_anything_is_sent() {
     let idp = idp().await;
     for tenant in [
@@ -312,94 +323,6 @@ async fn github_federation_is_checked_and_each_mismatch_names_the_credential_tha
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n-----\n"));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn terraform_plans_of_examples_azure_read_the_azurerm_environment() {
-    let idp = idp().await;
-    let tf = terraforms().remove(0);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/azure");
-    let file = |name: &str| std::fs::read_to_string(root.join(name)).expect("example");
-    let ws = std::sync::Arc::new(workspace(
-        "entra",
-        &[
-            ("main.tf", file("main.tf")),
-            ("versions.tf", file("versions.tf")),
-        ],
-    ));
-    // (scenario, ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET, exit, words); the last two set
-    // ARM_SUBSCRIPTION_ID too.
-    type Scenario<'a> = (&'a str, &'a str, &'a str, &'a str, i32, &'a [&'a str]);
-    let scenarios: [Scenario; 5] = [
-        (
-            "subscription: a role on it",
-            ENTRA_TEST_TENANT,
-            DEPLOYER_APP_ID,
-            SECRET,
-            0,
-            &["https://management.azure.com/.default"],
-        ),
-        (
-            "subscription: no role on it",
-            ENTRA_TEST_TENANT,
-            APP_ID,
-            SECRET,
-            1,
-            &["reason: missing_permissions", "az role assignment create"],
-        ),
-        (
-            "all good",
-            ENTRA_TEST_TENANT,
-            APP_ID,
-            SECRET,
-            0,
-            &["https://management.azure.com/.default"],
-        ),
-        (
-            "the secret's ID instead of its value",
-            ENTRA_TEST_TENANT,
-            APP_ID,
-            "3c5e7a9b-1d2f-4a6b-8c0d-secret-id",
-            1,
-            &["reason: invalid_secret", "AADSTS7000215"],
-        ),
-        (
-            "a tenant typo",
-            "8d1f5c2a-3b4e-4f60-9a7b-1c2d3e4f5a6c",
-            APP_ID,
-            SECRET,
-            1,
-            &["reason: client_not_found", "entra_tenant_id"],
-        ),
-    ];
-    let mut problems = Vec::new();
-    for (name, tenant, app, secret, code, needles) in scenarios {
-        let (ws, tf, base) = (ws.clone(), tf.clone(), idp.base_url());
-        let (tenant, app, secret) = (tenant.to_string(), app.to_string(), secret.to_string());
-        let out = tokio::task::spawn_blocking(move || {
-            let mut command = command(&tf, &ws, &["plan", "-no-color", "-input=false"]);
-            if name.starts_with("subscription") {
-                command
-                    .env("ARM_SUBSCRIPTION_ID", ENTRA_TEST_SUBSCRIPTION)
-                    .env("TF_VAR_azure_management_url", &base);
-            } else {
-                command.env_remove("ARM_SUBSCRIPTION_ID");
-            }
-            command
-                .env("ARM_TENANT_ID", &tenant)
-                .env("ARM_CLIENT_ID", &app)
-                .env("ARM_CLIENT_SECRET", &secret)
-                .env("TF_VAR_entra_login_url", &base)
-                .env_remove("AUTHCHECK_CLIENT_ID")
-                .env_remove("AUTHCHECK_CLIENT_SECRET")
-                .output()
-                .expect("terraform")
-        })
-        .await
-        .expect("join");
-        problems.extend(plan_problems(name, &out, Some(code), needles, SECRET));
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n\n-----\n\n"));
 }
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 //! `terraform plan`s of examples/azure against the Entra flavour of the test IdP. Secrets: good, its ID pasted,
 //! expired, app not in the tenant, tenant typo. PKCS#12 (path and base64): good, not registered, wrong password.
 //! GitHub Actions OIDC (the job requests its own token): good, subject mismatch, case-only mismatch, a job without
-//! `id-token: write`. Kubernetes workload identity: good, a token from another cluster. No secret, password,
+//! `id-token: write`. Kubernetes workload identity: good, a token from another cluster. A role on the subscription
+//! (`ARM_SUBSCRIPTION_ID`) and none. No secret, password,
 //! certificate, assertion or token appears in any output, in Terraform's trace log, or in a saved plan.
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,8 @@ const AKS_APP: &str = "5c7e9a1b-2f4b-4c6e-8a0c-1d3f5b7d9e1a";
 const GITLAB_APP: &str = "2e4a6c8e-9f1b-4d3f-a5c7-e9b1d3f5a7c9";
 const GITLAB_ISSUER: &str = "https://gitlab.com";
 const GITLAB_SUBJECT: &str = "project_path:octo-group/infra:ref_type:branch:ref:main";
+/// An app whose service principal has a role on the test subscription.
+const DEPLOYER_APP: &str = "9b1d4c6e-5f70-4182-9dae-3f4a5b6c7d8e";
 const SECRET: &str = "Xq8~entra-secret-value-2f6d9a1c";
 const PFX_PASSWORD: &str = "pfx-password";
 const EXCHANGE: &str = "api://AzureADTokenExchange";
@@ -67,6 +70,7 @@ async fn idp() -> Idp {
         clients: vec![
             Client::new(APP, SECRET),
             Client::new(EXPIRED_APP, SECRET).behavior(Behavior::SecretExpired),
+            Client::new(DEPLOYER_APP, SECRET).subscription_role(ENTRA_TEST_SUBSCRIPTION),
             Client::new(CERT_APP, "no-secret-for-this-app").registered_key(bundle_key),
             Client::new(RENEWED_APP, "no-secret-for-this-app").registered_key(other_key),
             Client::new(GITHUB_APP, "no-secret-for-this-app")
@@ -174,6 +178,33 @@ fn scenarios(base: &str, dir: &Path) -> Vec<Scenario> {
             ),
             reason: "client_not_found",
             needles: &["AADSTS90002", "ARM_TENANT_ID"],
+        },
+        Scenario {
+            name: "subscription: a role on it",
+            env: with(
+                DEPLOYER_APP,
+                vec![
+                    ("ARM_CLIENT_SECRET", SECRET.into()),
+                    ("ARM_SUBSCRIPTION_ID", ENTRA_TEST_SUBSCRIPTION.into()),
+                ],
+            ),
+            reason: "ok",
+            needles: &["rbac"],
+        },
+        Scenario {
+            name: "subscription: no role on it",
+            env: with(
+                APP,
+                vec![
+                    ("ARM_CLIENT_SECRET", SECRET.into()),
+                    ("ARM_SUBSCRIPTION_ID", ENTRA_TEST_SUBSCRIPTION.into()),
+                ],
+            ),
+            reason: "missing_permissions",
+            needles: &[
+                "Microsoft.Resources/subscriptions/read",
+                "az role assignment create",
+            ],
         },
         Scenario {
             name: "pkcs12 path: good, signed PS256 with x5t#S256",
@@ -394,6 +425,7 @@ async fn the_cli_tells_each_azurerm_credential_good_from_each_way_it_fails() {
         let run = move |format: &'static str| {
             let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
             command.args(["check", "--entra-login-url", &base, "--format", format]);
+            command.args(["--azure-management-url", &base]);
             azurerm_env(&mut command, &env);
             command.output().expect("authcheck")
         };
@@ -491,6 +523,7 @@ async fn terraform_plans_of_examples_azure_tell_each_credential_good_from_each_w
             azurerm_env(&mut command, &env);
             let out = command
                 .env("TF_VAR_entra_login_url", &base)
+                .env("TF_VAR_azure_management_url", &base)
                 .env("TF_LOG", "trace")
                 .env("TF_LOG_PATH", &log)
                 .output()
