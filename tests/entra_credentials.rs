@@ -26,6 +26,8 @@ const EXPIRED_APP: &str = "7f9b2a4c-3d5e-4f60-9b8c-1d2e3f4a5b6c";
 const CERT_APP: &str = "3a5c7e9b-0d2f-4a4c-8e6a-9b1d3f5a7c9e";
 /// An app whose only certificate is another one (renewed, but the new one never uploaded).
 const RENEWED_APP: &str = "4b6d8f0a-1e3a-4b5d-9f7b-0c2e4a6b8d0f";
+/// An app with the bundle's certificate whose server clock runs two hours ahead of this machine's.
+const LATE_APP: &str = "1d3f5b7d-8e0a-4c2e-b4d6-f8a0c2e4a6b8";
 const GITHUB_APP: &str = "8a0c3b5d-4e6f-4071-8c9d-2e3f4a5b6c7d";
 const AKS_APP: &str = "5c7e9a1b-2f4b-4c6e-8a0c-1d3f5b7d9e1a";
 const GITLAB_APP: &str = "2e4a6c8e-9f1b-4d3f-a5c7-e9b1d3f5a7c9";
@@ -71,8 +73,11 @@ async fn idp() -> Idp {
             Client::new(APP, SECRET),
             Client::new(EXPIRED_APP, SECRET).behavior(Behavior::SecretExpired),
             Client::new(DEPLOYER_APP, SECRET).subscription_role(ENTRA_TEST_SUBSCRIPTION),
-            Client::new(CERT_APP, "no-secret-for-this-app").registered_key(bundle_key),
+            Client::new(CERT_APP, "no-secret-for-this-app").registered_key(bundle_key.clone()),
             Client::new(RENEWED_APP, "no-secret-for-this-app").registered_key(other_key),
+            Client::new(LATE_APP, "no-secret-for-this-app")
+                .registered_key(bundle_key.clone())
+                .clock_ahead(7200),
             Client::new(GITHUB_APP, "no-secret-for-this-app")
                 .federated_credential(GITHUB_ISSUER, BRANCH_SUBJECT, EXCHANGE)
                 .subscription_role(ENTRA_TEST_SUBSCRIPTION),
@@ -246,6 +251,18 @@ fn scenarios(base: &str, dir: &Path) -> Vec<Scenario> {
                 "BD9ADF7A8945B856EE653789726052ACF8674055",
                 "az ad app credential reset",
             ],
+        },
+        Scenario {
+            name: "pkcs12: the assertion is outside Entra's time range",
+            env: with(
+                LATE_APP,
+                vec![
+                    ("ARM_CLIENT_CERTIFICATE_PATH", pfx.clone()),
+                    ("ARM_CLIENT_CERTIFICATE_PASSWORD", PFX_PASSWORD.into()),
+                ],
+            ),
+            reason: "invalid_assertion",
+            needles: &["AADSTS700024", "this machine is 2 h behind"],
         },
         Scenario {
             name: "pkcs12: wrong password",

@@ -34,6 +34,56 @@ pub fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
+/// Seconds since the Unix epoch of a UTC date and time; `None` when a field is out of range (which would also
+/// overflow the arithmetic).
+pub fn unix_from_civil(year: i64, month: i64, day: i64, h: i64, m: i64, s: i64) -> Option<i64> {
+    if !(1..=9999).contains(&year)
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || !(0..24).contains(&h)
+        || !(0..60).contains(&m)
+        || !(0..=60).contains(&s)
+    {
+        return None;
+    }
+    // Days from civil date (the inverse of civil_from_days).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + m * 60 + s)
+}
+
+/// Reads `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (either case, as servers write it in messages) to Unix seconds.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let text = text.get(..19)?;
+    let bytes = text.as_bytes();
+    if bytes[4] != b'-' || bytes[7] != b'-' || !matches!(bytes[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let field = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = text.get(range)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    if bytes[13] != b':' || bytes[16] != b':' {
+        return None;
+    }
+    unix_from_civil(
+        field(0..4)?,
+        field(5..7)?,
+        field(8..10)?,
+        field(11..13)?,
+        field(14..16)?,
+        field(17..19)?,
+    )
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil-from-days algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -57,6 +107,16 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_795_478_399), "2026-11-23T23:59:59Z");
+        for t in [0, 951_782_400, 1_795_478_399] {
+            assert_eq!(parse_rfc3339(&rfc3339(t)), Some(t));
+        }
+        assert_eq!(
+            parse_rfc3339("2024-10-02t22:05:03.6755165z, assertion"),
+            parse_rfc3339("2024-10-02T22:05:03Z")
+        );
+        assert_eq!(parse_rfc3339("2024-13-02T22:05:03Z"), None);
+        assert_eq!(parse_rfc3339("2024-10-0"), None);
+        assert_eq!(parse_rfc3339("2024-10-02T22:05:0xZ"), None);
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
     }
 

@@ -284,24 +284,7 @@ pub fn parse_http_date(value: &str) -> Option<i64> {
     let [h, m, s] = hms.as_slice() else {
         return None;
     };
-    // Out-of-range fields are not a date (and would overflow the arithmetic below).
-    if !(1..=31).contains(&day)
-        || !(1..=9999).contains(&year)
-        || !(0..24).contains(h)
-        || !(0..60).contains(m)
-        || !(0..=60).contains(s)
-    {
-        return None;
-    }
-    // Days from civil date (inverse of clock::civil_from_days).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + m * 60 + s)
+    super::clock::unix_from_civil(year, month, day, *h, *m, *s)
 }
 
 /// Names a reqwest failure by what the user can do about it.

@@ -249,7 +249,8 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
         .error_code
         .get_or_insert_with(|| "invalid_client".to_string());
     let mut causes = causes_for(ctx);
-    match cause_of(lower) {
+    let told = cause_of(lower);
+    match told {
         Some(cause) => {
             failure.reason = Reason::InvalidAssertion;
             failure.summary = words![
@@ -291,8 +292,15 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
             Input::CertificateFile,
             ") with the one registered for the client, and use the mutual-TLS endpoint."
         ],
+        _ if told == Some(Cause::Time) => time_fix(lower),
         "federated" => federated_fix(lower, ctx),
         _ if super::aadsts(lower) == Some(700027) => entra_certificate_fix(lower, ctx),
+        _ if told == Some(Cause::Audience) => words![
+            "Remove ",
+            Input::AssertionAudience,
+            " to send the token endpoint, which Entra ID and Okta expect; set it only for a server that wants \
+             another audience."
+        ],
         _ => words![
             "Compare the key and certificate (",
             Input::PrivateKeyFile,
@@ -303,6 +311,48 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
             " and this machine's clock."
         ],
     };
+}
+
+/// The assertion's times were refused. Entra's AADSTS700024 states its own clock ("Current time: …"), so a
+/// machine whose clock is off is told by how much; otherwise the usual cause is a token kept past its lifetime.
+fn time_fix(lower: &str) -> Words {
+    let server = lower
+        .find("current time: ")
+        .and_then(|at| clock::parse_rfc3339(&lower[at + "current time: ".len()..]));
+    let here = clock::now_unix();
+    match server {
+        Some(server) if (here - server).abs() > 60 => {
+            let skew = here - server;
+            words![format!(
+                "The server's clock read {} when this machine's read {}: this machine is {} {}. Set the time here \
+                 (NTP, or the runner's image); the server judges assertions by its own clock.",
+                clock::rfc3339(server),
+                clock::rfc3339(here),
+                duration(skew.unsigned_abs()),
+                if skew > 0 { "ahead" } else { "behind" }
+            )]
+        }
+        _ => words![
+            "Check this machine's clock (NTP). A federated token lives for minutes: request a fresh one in each \
+             job instead of reusing one kept from an earlier step."
+        ],
+    }
+}
+
+/// `2 h`, `2 h 5 min`, `3 min 10 s`, `42 s`; past an hour, to the nearest minute (a second either way is the
+/// time the answer took).
+fn duration(seconds: u64) -> String {
+    match seconds {
+        s if s >= 3600 => {
+            let minutes = (s + 30) / 60;
+            match minutes % 60 {
+                0 => format!("{} h", minutes / 60),
+                m => format!("{} h {m} min", minutes / 60),
+            }
+        }
+        s if s >= 60 => format!("{} min {} s", s / 60, s % 60),
+        s => format!("{s} s"),
+    }
 }
 
 /// Entra ID found no certificate of the app with the thumbprint the assertion named, or the one it found does
@@ -441,6 +491,14 @@ pub(super) fn compare_clocks(failure: &mut Failure, answer: &Answer, ctx: &Conte
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_a_person_says_them() {
+        assert_eq!(duration(7199), "2 h");
+        assert_eq!(duration(7500), "2 h 5 min");
+        assert_eq!(duration(190), "3 min 10 s");
+        assert_eq!(duration(42), "42 s");
+    }
 
     #[test]
     fn aadsts_codes_are_read_whole() {

@@ -445,3 +445,47 @@ fn check_key_assertion(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    use serde_json::json;
+
+    fn certificate() -> Certificate {
+        let pem = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/certs/rsa-2048.crt"),
+        )
+        .expect("fixture");
+        keys::certificates_from_pem(crate::surface::Input::CertificateFile, &pem)
+            .expect("certificate")
+            .remove(0)
+    }
+
+    #[test]
+    fn entra_finds_the_certificate_by_any_thumbprint_form_clients_send() {
+        let cert = certificate();
+        let sha1 = URL_SAFE_NO_PAD.decode(&cert.x5t).expect("sha1");
+        let sha256 = URL_SAFE_NO_PAD.decode(&cert.x5t_s256).expect("sha256");
+        let headers = [
+            // The documented form, MSAL Go's standard-base64 variant, the older x5t, go-azure-sdk's padded kid.
+            json!({"x5t#S256": cert.x5t_s256}),
+            json!({"x5t#S256": STANDARD.encode(&sha256)}),
+            json!({"x5t": cert.x5t}),
+            json!({"kid": URL_SAFE.encode(&sha1)}),
+        ];
+        for header in headers {
+            assert!(named_certificate(&header, &cert).is_ok(), "{header}");
+        }
+        let other = json!({"x5t": "S5WuQfPciODDiqNJB7mRnh-MFaQ"});
+        assert_eq!(
+            named_certificate(&other, &cert),
+            Err("4B95AE41F3DC88E0C38AA34907B9919E1F8C15A4".to_string())
+        );
+        assert_eq!(
+            named_certificate(&json!({"alg": "PS256"}), &cert),
+            Err(String::new())
+        );
+    }
+}
