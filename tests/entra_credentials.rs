@@ -511,7 +511,6 @@ async fn a_certificate_for_entra_signs_ps256_with_its_sha256_thumbprint() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn terraform_plans_of_examples_azure_tell_each_credential_good_from_each_way_it_fails() {
     let idp = idp().await;
-    let tf = terraforms().remove(0);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/azure");
     let file = |name: &str| std::fs::read_to_string(root.join(name)).expect("example");
     let ws = Arc::new(workspace(
@@ -523,8 +522,15 @@ async fn terraform_plans_of_examples_azure_tell_each_credential_good_from_each_w
     ));
     let dir = scratch();
     let mut problems = Vec::new();
-    for (n, scenario) in scenarios(&idp.base_url(), &dir).into_iter().enumerate() {
-        let (ws, tf, base) = (ws.clone(), tf.clone(), idp.base_url());
+    // Every scenario on every Terraform CLI the project supports.
+    let runs = terraforms().into_iter().flat_map(|tf| {
+        scenarios(&idp.base_url(), &dir)
+            .into_iter()
+            .map(move |scenario| (tf.clone(), scenario))
+    });
+    for (n, (tf, scenario)) in runs.enumerate() {
+        let (ws, base) = (ws.clone(), idp.base_url());
+        let version = tf.display().to_string();
         let env = scenario.env.clone();
         // A good plan is saved and read back; every plan's trace log is kept.
         let good = scenario.reason == "ok";
@@ -556,38 +562,37 @@ async fn terraform_plans_of_examples_azure_tell_each_credential_good_from_each_w
         .await
         .expect("join");
         let text = all_text(&out);
+        let name = format!("{} ({version})", scenario.name);
+        let name = name.as_str();
         let code = if good { 0 } else { 1 };
         if out.status.code() != Some(code) {
             problems.push(format!(
                 "{}: exit {:?}, expected {code}\n{text}",
-                scenario.name,
+                name,
                 out.status.code()
             ));
         }
         if !good && !contains(&text, &format!("reason: {}", scenario.reason)) {
-            problems.push(format!(
-                "{}: not reason {}\n{text}",
-                scenario.name, scenario.reason
-            ));
+            problems.push(format!("{}: not reason {}\n{text}", name, scenario.reason));
         }
         for needle in scenario.needles.iter().filter(|_| !good) {
             if !contains(&text, needle) {
-                problems.push(format!("{}: lacks {needle:?}\n{text}", scenario.name));
+                problems.push(format!("{}: lacks {needle:?}\n{text}", name));
             }
         }
         if good && saved.is_empty() {
-            problems.push(format!("{}: no saved plan to read\n{text}", scenario.name));
+            problems.push(format!("{}: no saved plan to read\n{text}", name));
         }
         // The plugin's own debug lines reach the trace log, so the leak check below reads them too.
         if scenario.reason != "invalid_input" && !log.contains("requesting a token") {
             problems.push(format!(
                 "{}: the trace log holds nothing of the plugin",
-                scenario.name
+                name
             ));
         }
-        problems.extend(leaks(scenario.name, "the plan output", &text));
-        problems.extend(leaks(scenario.name, "the trace log", &log));
-        problems.extend(leaks(scenario.name, "the saved plan", &saved));
+        problems.extend(leaks(name, "the plan output", &text));
+        problems.extend(leaks(name, "the trace log", &log));
+        problems.extend(leaks(name, "the saved plan", &saved));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n-----\n\n"));
 }
