@@ -1,6 +1,6 @@
 //! The credential azurerm and azuread would use, read from their environment with their precedence, so that a
 //! check of an Entra endpoint that names no credential itself checks exactly that one: client certificate
-//! (`ARM_CLIENT_CERTIFICATE_PATH`), then client secret (`ARM_CLIENT_SECRET`), then with `ARM_USE_OIDC` an OIDC token
+//! (`ARM_CLIENT_CERTIFICATE`, base64, before `ARM_CLIENT_CERTIFICATE_PATH`), then client secret (`ARM_CLIENT_SECRET`), then with `ARM_USE_OIDC` an OIDC token
 //! (`ARM_OIDC_TOKEN`, `ARM_OIDC_TOKEN_FILE_PATH`, the CI's ID-token request), then with
 //! `ARM_USE_AKS_WORKLOAD_IDENTITY` the Kubernetes token file. The first configured wins and errors do not fall
 //! through (facts: machine-credentials.md 5a and 5b, go-azure-sdk `NewAuthorizerFromCredentials`), so a leftover
@@ -34,6 +34,9 @@ pub struct Adopted {
     pub warning: Option<Words>,
     /// `ARM_CLIENT_CERTIFICATE`, when the certificate is that base64 PKCS#12 rather than a file.
     pub pkcs12_base64: Option<&'static str>,
+    /// OIDC with neither token nor token file: the CI's token service, as azurerm asks it (a Kubernetes token
+    /// file beside it is azurerm's only with `ARM_USE_AKS_WORKLOAD_IDENTITY`).
+    pub ci_request: bool,
 }
 
 fn on(value: Option<String>) -> bool {
@@ -100,6 +103,7 @@ pub fn adopt(inputs: &mut Inputs, env: &dyn Fn(&str) -> Option<String>) -> Adopt
             ]);
         } else {
             inputs.set(Input::AuthMethod, Given::Text("federated".into()));
+            adopted.ci_request = true;
             adopted.note = Some(words!["OIDC token requested from the CI (ARM_USE_OIDC)"]);
         }
     } else if on(set("ARM_USE_AKS_WORKLOAD_IDENTITY"))

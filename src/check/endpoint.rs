@@ -26,6 +26,19 @@ pub struct Resolved {
     pub mtls_token_url: Option<url::Url>,
 }
 
+impl Resolved {
+    /// A token URL given or derived directly, with nothing learnt from discovery.
+    fn direct(token_url: url::Url) -> Resolved {
+        Resolved {
+            token_url,
+            methods_supported: None,
+            introspection: None,
+            genesys: false,
+            mtls_token_url: None,
+        }
+    }
+}
+
 /// True for `localhost`, `*.localhost` and loopback addresses: plain http there never leaves the machine.
 pub fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
@@ -147,13 +160,7 @@ pub async fn resolve(
                 return Err(endpoint_failure(found, outcome));
             }
             found.push("endpoint", Status::Pass, format!("token endpoint {url}"));
-            Ok(Resolved {
-                token_url: url,
-                methods_supported: None,
-                introspection: None,
-                genesys: false,
-                mtls_token_url: None,
-            })
+            Ok(Resolved::direct(url))
         }
         Endpoint::Entra {
             tenant,
@@ -175,13 +182,7 @@ pub async fn resolve(
                     cloud.name()
                 ),
             );
-            Ok(Resolved {
-                token_url: url,
-                methods_supported: None,
-                introspection: None,
-                genesys: false,
-                mtls_token_url: None,
-            })
+            Ok(Resolved::direct(url))
         }
         Endpoint::Genesys {
             login_base, region, ..
@@ -200,11 +201,8 @@ pub async fn resolve(
             };
             found.push("endpoint", Status::Pass, detail);
             Ok(Resolved {
-                token_url: url,
-                methods_supported: None,
-                introspection: None,
                 genesys: true,
-                mtls_token_url: None,
+                ..Resolved::direct(url)
             })
         }
         Endpoint::Issuer(issuer) => {

@@ -92,7 +92,7 @@ impl Inputs {
                 && key.is_none()
                 && self.sets_group(Group::FederatedSource));
         let federated = if wants_federated {
-            Some(self.federated_source(env)?)
+            Some(self.federated_source(env, adopted.ci_request)?)
         } else {
             None
         };

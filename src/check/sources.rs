@@ -168,8 +168,13 @@ impl Inputs {
     }
 
     /// Where the federated token comes from: a file, a variable, the azurerm/Kubernetes variables, or the
-    /// GitHub Actions ID-token endpoint.
-    pub(super) fn federated_source(&self, env: Env<'_>) -> Result<Federated, Box<Report>> {
+    /// GitHub Actions ID-token endpoint. `ci_request_only` when azurerm's OIDC would ask the CI's token service:
+    /// a Kubernetes token file beside it is then not what azurerm uses.
+    pub(super) fn federated_source(
+        &self,
+        env: Env<'_>,
+        ci_request_only: bool,
+    ) -> Result<Federated, Box<Report>> {
         if let Some(path) = self.text(Input::FederatedTokenFile) {
             return Ok(Federated::File(path.to_string()));
         }
@@ -201,7 +206,7 @@ impl Inputs {
             ));
         }
         for name in ["ARM_OIDC_TOKEN_FILE_PATH", "AZURE_FEDERATED_TOKEN_FILE"] {
-            if let Some(path) = nonempty(name) {
+            if let Some(path) = nonempty(name).filter(|_| !ci_request_only) {
                 return Ok(Federated::File(path));
             }
         }
@@ -316,6 +321,29 @@ mod tests {
             "PKCS#12 in ARM_CLIENT_CERTIFICATE"
         );
         assert!(key.certificate.is_some());
+    }
+
+    #[test]
+    fn oidc_without_the_aks_flag_requests_the_ci_token_even_beside_a_kubernetes_token_file() {
+        // A GitHub runner in an AKS pod has AZURE_FEDERATED_TOKEN_FILE injected; azurerm reads it only with
+        // ARM_USE_AKS_WORKLOAD_IDENTITY, so with ARM_USE_OIDC alone it uses the job's token.
+        let env = |name: &str| match name {
+            "ARM_USE_OIDC" => Some("true".to_string()),
+            "AZURE_FEDERATED_TOKEN_FILE" => {
+                Some("/var/run/secrets/azure/tokens/azure-identity-token".into())
+            }
+            "ACTIONS_ID_TOKEN_REQUEST_URL" => {
+                Some("https://token.example/idtoken?api-version=2.0".into())
+            }
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN" => Some("runtime-token".into()),
+            _ => None,
+        };
+        let request = entra().resolve(&env).expect("resolves");
+        assert!(
+            matches!(request.federated, Some(Federated::GithubActions { .. })),
+            "{:?}",
+            request.federated.as_ref().map(Federated::describe)
+        );
     }
 
     #[test]
