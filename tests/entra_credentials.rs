@@ -112,11 +112,12 @@ fn scenarios(base: &str, dir: &Path) -> Vec<Scenario> {
     let pfx = fixture("certs/bundle.pfx").display().to_string();
     let pfx_base64 = base64::engine::general_purpose::STANDARD
         .encode(std::fs::read(fixture("certs/bundle.pfx")).expect("pfx"));
-    let aks_token = |issuer: &str, name: &str| {
+    let token_file = |issuer: &str, subject: &str, name: &str| {
         let path = dir.join(name);
-        std::fs::write(&path, workload_token(issuer, SERVICE_ACCOUNT, EXCHANGE)).expect("token");
+        std::fs::write(&path, workload_token(issuer, subject, EXCHANGE)).expect("token");
         path.display().to_string()
     };
+    let aks_token = |issuer: &str, name: &str| token_file(issuer, SERVICE_ACCOUNT, name);
     let github_job = |subject: &str| {
         vec![
             ("ARM_USE_OIDC", "true".to_string()),
@@ -283,6 +284,67 @@ fn scenarios(base: &str, dir: &Path) -> Vec<Scenario> {
             ],
         },
         Scenario {
+            name: "pkcs12 base64: ARM_CLIENT_CERTIFICATE is not base64",
+            env: with(
+                CERT_APP,
+                vec![("ARM_CLIENT_CERTIFICATE", "/home/ci/deployer.pfx".into())],
+            ),
+            reason: "invalid_input",
+            needles: &[
+                "ARM_CLIENT_CERTIFICATE is not base64",
+                "ARM_CLIENT_CERTIFICATE_PATH",
+            ],
+        },
+        Scenario {
+            name: "pkcs12 path: a PEM file, not a .pfx",
+            env: with(
+                CERT_APP,
+                vec![(
+                    "ARM_CLIENT_CERTIFICATE_PATH",
+                    fixture("certs/rsa-2048.crt").display().to_string(),
+                )],
+            ),
+            reason: "invalid_input",
+            needles: &["is not a PKCS#12 (.pfx) file"],
+        },
+        Scenario {
+            name: "oidc token in ARM_OIDC_TOKEN: good",
+            env: with(
+                GITLAB_APP,
+                vec![
+                    ("ARM_USE_OIDC", "true".to_string()),
+                    (
+                        "ARM_OIDC_TOKEN",
+                        workload_token(GITLAB_ISSUER, GITLAB_SUBJECT, EXCHANGE),
+                    ),
+                ],
+            ),
+            reason: "ok",
+            needles: &["OIDC token from ARM_OIDC_TOKEN"],
+        },
+        Scenario {
+            name: "oidc token file in ARM_OIDC_TOKEN_FILE_PATH: another project",
+            env: with(
+                GITLAB_APP,
+                vec![
+                    ("ARM_USE_OIDC", "true".to_string()),
+                    (
+                        "ARM_OIDC_TOKEN_FILE_PATH",
+                        token_file(
+                            GITLAB_ISSUER,
+                            "project_path:octo-group/other:ref_type:branch:ref:main",
+                            "gitlab-other",
+                        ),
+                    ),
+                ],
+            ),
+            reason: "invalid_assertion",
+            needles: &[
+                "AADSTS700213",
+                "subject \"project_path:octo-group/other:ref_type:branch:ref:main\"",
+            ],
+        },
+        Scenario {
             name: "github oidc: good",
             env: with(GITHUB_APP, github_job(BRANCH_SUBJECT)),
             reason: "ok",
@@ -355,9 +417,10 @@ fn scenarios(base: &str, dir: &Path) -> Vec<Scenario> {
     ]
 }
 
-/// What must never be shown: the secret in every form, the PKCS#12 password and bytes, the runner's token, and
-/// any JWT (assertion, ID token, access token).
-fn forbidden() -> Vec<String> {
+/// What must never be shown: the secret in every form, the PKCS#12 password and bytes, the runner's token, any
+/// JWT (assertion, ID token, access token), and every secret, password, certificate or token value the scenario
+/// itself sets (a wrong one is as secret as a right one).
+fn forbidden(env: &[(&'static str, String)]) -> Vec<String> {
     use base64::Engine as _;
     let pfx_base64 = base64::engine::general_purpose::STANDARD
         .encode(std::fs::read(fixture("certs/bundle.pfx")).expect("pfx"));
@@ -368,6 +431,17 @@ fn forbidden() -> Vec<String> {
         ACTIONS_REQUEST_TOKEN.to_string(),
         JWT_START.to_string(),
     ]);
+    for (name, value) in env {
+        let secret = ["SECRET", "PASSWORD", "TOKEN", "CERTIFICATE"]
+            .iter()
+            .any(|word| name.contains(word))
+            && !["_PATH", "_FILE", "_URL"]
+                .iter()
+                .any(|tail| name.ends_with(tail));
+        if secret && value.len() >= 6 {
+            never.extend(secret_forms("-", value).into_iter().take(2));
+        }
+    }
     never
 }
 
@@ -423,8 +497,8 @@ fn all_text(out: &Output) -> String {
     )
 }
 
-fn leaks(name: &str, what: &str, text: &str) -> Vec<String> {
-    forbidden()
+fn leaks(name: &str, env: &[(&'static str, String)], what: &str, text: &str) -> Vec<String> {
+    forbidden(env)
         .iter()
         .filter(|never| text.contains(never.as_str()))
         .map(|never| format!("{name}: {what} shows {never:?}"))
@@ -471,8 +545,18 @@ async fn the_cli_tells_each_azurerm_credential_good_from_each_way_it_fails() {
                 problems.push(format!("{}: lacks {needle:?}\n{text}", scenario.name));
             }
         }
-        problems.extend(leaks(scenario.name, "the human report", &text));
-        problems.extend(leaks(scenario.name, "the JSON report", &all_text(&json)));
+        problems.extend(leaks(
+            scenario.name,
+            &scenario.env,
+            "the human report",
+            &text,
+        ));
+        problems.extend(leaks(
+            scenario.name,
+            &scenario.env,
+            "the JSON report",
+            &all_text(&json),
+        ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n-----\n"));
 }
@@ -590,9 +674,9 @@ async fn terraform_plans_of_examples_azure_tell_each_credential_good_from_each_w
                 name
             ));
         }
-        problems.extend(leaks(name, "the plan output", &text));
-        problems.extend(leaks(name, "the trace log", &log));
-        problems.extend(leaks(name, "the saved plan", &saved));
+        problems.extend(leaks(name, &scenario.env, "the plan output", &text));
+        problems.extend(leaks(name, &scenario.env, "the trace log", &log));
+        problems.extend(leaks(name, &scenario.env, "the saved plan", &saved));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n-----\n\n"));
 }
@@ -724,7 +808,7 @@ async fn the_guides_github_actions_snippet_runs_as_written() {
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("id-token: write"), "{text}");
     assert!(
-        leaks("github snippet", "the output", &text).is_empty(),
+        leaks("github snippet", &[], "the output", &text).is_empty(),
         "{text}"
     );
 }
@@ -770,7 +854,39 @@ async fn the_guides_gitlab_snippet_runs_as_written() {
     );
     let all = format!("{text}{junit}");
     assert!(
-        leaks("gitlab snippet", "the output", &all).is_empty(),
+        leaks("gitlab snippet", &[], "the output", &all).is_empty(),
         "{all}"
     );
+}
+
+/// A key that is not its certificate's: Entra finds the certificate by its thumbprint, then the signature fails
+/// (AADSTS50013); the report says the pair does not match, not that the certificate is unregistered.
+#[tokio::test]
+async fn a_key_that_is_not_the_certificates_is_told_apart_from_an_unregistered_certificate() {
+    let idp = idp().await;
+    let base = idp.base_url();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
+        command.args(["check", "--entra-login-url", &base, "--client-id", CERT_APP]);
+        command
+            .arg("--private-key-file")
+            .arg(fixture("keys/rsa-other.pem"));
+        command
+            .arg("--certificate-file")
+            .arg(fixture("certs/rsa-2048.crt"));
+        azurerm_env(&mut command, &[]);
+        command.output().expect("authcheck")
+    })
+    .await
+    .expect("join");
+    let text = all_text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for needle in [
+        "AADSTS50013",
+        "the app has the certificate the assertion names",
+        "the private key does not match it",
+    ] {
+        assert!(text.contains(needle), "lacks {needle:?}:\n{text}");
+    }
+    assert!(!text.contains("not registered"), "{text}");
 }

@@ -15,6 +15,7 @@ use crate::words;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cause {
     Key,
+    KeyMismatch,
     Audience,
     Time,
     Replay,
@@ -35,8 +36,12 @@ fn any(text: &str, words: &[&str]) -> bool {
 
 fn cause_of(lower: &str) -> Option<Cause> {
     // Entra ID codes first: they are unambiguous (read whole: 700021 is not 7000215).
+    // Entra found the certificate but its key did not verify the signature (AADSTS50013's reason).
+    if lower.contains("key was found, but") {
+        return Some(Cause::KeyMismatch);
+    }
     let coded = match super::aadsts(lower) {
-        Some(700027) => Some(Cause::Key),
+        Some(700027 | 50013) => Some(Cause::Key),
         Some(700023) => Some(Cause::Audience),
         Some(700024) => Some(Cause::Time),
         Some(700021) => Some(Cause::Subject),
@@ -144,6 +149,11 @@ fn words_for(cause: Cause, ctx: &Context<'_>) -> Words {
         Cause::Key => words![format!(
             "the key that signed the assertion is not one registered for the client{}: compare it with the \
              client's registered keys or certificates",
+            thumbprints(ctx)
+        )],
+        Cause::KeyMismatch => words![format!(
+            "the app has the certificate the assertion names{}, but the key that signed the assertion is not that \
+             certificate's key",
             thumbprints(ctx)
         )],
         Cause::Audience => words![
@@ -292,9 +302,17 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
             Input::CertificateFile,
             ") with the one registered for the client, and use the mutual-TLS endpoint."
         ],
-        _ if told == Some(Cause::Time) => time_fix(lower),
+        _ if told == Some(Cause::Time) => time_fix(lower, ctx.method == "federated"),
         "federated" => federated_fix(lower, ctx),
-        _ if super::aadsts(lower) == Some(700027) => entra_certificate_fix(lower, ctx),
+        _ if matches!(super::aadsts(lower), Some(700027 | 50013)) => {
+            entra_certificate_fix(lower, ctx)
+        }
+        _ if told == Some(Cause::Subject) => words![
+            "Set ",
+            Input::ClientId,
+            " to the app's Application (client) ID: the assertion's iss and sub are that id, and so must be the \
+             client_id sent beside it."
+        ],
         _ if told == Some(Cause::Audience) => words![
             "Remove ",
             Input::AssertionAudience,
@@ -315,7 +333,14 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
 
 /// The assertion's times were refused. Entra's AADSTS700024 states its own clock ("Current time: …"), so a
 /// machine whose clock is off is told by how much; otherwise the usual cause is a token kept past its lifetime.
-fn time_fix(lower: &str) -> Words {
+fn time_fix(lower: &str, federated: bool) -> Words {
+    if federated {
+        // The token's times are its issuer's (the CI's), not this machine's.
+        return words![
+            "The federated token has expired or is not valid yet: CI tokens live for minutes. Request a fresh \
+             one in the job that runs the check instead of reusing one kept from an earlier step or job."
+        ];
+    }
     let server = lower
         .find("current time: ")
         .and_then(|at| clock::parse_rfc3339(&lower[at + "current time: ".len()..]));

@@ -245,7 +245,8 @@ enum Refusal {
     UnknownCertificate(String),
     /// The algorithm does not fit the registered key.
     Algorithm(String),
-    /// The registered key does not verify the signature (thumbprint hex, when one was named).
+    /// The registered key does not verify the signature (thumbprint hex, when one was named). Entra's words are
+    /// those reported for AADSTS50013 (facts: machine-credentials.md 3a).
     Signature(String),
     /// No `exp`.
     NoExpiry,
@@ -289,8 +290,9 @@ impl Refusal {
                 "private_key_jwt is not a registered client authentication method for this client".into()
             }
             (Refusal::Signature(thumbprint), true) => format!(
-                "AADSTS700027: Client assertion contains an invalid signature. [Reason - Key was found, but use of \
-                 the key to verify the signature failed., Thumbprint of key used by client: '{thumbprint}']"
+                "AADSTS50013: Assertion failed signature validation. [Reason - Key was found, but use of the key to \
+                 verify the signature failed., Thumbprint of key used by client: '{thumbprint}', Found key \
+                 'Start=01/01/2026 00:00:00, End=01/01/2028 00:00:00']"
             ),
             (Refusal::UnknownCertificate(_) | Refusal::Signature(_), false) => {
                 "The client_assertion signature is invalid: no registered key verifies it.".into()
