@@ -1,14 +1,17 @@
-//! Dependent round trips of a Genesys Cloud check at a real distance: the embedded Genesys-flavoured test server
-//! behind two delaying TCP proxies (one standing in for the login host, one for the API host), each adding half
-//! the round-trip time in each direction and a full round trip for the TCP handshake. A check's wall time divided
-//! by the round-trip time is the number of round trips it waits for, one after another.
+//! Dependent round trips of a Genesys Cloud check and of a Microsoft Entra ID check at a real distance: the
+//! embedded test server (Genesys and Entra flavours) behind two delaying TCP proxies (one standing in for the
+//! login host, one for the API or Resource Manager host), each adding half the round-trip time in each direction
+//! and a full round trip for the TCP handshake. A check's wall time divided by the round-trip time is the number
+//! of round trips it waits for, one after another.
 //!
 //!   cargo bench --bench round_trips            (BENCH_RTT_MS, default 100; BENCH_RUNS, default 7)
 
 use std::time::{Duration, Instant};
 
 use authcheck::check::{self, Given, Inputs, Secret, SecretOrigin};
-use authcheck::demo::idp::{Client, Flavor, Idp, IdpConfig, Inspect, Org};
+use authcheck::demo::idp::{
+    Client, ENTRA_TEST_SUBSCRIPTION, ENTRA_TEST_TENANT, Flavor, Idp, IdpConfig, Inspect, Org,
+};
 use authcheck::surface::Input;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -81,6 +84,64 @@ async fn delaying_proxy(target: std::net::SocketAddr, rtt: Duration) -> std::net
     addr
 }
 
+/// An Entra app with a role on the test subscription.
+const ENTRA_APP: &str = "9b1d4c6e-5f70-4182-9dae-3f4a5b6c7d8e";
+
+async fn entra_check(login: &str, management: &str, subscription: bool) -> (bool, String) {
+    let mut inputs = Inputs::new()
+        .with_text(Input::ClientId, ENTRA_APP)
+        .with(
+            Input::ClientSecret,
+            Given::Secret(
+                Secret::new(SECRET),
+                SecretOrigin::Env("BENCH_SECRET".into()),
+            ),
+        )
+        .with_text(Input::EntraTenantId, ENTRA_TEST_TENANT)
+        .with_text(Input::EntraLoginUrl, login)
+        .with(Input::MaxRetries, Given::Int(0));
+    if subscription {
+        inputs = inputs
+            .with_text(Input::AzureSubscriptionId, ENTRA_TEST_SUBSCRIPTION)
+            .with_text(Input::AzureManagementUrl, management);
+    }
+    let request = inputs.resolve(&|_| None).expect("resolves");
+    let report = check::run_fresh(request, tokio::sync::watch::channel(false).1).await;
+    (report.valid, report.reason.code().to_string())
+}
+
+/// Runs `check` `runs` times and prints its table row: wall time and dependent round trips.
+async fn row<F, Fut>(name: &str, runs: usize, rtt: Duration, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = (bool, String)>,
+{
+    let mut samples = Vec::new();
+    let mut outcome = String::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let (_, reason) = check().await;
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        outcome = reason;
+    }
+    samples.sort_by(f64::total_cmp);
+    let median = samples[samples.len() / 2];
+    println!(
+        "| {name} | {:.0} / {median:.0} / {:.0} | {:.2} | {outcome} |",
+        samples[0],
+        samples[samples.len() - 1],
+        median / rtt.as_millis() as f64
+    );
+}
+
+/// The address of a test server, for a proxy to forward to.
+fn address(idp: &Idp) -> std::net::SocketAddr {
+    idp.base_url()
+        .trim_start_matches("http://")
+        .parse()
+        .expect("idp address")
+}
+
 async fn genesys_check(login: &str, api: &str, id: &str, permissions: &[&str]) -> (bool, String) {
     let mut inputs = Inputs::new()
         .with_text(Input::ClientId, id)
@@ -147,11 +208,7 @@ fn main() {
         })
         .await
         .expect("idp");
-        let target: std::net::SocketAddr = idp
-            .base_url()
-            .trim_start_matches("http://")
-            .parse()
-            .expect("idp address");
+        let target = address(&idp);
         let login = format!("http://{}", delaying_proxy(target, rtt).await);
         let api = format!("http://{}", delaying_proxy(target, rtt).await);
         println!(
@@ -169,22 +226,32 @@ fn main() {
             ("... + required_permissions probed", PROBE_ID, &["routing:queue:view"]),
         ];
         for (name, id, permissions) in rows {
-            let mut samples = Vec::new();
-            let mut outcome = String::new();
-            for _ in 0..runs {
-                let started = Instant::now();
-                let (_, reason) = genesys_check(&login, &api, id, permissions).await;
-                samples.push(started.elapsed().as_secs_f64() * 1000.0);
-                outcome = reason;
-            }
-            samples.sort_by(f64::total_cmp);
-            let median = samples[samples.len() / 2];
-            println!(
-                "| {name} | {:.0} / {median:.0} / {:.0} | {:.2} | {outcome} |",
-                samples[0],
-                samples[samples.len() - 1],
-                median / rtt.as_millis() as f64
-            );
+            row(name, runs, rtt, || genesys_check(&login, &api, id, permissions)).await;
         }
+
+        let entra = Idp::start(IdpConfig {
+            clients: vec![Client::new(ENTRA_APP, SECRET).subscription_role(ENTRA_TEST_SUBSCRIPTION)],
+            flavor: Flavor::Entra,
+            max_lifetime: Duration::from_secs(300),
+        })
+        .await
+        .expect("entra idp");
+        let login = format!("http://{}", delaying_proxy(address(&entra), rtt).await);
+        let management = format!("http://{}", delaying_proxy(address(&entra), rtt).await);
+        println!();
+        println!(
+            "round trips: a Microsoft Entra ID check, login and Resource Manager hosts each {} ms away",
+            rtt.as_millis()
+        );
+        println!("| check | wall ms (min / median / max) | round trips (median) | outcome |");
+        println!("|---|---|---|---|");
+        row("token (secret)", runs, rtt, || entra_check(&login, &management, false)).await;
+        row(
+            "token + role on the subscription (GET /subscriptions/{id})",
+            runs,
+            rtt,
+            || entra_check(&login, &management, true),
+        )
+        .await;
     });
 }

@@ -36,6 +36,11 @@ pub enum Subscription {
     Unknown(String),
 }
 
+/// The subscription's URL on Resource Manager at `base`.
+pub fn url(base: &str, id: &str) -> String {
+    format!("{base}/subscriptions/{id}?api-version={API_VERSION}")
+}
+
 /// Asks Resource Manager at `base` for subscription `id` with `access_token`, by `deadline`.
 pub async fn read(
     client: &reqwest::Client,
@@ -48,7 +53,7 @@ pub async fn read(
     let Some(headers) = http::bearer(access_token) else {
         return Subscription::Unknown("the token cannot be sent in an HTTP header".into());
     };
-    let url = format!("{base}/subscriptions/{id}?api-version={API_VERSION}");
+    let url = url(base, id);
     let answer = match tokio::time::timeout_at(deadline, http::get(client, &url, headers)).await {
         Ok(Ok(answer)) => answer,
         Ok(Err(_)) => {

@@ -110,6 +110,11 @@ pub async fn exchange(
                 client, api_base, follow_ups, deadline,
             ))
         }
+        // Resource Manager's, for the subscription read.
+        Endpoint::Entra { .. } => request
+            .azure_subscription
+            .as_ref()
+            .map(|(id, base)| http::prewarm(client, &super::azure::url(base, id), 1, deadline)),
         _ => None,
     };
     let federated = match &request.federated {

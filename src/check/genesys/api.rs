@@ -118,29 +118,18 @@ pub async fn lookup_with_grants(
 }
 
 /// Opens `connections` connections to the API host while the token request is still in flight, so that the
-/// follow-up requests (`tokens/me`, `organizations/me`, the grants) find them open: at a real distance that saves
-/// the connect round trip (and the TLS handshake) after the token arrives. Each carries one unauthenticated GET
-/// (answered 401, body read whole so the connection goes back to the pool), never the token, which does not
-/// exist yet. Dropping the set stops whatever is still under way.
+/// follow-up requests (`tokens/me`, `organizations/me`, the grants) find them open (see [`http::prewarm`]).
 pub fn prewarm(
     client: &reqwest::Client,
     api_base: &str,
     connections: usize,
     deadline: Instant,
 ) -> tokio::task::JoinSet<()> {
-    let mut set = tokio::task::JoinSet::new();
     let url = format!(
         "{}{ORGANIZATIONS_ME}",
         api_base.trim().trim_end_matches('/')
     );
-    for _ in 0..connections {
-        let (client, url) = (client.clone(), url.clone());
-        set.spawn(async move {
-            let _ =
-                tokio::time::timeout_at(deadline, http::get(&client, &url, HeaderMap::new())).await;
-        });
-    }
-    set
+    http::prewarm(client, &url, connections, deadline)
 }
 
 /// Compares `expected` (an id, name or short name) with what the organisation said about itself.
