@@ -10,15 +10,21 @@ use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;
 
 fn assert_one_line(what: &str, text: &str) {
-    assert!(!text.contains(char::is_control), "{what} is not one line: {text:?}");
+    assert!(
+        !text.contains(char::is_control),
+        "{what} is not one line: {text:?}"
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
     // PKCS#12: the bytes with an empty and a fixed password.
     for password in ["", "pfx-password"] {
-        if let Err((_, (summary, detail))) =
-            keys::from_pkcs12(Input::Pkcs12File, data, &Secret::new(password), Input::Pkcs12PasswordEnv)
-        {
+        if let Err((_, (summary, detail))) = keys::from_pkcs12(
+            Input::Pkcs12File,
+            data,
+            &Secret::new(password),
+            Input::Pkcs12PasswordEnv,
+        ) {
             assert_one_line("pkcs12 summary", &summary.render(&Plain));
             let _ = detail.render(&Plain);
         }
@@ -43,7 +49,14 @@ fuzz_target!(|data: &[u8]| {
     // A secret of any shape signs an HS256 assertion whose facts read back.
     let secret = Secret::new(text);
     let signer = jwt::Signer::Secret(&secret);
-    if let Some((token, facts)) = jwt::assertion(&signer, keys::Alg::Hs256, "client", "https://idp/token", Some(text), None) {
+    if let Some((token, facts)) = jwt::assertion(
+        &signer,
+        keys::Alg::Hs256,
+        "client",
+        "https://idp/token",
+        Some(text),
+        None,
+    ) {
         assert_eq!(jwt::facts_of(token.expose()), Some(facts.clone()));
         assert_one_line("assertion facts", &facts.describe());
         assert!(!facts.describe().contains(token.expose()));

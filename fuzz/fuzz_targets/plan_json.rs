@@ -14,15 +14,23 @@ fuzz_target!(|data: &[u8]| {
     };
     let text = String::from_utf8_lossy(data);
     for requirement in &planned.requirements {
-        assert!(!requirement.perms.is_empty(), "a requirement without permissions");
+        assert!(
+            !requirement.perms.is_empty(),
+            "a requirement without permissions"
+        );
         let address = requirement
             .subject
             .rsplit_once(" (")
             .map_or(requirement.subject.as_str(), |(a, _)| a);
         assert!(
-            address == "(unnamed)" || text.contains(address.trim_matches('"')) || address.contains('\\'),
+            address == "(unnamed)"
+                || text.contains(address.trim_matches('"'))
+                || address.contains('\\'),
             "a requirement for an address the plan does not hold: {address:?}"
         );
     }
-    assert!(planned.requirements.len() <= planned.changes * 64, "requirements out of proportion");
+    assert!(
+        planned.requirements.len() <= planned.changes * 64,
+        "requirements out of proportion"
+    );
 });

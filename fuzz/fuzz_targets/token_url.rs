@@ -73,8 +73,16 @@ fuzz_target!(|data: &[u8]| {
 
     check(with(Input::TokenUrl), &fixed_env, false);
     check(with(Input::Issuer), &fixed_env, false);
-    check(token_url().with_text(Input::ClientId, text), &fixed_env, false);
-    check(token_url().with_text(Input::AuthMethod, text), &fixed_env, false);
+    check(
+        token_url().with_text(Input::ClientId, text),
+        &fixed_env,
+        false,
+    );
+    check(
+        token_url().with_text(Input::AuthMethod, text),
+        &fixed_env,
+        false,
+    );
     check(
         token_url().with(
             Input::Scopes,
