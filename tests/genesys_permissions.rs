@@ -169,7 +169,8 @@ async fn a_permission_held_in_some_divisions_passes_with_a_note_naming_them() {
     .await;
     assert_eq!(report.reason, Reason::Ok, "{}", detail(&report));
     assert!(
-        detail(&report).contains("only in division Sales"),
+        // Named as the admin UI shows it, with its id.
+        detail(&report).contains("only in division Sales ("),
         "{}",
         detail(&report)
     );

@@ -90,7 +90,16 @@ fn from_subject(subject: &Value) -> Option<Vec<Policy>> {
     let grants = subject.get("grants")?.as_array()?;
     let mut policies = Vec::new();
     for grant in grants {
-        let division = grant.get("division").and_then(|d| text(d, "id"));
+        // Named as the admin UI shows it, with the id to tell two of a name apart; `*` (every division) as is.
+        let division = grant.get("division").and_then(|d| {
+            let id = text(d, "id")?;
+            Some(match text(d, "name") {
+                Some(name) if id != "*" && !name.trim().is_empty() && name != id => {
+                    format!("{} ({id})", name.trim())
+                }
+                _ => id,
+            })
+        });
         let Some(role_policies) = grant
             .get("role")
             .and_then(|r| r.get("policies"))

@@ -103,7 +103,7 @@ fn other(client: &super::Client, request: &Request) -> Response {
                     .enumerate()
                     .map(|entry| {
                         let (id, domain, entity, action) = role(entry);
-                        let division = entry.1.1.clone().unwrap_or_else(|| "*".to_owned());
+                        let name = entry.1.1.clone().unwrap_or_else(|| "*".to_owned());
                         let policy = obj(&[
                             ("domain", js(domain)),
                             ("entityName", js(entity)),
@@ -114,8 +114,8 @@ fn other(client: &super::Client, request: &Request) -> Response {
                             (
                                 "division",
                                 obj(&[
-                                    ("id", js(division.as_str())),
-                                    ("name", js(division.as_str())),
+                                    ("id", js(division_id(&name))),
+                                    ("name", js(division_name(&name))),
                                 ]),
                             ),
                             (
@@ -254,7 +254,10 @@ pub(super) fn genesys_api(state: &State, request: &Request, api: GenesysApi) -> 
                     .map(|(i, (_, division))| {
                         obj(&[
                             ("roleId", js(format!("role-{i}"))),
-                            ("divisionId", js(division.as_deref().unwrap_or("*"))),
+                            (
+                                "divisionId",
+                                js(division_id(division.as_deref().unwrap_or("*"))),
+                            ),
                         ])
                     })
                     .collect();
@@ -294,6 +297,35 @@ pub(super) fn genesys_api(state: &State, request: &Request, api: GenesysApi) -> 
         ]),
     };
     Response::json(200, body).header("ININ-Correlation-Id", correlation)
+}
+
+/// A division's display name: `*` is every division ("All Divisions"); tests name the others.
+fn division_name(name: &str) -> String {
+    match name {
+        "*" => "All Divisions".to_owned(),
+        name => name.to_owned(),
+    }
+}
+
+/// A division's id, as Genesys gives one (a UUID), made from its name; `*` stays `*`.
+fn division_id(name: &str) -> String {
+    use sha2::Digest as _;
+    if name == "*" {
+        return "*".to_owned();
+    }
+    let hex: String = sha2::Sha256::digest(name.as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 #[cfg(test)]
