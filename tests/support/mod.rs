@@ -1,6 +1,7 @@
 //! Shared helpers for integration tests: launching the plugin as Terraform does, and talking gRPC to it.
 #![allow(dead_code)]
 
+pub mod entra;
 pub mod terraform;
 
 use std::io::{BufRead, BufReader};
