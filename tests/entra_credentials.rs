@@ -401,19 +401,24 @@ async fn the_cli_tells_each_azurerm_credential_good_from_each_way_it_fails() {
 async fn a_certificate_for_entra_signs_ps256_with_its_sha256_thumbprint() {
     let idp = idp().await;
     let dir = scratch();
-    let scenario = scenarios(&idp.base_url(), &dir)
-        .into_iter()
-        .find(|s| s.name.contains("not registered"))
-        .expect("scenario");
-    let base = idp.base_url();
-    let out = tokio::task::spawn_blocking(move || {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
-        command.args(["check", "--entra-login-url", &base, "--format", "json"]);
-        azurerm_env(&mut command, &scenario.env);
-        command.output().expect("authcheck")
-    })
-    .await
-    .expect("join");
+    let env_of = |name: &str| {
+        scenarios(&idp.base_url(), &dir)
+            .into_iter()
+            .find(|s| s.name.contains(name))
+            .expect("scenario")
+            .env
+    };
+    let run = |env: Vec<(&'static str, String)>, extra: &'static [&'static str]| {
+        let base = idp.base_url();
+        tokio::task::spawn_blocking(move || {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
+            command.args(["check", "--entra-login-url", &base, "--format", "json"]);
+            command.args(extra);
+            azurerm_env(&mut command, &env);
+            command.output().expect("authcheck")
+        })
+    };
+    let out = run(env_of("not registered"), &[]).await.expect("join");
     let text = all_text(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     for needle in [
@@ -424,6 +429,14 @@ async fn a_certificate_for_entra_signs_ps256_with_its_sha256_thumbprint() {
     ] {
         assert!(text.contains(needle), "lacks {needle:?}:\n{text}");
     }
+    // RS256, as go-azure-sdk signs, is accepted too: it carries x5t beside x5t#S256.
+    let out = run(
+        env_of("pkcs12 path: good"),
+        &["--signing-algorithm", "RS256"],
+    )
+    .await
+    .expect("join");
+    assert_eq!(out.status.code(), Some(0), "{}", all_text(&out));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
