@@ -66,6 +66,19 @@ fn scenarios(base: &str, dir: &Path) -> Vec<Scenario> {
             needles: &["https://management.azure.com/.default"],
         },
         Scenario {
+            name: "secret file in ARM_CLIENT_SECRET_FILE_PATH: good",
+            env: with(
+                APP,
+                vec![("ARM_CLIENT_SECRET_FILE_PATH", {
+                    let path = dir.join("arm-secret");
+                    std::fs::write(&path, SECRET).expect("secret file");
+                    path.display().to_string()
+                })],
+            ),
+            reason: "ok",
+            needles: &["ARM_CLIENT_SECRET_FILE_PATH"],
+        },
+        Scenario {
             name: "secret: its ID pasted as the value",
             env: with(
                 APP,

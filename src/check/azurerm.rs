@@ -1,6 +1,7 @@
 //! The credential azurerm and azuread would use, read from their environment with their precedence, so that a
 //! check of an Entra endpoint that names no credential itself checks exactly that one: client certificate
-//! (`ARM_CLIENT_CERTIFICATE`, base64, before `ARM_CLIENT_CERTIFICATE_PATH`), then client secret (`ARM_CLIENT_SECRET`), then with `ARM_USE_OIDC` an OIDC token
+//! (`ARM_CLIENT_CERTIFICATE`, base64, before `ARM_CLIENT_CERTIFICATE_PATH`), then client secret (`ARM_CLIENT_SECRET`,
+//! else the file `ARM_CLIENT_SECRET_FILE_PATH` names), then with `ARM_USE_OIDC` an OIDC token
 //! (`ARM_OIDC_TOKEN`, `ARM_OIDC_TOKEN_FILE_PATH`, the CI's ID-token request), then with
 //! `ARM_USE_AKS_WORKLOAD_IDENTITY` the Kubernetes token file. The first configured wins and errors do not fall
 //! through (facts: machine-credentials.md 5a and 5b, go-azure-sdk `NewAuthorizerFromCredentials`), so a leftover
@@ -51,7 +52,9 @@ pub fn adopt(inputs: &mut Inputs, env: &dyn Fn(&str) -> Option<String>) -> Adopt
     let set = |name: &str| env(name).filter(|v| !v.trim().is_empty());
     let use_oidc = on(set("ARM_USE_OIDC"));
     let mut adopted = Adopted::default();
-    let secret_or_oidc = use_oidc || set("ARM_CLIENT_SECRET").is_some();
+    let secret_or_oidc = use_oidc
+        || set("ARM_CLIENT_SECRET").is_some()
+        || set("ARM_CLIENT_SECRET_FILE_PATH").is_some();
     // go-azure-sdk reads the certificate's bytes first and the path only when there are none.
     if set("ARM_CLIENT_CERTIFICATE").is_some() {
         adopted.pkcs12_base64 = Some("ARM_CLIENT_CERTIFICATE");
@@ -87,6 +90,17 @@ pub fn adopt(inputs: &mut Inputs, env: &dyn Fn(&str) -> Option<String>) -> Adopt
             adopted.warning = Some(words![
                 "ARM_USE_OIDC is set, but a leftover ARM_CLIENT_SECRET wins in azurerm: this pipeline authenticates \
                  with the secret, not with OIDC. Unset ARM_CLIENT_SECRET to use OIDC"
+            ]);
+        }
+    } else if let Some(path) = set("ARM_CLIENT_SECRET_FILE_PATH") {
+        inputs.set(Input::ClientSecretFile, Given::Text(path));
+        adopted.note = Some(words![
+            "client secret from the file ARM_CLIENT_SECRET_FILE_PATH names, as azurerm takes it"
+        ]);
+        if use_oidc {
+            adopted.warning = Some(words![
+                "ARM_USE_OIDC is set, but a leftover ARM_CLIENT_SECRET_FILE_PATH wins in azurerm: this pipeline \
+                 authenticates with the secret, not with OIDC. Unset it to use OIDC"
             ]);
         }
     } else if use_oidc {
@@ -189,6 +203,23 @@ mod tests {
         );
         assert_eq!(adopted.pkcs12_base64, Some("ARM_CLIENT_CERTIFICATE"));
         assert!(!inputs.is_set(Input::Pkcs12File), "the path is not read");
+        assert!(adopted.warning.is_some());
+    }
+
+    #[test]
+    fn a_secret_file_counts_as_a_secret_and_still_beats_oidc() {
+        let mut inputs = Inputs::new();
+        let adopted = adopt(
+            &mut inputs,
+            &env_of(&[
+                ("ARM_CLIENT_SECRET_FILE_PATH", "/run/secrets/arm"),
+                ("ARM_USE_OIDC", "true"),
+            ]),
+        );
+        assert_eq!(
+            inputs.text(Input::ClientSecretFile),
+            Some("/run/secrets/arm")
+        );
         assert!(adopted.warning.is_some());
     }
 
