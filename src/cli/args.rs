@@ -35,7 +35,7 @@ The secret is never a command-line argument (anyone on this machine can read tho
 Without an endpoint flag, AUTHCHECK_TOKEN_URL, AUTHCHECK_ISSUER, GENESYSCLOUD_REGION or ARM_TENANT_ID is used;
 without --client-id, AUTHCHECK_CLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_ID or ARM_CLIENT_ID. For Entra ID with no
 credential flag, the credential is the one azurerm would use, in its order: ARM_CLIENT_CERTIFICATE(_PATH) with
-ARM_CLIENT_CERTIFICATE_PASSWORD, ARM_CLIENT_SECRET, then with ARM_USE_OIDC an OIDC token (ARM_OIDC_TOKEN,
+ARM_CLIENT_CERTIFICATE_PASSWORD, ARM_CLIENT_SECRET(_FILE_PATH), then with ARM_USE_OIDC an OIDC token (ARM_OIDC_TOKEN,
 ARM_OIDC_TOKEN_FILE_PATH, the CI's), then with ARM_USE_AKS_WORKLOAD_IDENTITY AZURE_FEDERATED_TOKEN_FILE.
 
 Exit codes: 0 valid, 1 the check failed, 2 usage error, 3 could not tell (unreachable, 5xx, rate limited).
