@@ -176,6 +176,35 @@ async fn a_tenant_that_does_not_exist_is_asked_once_not_once_per_way_of_sending_
     assert_eq!(idp.requests() - before, 1, "{}", detail(&report));
 }
 
+/// A gateway that drops the Authorization header: Entra finds no credential in the body (AADSTS7000218). That is
+/// not a wrong secret; sending it in the body works.
+#[tokio::test]
+async fn a_secret_that_never_arrived_is_not_called_wrong() {
+    let idp = Idp::start(IdpConfig {
+        clients: vec![Client::new(APP_ID, SECRET).behavior(Behavior::PostOnly)],
+        flavor: Flavor::Entra,
+        max_lifetime: Duration::from_secs(300),
+    })
+    .await
+    .expect("idp");
+    let report = check(inputs(&idp, ENTRA_TEST_TENANT, APP_ID, SECRET)).await;
+    assert_eq!(report.reason, Reason::Ok, "{}", detail(&report));
+    assert_eq!(
+        report.auth_method_used.as_deref(),
+        Some("client_secret_post")
+    );
+    let report = check(
+        inputs(&idp, ENTRA_TEST_TENANT, APP_ID, SECRET)
+            .with_text(Input::AuthMethod, "client_secret_basic"),
+    )
+    .await;
+    let text = format!("{}\n{}", report.summary_in(&check::Plain), detail(&report));
+    assert_eq!(report.reason, Reason::InvalidClient, "{text}");
+    assert!(text.contains("AADSTS7000218"), "{text}");
+    assert!(text.contains("client_secret_post"), "{text}");
+    assert!(!text.contains("not the client's current secret"), "{text}");
+}
+
 #[tokio::test]
 async fn a_malformed_tenant_is_refused_before_anything_is_sent() {
     let idp = idp().await;

@@ -395,6 +395,35 @@ pub(super) fn classify_invalid_client(
     let id = ctx.client_id;
     let host = ctx.host;
     let origin: &Words = ctx.secret_origin;
+    // Entra found no credential at all: nothing says the secret is wrong; it did not arrive where Entra looked.
+    if super::aadsts(lower) == Some(7000218) {
+        failure
+            .error_code
+            .get_or_insert_with(|| "invalid_client".to_string());
+        failure.reason = Reason::InvalidClient;
+        failure.blame = Some(Input::AuthMethod);
+        failure.summary = words![format!(
+            "{host} received no client secret or assertion for client {}",
+            short(id)
+        )];
+        failure.meaning = words![format!(
+            "Entra ID looked for the credential in the request body and found none.{quoted}"
+        )];
+        failure.causes = vec![
+            words![format!(
+                "the secret went in the Authorization header ({}) and a proxy or gateway on the way removed it",
+                ctx.method
+            )],
+            words!["the secret sent was empty"],
+        ];
+        failure.fix = words![
+            "Set ",
+            Input::AuthMethod,
+            " to client_secret_post, which puts the secret in the body; or let the proxy pass the \
+             Authorization header."
+        ];
+        return;
+    }
     let not_found = contains_any(
         lower,
         &[

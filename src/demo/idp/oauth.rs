@@ -546,12 +546,15 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
             | (Behavior::PostOnly, Some(AuthMethod::Basic))
     );
     if method_refused {
-        let response = oauth_error(
-            flavor,
-            401,
-            "invalid_client",
-            "client authentication method not allowed for this client",
-        );
+        // Entra reads the credential from the body only when the header is gone (a gateway that drops
+        // Authorization): it then says the body lacks one.
+        let description = if flavor == Flavor::Entra && method == Some(AuthMethod::Basic) {
+            "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or \
+             'client_secret'."
+        } else {
+            "client authentication method not allowed for this client"
+        };
+        let response = oauth_error(flavor, 401, "invalid_client", description);
         return Err(if method == Some(AuthMethod::Basic) {
             basic_challenge(response)
         } else {
