@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use authcheck::demo::idp::{
-    ACTIONS_REQUEST_TOKEN, ENTRA_TEST_SUBSCRIPTION, actions_request_url, workload_token,
+    ACTIONS_REQUEST_TOKEN, ENTRA_TEST_SUBSCRIPTION, Idp, actions_request_url, workload_token,
 };
 use support::entra::*;
 use support::terraform::{command, contains, plan_contents, terraforms, workspace};
@@ -408,30 +408,64 @@ async fn the_cli_tells_each_azurerm_credential_good_from_each_way_it_fails() {
     assert!(problems.is_empty(), "{}", problems.join("\n-----\n"));
 }
 
+/// The environment of the scenario whose name contains `name`.
+fn scenario_env(idp: &Idp, dir: &Path, name: &str) -> Vec<(&'static str, String)> {
+    scenarios(&idp.base_url(), dir)
+        .into_iter()
+        .find(|s| s.name.contains(name))
+        .expect("scenario")
+        .env
+}
+
+/// `authcheck check --format json` with azurerm's environment `env` and `extra` flags.
+async fn cli(
+    idp: &Idp,
+    env: Vec<(&'static str, String)>,
+    extra: &'static [&'static str],
+) -> std::process::Output {
+    let base = idp.base_url();
+    tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
+        command.args(["check", "--entra-login-url", &base, "--format", "json"]);
+        command.args(extra);
+        azurerm_env(&mut command, &env);
+        command.output().expect("authcheck")
+    })
+    .await
+    .expect("join")
+}
+
+/// Entra takes only its token endpoint as the assertion's audience (AADSTS700023): the fix is to stop
+/// overriding it.
+#[tokio::test]
+async fn an_assertion_audience_other_than_the_token_endpoint_is_refused_with_the_fix() {
+    let idp = idp().await;
+    let env = scenario_env(&idp, &scratch(), "pkcs12 path: good");
+    let out = cli(
+        &idp,
+        env,
+        &[
+            "--assertion-audience",
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0",
+        ],
+    )
+    .await;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let text = report.to_string();
+    assert_eq!(report["reason"], "invalid_assertion", "{text}");
+    assert!(text.contains("AADSTS700023"), "{text}");
+    assert!(text.contains("Remove --assertion-audience"), "{text}");
+}
+
 /// A certificate signs as Entra documents: PS256 and the certificate's `x5t#S256`, as the report of a refused
 /// one shows (the good ones pass the test IdP's thumbprint lookup and PS256 verification).
 #[tokio::test]
 async fn a_certificate_for_entra_signs_ps256_with_its_sha256_thumbprint() {
     let idp = idp().await;
     let dir = scratch();
-    let env_of = |name: &str| {
-        scenarios(&idp.base_url(), &dir)
-            .into_iter()
-            .find(|s| s.name.contains(name))
-            .expect("scenario")
-            .env
-    };
-    let run = |env: Vec<(&'static str, String)>, extra: &'static [&'static str]| {
-        let base = idp.base_url();
-        tokio::task::spawn_blocking(move || {
-            let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
-            command.args(["check", "--entra-login-url", &base, "--format", "json"]);
-            command.args(extra);
-            azurerm_env(&mut command, &env);
-            command.output().expect("authcheck")
-        })
-    };
-    let out = run(env_of("not registered"), &[]).await.expect("join");
+    let env_of = |name: &str| scenario_env(&idp, &dir, name);
+    let run = |env, extra| cli(&idp, env, extra);
+    let out = run(env_of("not registered"), &[]).await;
     let text = all_text(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     for needle in [
@@ -447,8 +481,7 @@ async fn a_certificate_for_entra_signs_ps256_with_its_sha256_thumbprint() {
         env_of("pkcs12 path: good"),
         &["--signing-algorithm", "RS256"],
     )
-    .await
-    .expect("join");
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", all_text(&out));
 }
 
