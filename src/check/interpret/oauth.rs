@@ -61,9 +61,10 @@ pub(super) fn oauth_error(
     let host = ctx.host;
     let rate_limit_words = contains_any(&lower, &["rate limit", "too many requests", "throttl"]);
     // Some vendors put a well-known condition under a generic code; their words decide.
-    let effective = if lower.contains("aadsts1002012") {
+    let code = super::aadsts(&lower);
+    let effective = if code == Some(1002012) {
         "invalid_scope"
-    } else if lower.contains("aadsts90002:") || lower.contains("aadsts900023") {
+    } else if matches!(code, Some(90002 | 900023)) {
         "invalid_tenant"
     } else if lower.contains("client not enabled to retrieve service account") {
         "unsupported_grant_type"
