@@ -9,38 +9,14 @@ use std::time::Duration;
 use authcheck::check::{self, Given, Inputs, Reason, Report};
 use authcheck::demo::idp::{
     Behavior, Client, ENTRA_OTHER_TENANT_SUBSCRIPTION, ENTRA_TEST_DOMAIN, ENTRA_TEST_SUBSCRIPTION,
-    ENTRA_TEST_TENANT, Flavor, Idp, IdpConfig,
+    ENTRA_TEST_TENANT, Flavor, Idp, IdpConfig, github_id_token,
 };
 use authcheck::surface::Input;
+use support::entra::{
+    APP, DEPLOYER_APP, EXCHANGE, EXPIRED_APP, GITHUB_APP, SECRET, azurerm_env, idp,
+};
 
-const APP_ID: &str = "6e8a1f3b-2c4d-4e5f-8a9b-0c1d2e3f4a5b";
-const EXPIRED_APP_ID: &str = "7f9b2a4c-3d5e-4f60-9b8c-1d2e3f4a5b6c";
-const SECRET: &str = "Xq8~entra-secret-value-2f6d9a1c";
-/// An app whose service principal has a role on the test subscription.
-const DEPLOYER_APP_ID: &str = "9b1d4c6e-5f70-4182-9dae-3f4a5b6c7d8e";
-/// An app that trusts one GitHub Actions branch of one repository.
-const FEDERATED_APP_ID: &str = "8a0c3b5d-4e6f-4071-8c9d-2e3f4a5b6c7d";
-const GITHUB: &str = "https://token.actions.githubusercontent.com";
-const EXCHANGE: &str = "api://AzureADTokenExchange";
-
-async fn idp() -> Idp {
-    Idp::start(IdpConfig {
-        clients: vec![
-            Client::new(APP_ID, SECRET),
-            Client::new(EXPIRED_APP_ID, SECRET).behavior(Behavior::SecretExpired),
-            Client::new(DEPLOYER_APP_ID, SECRET).subscription_role(ENTRA_TEST_SUBSCRIPTION),
-            Client::new(FEDERATED_APP_ID, "no-secret-for-this-app").federated_credential(
-                GITHUB,
-                "repo:octo-org/deploy:ref:refs/heads/main",
-                EXCHANGE,
-            ),
-        ],
-        flavor: Flavor::Entra,
-        max_lifetime: Duration::from_secs(300),
-    })
-    .await
-    .expect("entra idp")
-}
+mod support;
 
 fn inputs(idp: &Idp, tenant: &str, app: &str, secret: &str) -> Inputs {
     Inputs::new()
@@ -72,7 +48,7 @@ fn detail(report: &Report) -> String {
 async fn a_good_secret_gets_a_resource_manager_token_by_tenant_id_or_domain() {
     let idp = idp().await;
     for tenant in [ENTRA_TEST_TENANT, ENTRA_TEST_DOMAIN] {
-        let report = check(inputs(&idp, tenant, APP_ID, SECRET)).await;
+        let report = check(inputs(&idp, tenant, APP, SECRET)).await;
         let text = detail(&report);
         assert_eq!(report.reason, Reason::Ok, "{tenant}: {text}");
         assert!(
@@ -98,7 +74,7 @@ async fn each_aadsts_answer_gets_its_reason_and_fix() {
             inputs(
                 &idp,
                 ENTRA_TEST_TENANT,
-                APP_ID,
+                APP,
                 "3c5e7a9b-1d2f-4a6b-8c0d-secret-id",
             ),
             Reason::InvalidSecret,
@@ -106,7 +82,7 @@ async fn each_aadsts_answer_gets_its_reason_and_fix() {
         ),
         (
             "an expired secret",
-            inputs(&idp, ENTRA_TEST_TENANT, EXPIRED_APP_ID, SECRET),
+            inputs(&idp, ENTRA_TEST_TENANT, EXPIRED_APP, SECRET),
             Reason::InvalidSecret,
             &["AADSTS7000222", "expired"],
         ),
@@ -123,13 +99,13 @@ async fn each_aadsts_answer_gets_its_reason_and_fix() {
         ),
         (
             "a tenant that does not exist in this cloud",
-            inputs(&idp, "1e3f5a7b-9c2d-4e4f-8a6b-0c9d8e7f6a5b", APP_ID, SECRET),
+            inputs(&idp, "1e3f5a7b-9c2d-4e4f-8a6b-0c9d8e7f6a5b", APP, SECRET),
             Reason::ClientNotFound,
             &["AADSTS90002", "entra_tenant_id"],
         ),
         (
             "a scope without /.default",
-            inputs(&idp, ENTRA_TEST_TENANT, APP_ID, SECRET).with(
+            inputs(&idp, ENTRA_TEST_TENANT, APP, SECRET).with(
                 Input::Scopes,
                 Given::List(vec![
                     "https://management.azure.com/user_impersonation".into(),
@@ -168,7 +144,7 @@ async fn a_tenant_that_does_not_exist_is_asked_once_not_once_per_way_of_sending_
     let report = check(inputs(
         &idp,
         "1e3f5a7b-9c2d-4e4f-8a6b-0c9d8e7f6a5b",
-        APP_ID,
+        APP,
         SECRET,
     ))
     .await;
@@ -181,20 +157,20 @@ async fn a_tenant_that_does_not_exist_is_asked_once_not_once_per_way_of_sending_
 #[tokio::test]
 async fn a_secret_that_never_arrived_is_not_called_wrong() {
     let idp = Idp::start(IdpConfig {
-        clients: vec![Client::new(APP_ID, SECRET).behavior(Behavior::PostOnly)],
+        clients: vec![Client::new(APP, SECRET).behavior(Behavior::PostOnly)],
         flavor: Flavor::Entra,
         max_lifetime: Duration::from_secs(300),
     })
     .await
     .expect("idp");
-    let report = check(inputs(&idp, ENTRA_TEST_TENANT, APP_ID, SECRET)).await;
+    let report = check(inputs(&idp, ENTRA_TEST_TENANT, APP, SECRET)).await;
     assert_eq!(report.reason, Reason::Ok, "{}", detail(&report));
     assert_eq!(
         report.auth_method_used.as_deref(),
         Some("client_secret_post")
     );
     let report = check(
-        inputs(&idp, ENTRA_TEST_TENANT, APP_ID, SECRET)
+        inputs(&idp, ENTRA_TEST_TENANT, APP, SECRET)
             .with_text(Input::AuthMethod, "client_secret_basic"),
     )
     .await;
@@ -213,7 +189,7 @@ async fn a_malformed_tenant_is_refused_before_anything_is_sent() {
         "contoso",
         "https://login.microsoftonline.com/contoso.onmicrosoft.com",
     ] {
-        let report = check(inputs(&idp, tenant, APP_ID, SECRET)).await;
+        let report = check(inputs(&idp, tenant, APP, SECRET)).await;
         assert_eq!(
             report.reason,
             Reason::InvalidInput,
@@ -238,7 +214,7 @@ async fn the_cli_reads_the_azurerm_environment() {
             .env_remove("GENESYSCLOUD_OAUTHCLIENT_SECRET")
             .env_remove("GENESYSCLOUD_REGION")
             .env("ARM_TENANT_ID", ENTRA_TEST_TENANT)
-            .env("ARM_CLIENT_ID", APP_ID)
+            .env("ARM_CLIENT_ID", APP)
             .env("ARM_CLIENT_SECRET", SECRET)
             .env("ARM_ENVIRONMENT", "public")
             .output()
@@ -259,30 +235,12 @@ async fn the_cli_reads_the_azurerm_environment() {
     );
 }
 
-/// A GitHub-shaped ID token (its signature is not checked by the test server, which has no GitHub keys).
-fn github_token(sub: &str, aud: &str) -> String {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let header = b64.encode(br#"{"alg":"RS256","typ":"JWT","kid":"github"}"#);
-    let claims = b64.encode(
-        format!(
-            r#"{{"iss":"{GITHUB}","sub":"{sub}","aud":"{aud}","iat":{now},"exp":{}}}"#,
-            now + 300
-        )
-        .as_bytes(),
-    );
-    format!("{header}.{claims}.c2lnbmF0dXJlLW5vdC1jaGVja2Vk")
-}
-
 async fn federated(idp: &Idp, token: &str) -> Report {
     let token = token.to_string();
     let inputs = Inputs::new()
         .with_text(Input::EntraTenantId, ENTRA_TEST_TENANT)
         .with_text(Input::EntraLoginUrl, idp.base_url())
-        .with_text(Input::ClientId, FEDERATED_APP_ID)
+        .with_text(Input::ClientId, GITHUB_APP)
         .with_text(Input::FederatedTokenEnv, "ARM_OIDC_TOKEN")
         .with(Input::TimeoutSeconds, Given::Int(10));
     let request = inputs
@@ -296,7 +254,7 @@ async fn github_federation_is_checked_and_each_mismatch_names_the_credential_tha
     let idp = idp().await;
     let good = federated(
         &idp,
-        &github_token("repo:octo-org/deploy:ref:refs/heads/main", EXCHANGE),
+        &github_id_token("repo:octo-org/deploy:ref:refs/heads/main", EXCHANGE),
     )
     .await;
     assert_eq!(good.reason, Reason::Ok, "{}", detail(&good));
@@ -305,7 +263,7 @@ async fn github_federation_is_checked_and_each_mismatch_names_the_credential_tha
     let cases: [(&str, String, &[&str]); 4] = [
         (
             "a job that names an environment",
-            github_token("repo:octo-org/deploy:environment:production", EXCHANGE),
+            github_id_token("repo:octo-org/deploy:environment:production", EXCHANGE),
             &[
                 "AADSTS700213",
                 "subject \"repo:octo-org/deploy:environment:production\"",
@@ -314,12 +272,12 @@ async fn github_federation_is_checked_and_each_mismatch_names_the_credential_tha
         ),
         (
             "a subject that differs in case only",
-            github_token("repo:Octo-Org/deploy:ref:refs/heads/main", EXCHANGE),
+            github_id_token("repo:Octo-Org/deploy:ref:refs/heads/main", EXCHANGE),
             &["AADSTS7002138", "only in letter case"],
         ),
         (
             "GitHub's immutable subject form",
-            github_token(
+            github_id_token(
                 "repo:octo-org@1234567/deploy@7654321:ref:refs/heads/main",
                 EXCHANGE,
             ),
@@ -327,7 +285,7 @@ async fn github_federation_is_checked_and_each_mismatch_names_the_credential_tha
         ),
         (
             "a token minted for another audience",
-            github_token(
+            github_id_token(
                 "repo:octo-org/deploy:ref:refs/heads/main",
                 "https://github.com/octo-org",
             ),
@@ -362,11 +320,11 @@ async fn the_subscription_check_tells_a_role_from_none_and_from_another_tenant()
             .with_text(Input::AzureSubscriptionId, subscription)
             .with_text(Input::AzureManagementUrl, idp.base_url())
     };
-    let good = check(with(DEPLOYER_APP_ID, ENTRA_TEST_SUBSCRIPTION)).await;
+    let good = check(with(DEPLOYER_APP, ENTRA_TEST_SUBSCRIPTION)).await;
     assert_eq!(good.reason, Reason::Ok, "{}", detail(&good));
     assert_eq!(good.permissions_source, "rbac");
 
-    let none = check(with(APP_ID, ENTRA_TEST_SUBSCRIPTION)).await;
+    let none = check(with(APP, ENTRA_TEST_SUBSCRIPTION)).await;
     let text = detail(&none);
     assert_eq!(none.reason, Reason::MissingPermissions, "{text}");
     assert_eq!(
@@ -379,7 +337,7 @@ async fn the_subscription_check_tells_a_role_from_none_and_from_another_tenant()
         "{text}"
     );
 
-    let other = check(with(DEPLOYER_APP_ID, ENTRA_OTHER_TENANT_SUBSCRIPTION)).await;
+    let other = check(with(DEPLOYER_APP, ENTRA_OTHER_TENANT_SUBSCRIPTION)).await;
     assert_eq!(
         other.reason,
         Reason::WrongOrganization,
@@ -388,15 +346,11 @@ async fn the_subscription_check_tells_a_role_from_none_and_from_another_tenant()
     );
     assert!(detail(&other).contains("InvalidAuthenticationTokenTenant"));
 
-    let typo = check(with(
-        DEPLOYER_APP_ID,
-        "2b4d6f8a-1c3e-4a5b-9d7f-0e2c4a6b8d10",
-    ))
-    .await;
+    let typo = check(with(DEPLOYER_APP, "2b4d6f8a-1c3e-4a5b-9d7f-0e2c4a6b8d10")).await;
     assert_eq!(typo.reason, Reason::WrongOrganization, "{}", detail(&typo));
     assert!(detail(&typo).contains("SubscriptionNotFound"));
 
-    let malformed = check(with(DEPLOYER_APP_ID, "my-subscription")).await;
+    let malformed = check(with(DEPLOYER_APP, "my-subscription")).await;
     assert_eq!(
         malformed.reason,
         Reason::InvalidInput,
@@ -415,18 +369,7 @@ async fn cli_with_azurerm_env(
     let out = tokio::task::spawn_blocking(move || {
         let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
         command.args(["check", "--entra-login-url", &base, "--format", "json"]);
-        for name in [
-            "AUTHCHECK_CLIENT_ID",
-            "AUTHCHECK_CLIENT_SECRET",
-            "GENESYSCLOUD_OAUTHCLIENT_ID",
-            "GENESYSCLOUD_OAUTHCLIENT_SECRET",
-            "GENESYSCLOUD_REGION",
-            "ARM_SUBSCRIPTION_ID",
-            "ACTIONS_ID_TOKEN_REQUEST_URL",
-        ] {
-            command.env_remove(name);
-        }
-        command.env("ARM_TENANT_ID", ENTRA_TEST_TENANT).envs(vars);
+        azurerm_env(&mut command, &vars);
         command.output().expect("authcheck")
     })
     .await
@@ -438,12 +381,12 @@ async fn cli_with_azurerm_env(
 #[tokio::test]
 async fn azurerms_precedence_picks_the_credential_and_a_leftover_secret_is_pointed_out() {
     let idp = idp().await;
-    let token = github_token("repo:octo-org/deploy:ref:refs/heads/main", EXCHANGE);
+    let token = github_id_token("repo:octo-org/deploy:ref:refs/heads/main", EXCHANGE);
     // OIDC as azurerm takes it: ARM_USE_OIDC with ARM_OIDC_TOKEN.
     let (code, json) = cli_with_azurerm_env(
         &idp,
         vec![
-            ("ARM_CLIENT_ID", FEDERATED_APP_ID.to_string()),
+            ("ARM_CLIENT_ID", GITHUB_APP.to_string()),
             ("ARM_USE_OIDC", "true".to_string()),
             ("ARM_OIDC_TOKEN", token.clone()),
         ],
@@ -461,7 +404,7 @@ async fn azurerms_precedence_picks_the_credential_and_a_leftover_secret_is_point
     let (code, json) = cli_with_azurerm_env(
         &idp,
         vec![
-            ("ARM_CLIENT_ID", APP_ID.to_string()),
+            ("ARM_CLIENT_ID", APP.to_string()),
             ("ARM_CLIENT_SECRET", SECRET.to_string()),
             ("ARM_USE_OIDC", "true".to_string()),
             ("ARM_OIDC_TOKEN", token.clone()),

@@ -360,12 +360,10 @@ async fn the_cli_tells_each_azurerm_credential_good_from_each_way_it_fails() {
     for scenario in scenarios(&idp.base_url(), &dir) {
         let base = idp.base_url();
         let env = scenario.env.clone();
-        let run = move |format: &'static str| {
-            let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
-            command.args(["check", "--entra-login-url", &base, "--format", format]);
-            command.args(["--azure-management-url", &base]);
-            azurerm_env(&mut command, &env);
-            command.output().expect("authcheck")
+        let run = move |format| {
+            cli_command(&base, &env, format, &[])
+                .output()
+                .expect("authcheck")
         };
         let (json, human) = tokio::task::spawn_blocking(move || (run("json"), run("text")))
             .await
@@ -417,7 +415,23 @@ fn scenario_env(idp: &Idp, dir: &Path, name: &str) -> Vec<(&'static str, String)
         .env
 }
 
-/// `authcheck check --format json` with azurerm's environment `env` and `extra` flags.
+/// `authcheck check --format FORMAT` against the test IdP at `base` (login and Resource Manager hosts), with
+/// azurerm's environment `env` and `extra` flags.
+fn cli_command(
+    base: &str,
+    env: &[(&'static str, String)],
+    format: &str,
+    extra: &[&str],
+) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
+    command.args(["check", "--entra-login-url", base, "--format", format]);
+    command.args(["--azure-management-url", base]);
+    command.args(extra);
+    azurerm_env(&mut command, env);
+    command
+}
+
+/// [`cli_command`] with `--format json`, run.
 async fn cli(
     idp: &Idp,
     env: Vec<(&'static str, String)>,
@@ -425,11 +439,9 @@ async fn cli(
 ) -> std::process::Output {
     let base = idp.base_url();
     tokio::task::spawn_blocking(move || {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
-        command.args(["check", "--entra-login-url", &base, "--format", "json"]);
-        command.args(extra);
-        azurerm_env(&mut command, &env);
-        command.output().expect("authcheck")
+        cli_command(&base, &env, "json", extra)
+            .output()
+            .expect("authcheck")
     })
     .await
     .expect("join")

@@ -117,10 +117,16 @@ pub fn forbidden(env: &[(&'static str, String)]) -> Vec<String> {
     never
 }
 
-/// Variables from the machine running the tests that would change which credential azurerm's order picks.
+/// Variables from the machine running the tests that would change the endpoint, or which credential azurerm's
+/// order picks.
 pub const CLEARED: &[&str] = &[
+    "AUTHCHECK_TOKEN_URL",
+    "AUTHCHECK_ISSUER",
     "AUTHCHECK_CLIENT_ID",
     "AUTHCHECK_CLIENT_SECRET",
+    "GENESYSCLOUD_OAUTHCLIENT_ID",
+    "GENESYSCLOUD_OAUTHCLIENT_SECRET",
+    "GENESYSCLOUD_REGION",
     "ARM_CLIENT_ID",
     "ARM_CLIENT_SECRET",
     "ARM_CLIENT_SECRET_FILE_PATH",
