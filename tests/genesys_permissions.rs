@@ -331,35 +331,43 @@ fn plan_json(changes: &[(&str, &str, &[&str])]) -> String {
 async fn the_cli_checks_flags_and_a_mixed_plan() {
     let idp = idp().await;
     let base = idp.base_url();
-    let common = |id: &'static str| {
-        vec![
-            "check".to_string(),
-            "--client-id".into(),
-            id.into(),
-            "--genesys-login-url".into(),
-            base.clone(),
-            "--genesys-api-url".into(),
-            base.clone(),
-            "--format".into(),
-            "json".into(),
+    // `authcheck check` for client `id` against the test IdP, in `format`, with `extra` flags.
+    let cli = |id: &str, format: &str, extra: &[&str]| {
+        let args: Vec<String> = [
+            "check",
+            "--client-id",
+            id,
+            "--genesys-login-url",
+            &base,
+            "--genesys-api-url",
+            &base,
+            "--format",
+            format,
         ]
-    };
-    let run = |args: Vec<String>| async move {
-        tokio::task::spawn_blocking(move || {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            authcheck(&args)
-        })
-        .await
-        .expect("join")
+        .iter()
+        .chain(extra)
+        .map(|a| a.to_string())
+        .collect();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                authcheck(&args)
+            })
+            .await
+            .expect("join")
+        }
     };
     let json = |out: &Output| -> serde_json::Value {
         serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|_| panic!("json: {}", String::from_utf8_lossy(&out.stderr)))
     };
 
-    let mut args = common(GRANTS_ID);
-    args.extend(["--require-permission".into(), "architect:flow:view".into()]);
-    let out = run(args).await;
+    let out = cli(
+        GRANTS_ID,
+        "json",
+        &["--require-permission", "architect:flow:view"],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(1));
     let body = json(&out);
     assert_eq!(body["reason"], "missing_permissions");
@@ -369,12 +377,12 @@ async fn the_cli_checks_flags_and_a_mixed_plan() {
     );
     assert_eq!(body["permissions_source"], "grants");
 
-    let mut args = common(WILDCARD_ID);
-    args.extend([
-        "--genesys-resource".into(),
-        "genesyscloud_routing_queue".into(),
-    ]);
-    let out = run(args).await;
+    let out = cli(
+        WILDCARD_ID,
+        "json",
+        &["--genesys-resource", "genesyscloud_routing_queue"],
+    )
+    .await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -410,10 +418,8 @@ async fn the_cli_checks_flags_and_a_mixed_plan() {
         r#",{"address":"null_resource.n","mode":"managed","type":"null_resource","provider_name":"registry.terraform.io/hashicorp/null","change":{"actions":["create"]}}]}"#,
     );
     std::fs::write(&file, plan).expect("write plan");
-    let mut args = common(GRANTS_ID);
-    args.truncate(args.len() - 2); // text, not json
-    args.extend(["--plan-json".into(), file.display().to_string()]);
-    let out = run(args).await;
+    let plan_file = file.display().to_string();
+    let out = cli(GRANTS_ID, "text", &["--plan-json", &plan_file]).await;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
@@ -429,13 +435,12 @@ async fn the_cli_checks_flags_and_a_mixed_plan() {
     assert!(!text.contains(SECRET));
 
     // Under --strict, what no probe can tell is inconclusive (exit 3); an unknown type is a usage error (exit 2).
-    let mut args = common(PROBE_ID);
-    args.extend([
-        "--require-permission".into(),
-        "routing:queue:delete".into(),
-        "--strict".into(),
-    ]);
-    let out = run(args).await;
+    let out = cli(
+        PROBE_ID,
+        "json",
+        &["--require-permission", "routing:queue:delete", "--strict"],
+    )
+    .await;
     assert_eq!(
         out.status.code(),
         Some(3),
@@ -443,12 +448,12 @@ async fn the_cli_checks_flags_and_a_mixed_plan() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert_eq!(json(&out)["reason"], "unverifiable");
-    let mut args = common(GRANTS_ID);
-    args.extend([
-        "--genesys-resource".into(),
-        "genesyscloud_routing_queues".into(),
-    ]);
-    let out = run(args).await;
+    let out = cli(
+        GRANTS_ID,
+        "json",
+        &["--genesys-resource", "genesyscloud_routing_queues"],
+    )
+    .await;
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -461,9 +466,7 @@ async fn the_cli_checks_flags_and_a_mixed_plan() {
 
     // A file that is not a plan is a usage error naming the command to make one.
     std::fs::write(&file, "not json").expect("write");
-    let mut args = common(GRANTS_ID);
-    args.extend(["--plan-json".into(), file.display().to_string()]);
-    let out = run(args).await;
+    let out = cli(GRANTS_ID, "json", &["--plan-json", &plan_file]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("terraform show -json"));
     let _ = std::fs::remove_dir_all(&dir);
