@@ -4,7 +4,7 @@
 use super::cty::Value;
 use super::proto::tfplugin6 as tf;
 use crate::check::validate::Problem;
-use crate::check::words::{Vocabulary, hcl_assign, one_of};
+use crate::check::words::{Vocabulary, Words, hcl_assign, one_of};
 use crate::check::{Report, Status};
 use crate::surface::{self, Group, Input, Place};
 
@@ -129,6 +129,22 @@ pub fn problems(found: &[Problem], object: Place) -> Vec<tf::Diagnostic> {
                     .places
                     .has(object)
                     .then(|| path(problem.input.name(), problem.index)),
+            )
+        })
+        .collect()
+}
+
+/// Diagnostics for what decoding a configuration of `object` refused: (input, summary, detail), each pointed
+/// at its attribute.
+pub fn decode_problems(found: &[(Input, Words, Words)], object: Place) -> Vec<tf::Diagnostic> {
+    let words = TerraformWords { object };
+    found
+        .iter()
+        .map(|(input, summary, detail)| {
+            error(
+                summary.render(&words),
+                detail.render(&words),
+                Some(path(input.name(), None)),
             )
         })
         .collect()

@@ -10,7 +10,7 @@ use tonic::{Request, Response, Status};
 
 use super::config::{self, Decoded};
 use super::cty::{self, Value};
-use super::diagnostics::{self, TerraformWords, error, is_error};
+use super::diagnostics::{self, error, is_error};
 use super::proto::tfplugin6 as tf;
 use super::proto::tfplugin6::provider_server::Provider;
 use super::schema::{self, DATA_SOURCE};
@@ -75,18 +75,7 @@ pub(super) fn wipe_dynamic(config: &mut Option<tf::DynamicValue>) {
 /// Unknown values pass: they are checked when they are known.
 pub(super) fn validate_config(value: &Value, place: Place) -> Vec<tf::Diagnostic> {
     let decoded = config::decode(value, place);
-    let words = TerraformWords { object: place };
-    let mut diags: Vec<tf::Diagnostic> = decoded
-        .problems
-        .iter()
-        .map(|(input, summary, detail)| {
-            error(
-                summary.render(&words),
-                detail.render(&words),
-                Some(diagnostics::path(input.name(), None)),
-            )
-        })
-        .collect();
+    let mut diags = diagnostics::decode_problems(&decoded.problems, place);
     diags.extend(diagnostics::problems(
         &validate::level(&decoded.inputs),
         place,
@@ -331,20 +320,7 @@ impl Provider for AuthcheckProvider {
         };
         let decoded = config::decode(&value, Place::Provider);
         config::wipe_sensitive(&mut value, Place::Provider);
-        let words = TerraformWords {
-            object: Place::Provider,
-        };
-        let diagnostics = decoded
-            .problems
-            .iter()
-            .map(|(input, summary, detail)| {
-                error(
-                    summary.render(&words),
-                    detail.render(&words),
-                    Some(diagnostics::path(input.name(), None)),
-                )
-            })
-            .collect();
+        let diagnostics = diagnostics::decode_problems(&decoded.problems, Place::Provider);
         let configured = Arc::new(Configured {
             inputs: decoded.inputs,
             unknown: decoded.unknown,
