@@ -182,9 +182,7 @@ pub(super) fn verify(
         {
             return Some(Err(refusal));
         }
-        let now = i64::try_from(unix_now())
-            .unwrap_or(i64::MAX)
-            .saturating_add(client.clock_ahead);
+        let now = now_with(client.clock_ahead);
         if claims
             .get("exp")
             .and_then(Value::as_i64)
