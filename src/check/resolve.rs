@@ -47,6 +47,19 @@ fn env_names(input: Input) -> String {
     }
 }
 
+/// `input` names the variable `name`, which is not set: `rest` says so and what to do ("is not set …").
+pub(super) fn unset_variable(input: Input, name: &str, rest: &str) -> Box<Report> {
+    refuse(
+        input,
+        words![
+            format!("Environment variable {name} ("),
+            input,
+            ") is not set"
+        ],
+        words![input, format!(" names the variable {name}, but it {rest}")],
+    )
+}
+
 /// A refusal: the check cannot run with these inputs.
 pub(super) fn refuse(blame: Input, summary: Words, detail: Words) -> Box<Report> {
     Box::new(Report::refused(summary, detail, blame))
@@ -472,20 +485,11 @@ impl Inputs {
         if let Some(name) = self.text(Input::ClientSecretEnv) {
             return match env(name) {
                 Some(value) => Ok((Secret::new(value), SecretOrigin::Env(name.to_string()))),
-                None => Err(refuse(
+                None => Err(unset_variable(
                     Input::ClientSecretEnv,
-                    words![
-                        format!("Environment variable {name} ("),
-                        Input::ClientSecretEnv,
-                        ") is not set"
-                    ],
-                    words![
-                        Input::ClientSecretEnv,
-                        format!(
-                            " names the variable {name}, but it is not set in the environment the check runs in. \
-                             Export it in the pipeline step that runs the check, or correct the name."
-                        )
-                    ],
+                    name,
+                    "is not set in the environment the check runs in. Export it in the pipeline step that runs \
+                     the check, or correct the name.",
                 )),
             };
         }

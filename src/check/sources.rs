@@ -7,7 +7,7 @@ use super::credential::keys;
 use super::inputs::Inputs;
 use super::report::Report;
 use super::request::KeyCredential;
-use super::resolve::{Env, from_env, io_reason, refuse};
+use super::resolve::{Env, from_env, io_reason, refuse, unset_variable};
 use super::secret::Secret;
 use super::words::Words;
 use crate::surface::{Group, Input};
@@ -80,17 +80,10 @@ impl Inputs {
         };
         match env(name) {
             Some(value) => Ok((Secret::new(value), Input::Pkcs12PasswordEnv)),
-            None => Err(refuse(
+            None => Err(unset_variable(
                 Input::Pkcs12PasswordEnv,
-                words![
-                    format!("Environment variable {name} ("),
-                    Input::Pkcs12PasswordEnv,
-                    ") is not set"
-                ],
-                words![
-                    Input::Pkcs12PasswordEnv,
-                    format!(" names the variable {name}, but it is not set where the check runs.")
-                ],
+                name,
+                "is not set where the check runs.",
             )),
         }
     }
@@ -181,20 +174,11 @@ impl Inputs {
         if let Some(name) = self.text(Input::FederatedTokenEnv) {
             return match env(name).filter(|v| !v.trim().is_empty()) {
                 Some(value) => Ok(Federated::Value(Secret::new(value), name.to_string())),
-                None => Err(refuse(
+                None => Err(unset_variable(
                     Input::FederatedTokenEnv,
-                    words![
-                        format!("Environment variable {name} ("),
-                        Input::FederatedTokenEnv,
-                        ") is not set"
-                    ],
-                    words![
-                        Input::FederatedTokenEnv,
-                        format!(
-                            " names the variable {name}, but it is empty or not set where the check runs. In \
-                             GitLab CI, declare it under id_tokens in the job."
-                        )
-                    ],
+                    name,
+                    "is empty or not set where the check runs. In GitLab CI, declare it under id_tokens in the \
+                     job.",
                 )),
             };
         }
