@@ -166,13 +166,15 @@ pub async fn exchange(
         .await;
         let retry_other_way = match &attempt.outcome {
             Ok(Verdict::Failed(failure)) => {
-                // A tenant that does not exist refuses every way of presenting the client alike.
+                // A refusal of the endpoint itself (an Entra tenant that does not exist) is the same for every
+                // way of presenting the client.
                 (matches!(
                     failure.reason,
                     Reason::InvalidClient | Reason::InvalidSecret | Reason::ClientNotFound
-                ) && failure.blame != Some(Input::EntraTenantId))
-                    || (failure.reason == Reason::InvalidInput
-                        && failure.error_code.as_deref() == Some("invalid_request"))
+                ) && failure.blame.is_none_or(|b| {
+                    crate::surface::input(b).group != crate::surface::Group::Endpoint
+                })) || (failure.reason == Reason::InvalidInput
+                    && failure.error_code.as_deref() == Some("invalid_request"))
             }
             _ => false,
         };
