@@ -22,7 +22,7 @@ use super::transport::transport_failure;
 use super::verify_scopes::{self, Probe};
 use super::words::{Assign, Words};
 use crate::log::{Level, emit};
-use crate::surface::Input;
+use crate::surface::{self, Group, Input};
 use crate::words;
 
 /// Longest wait a server's `Retry-After` may impose on one retry.
@@ -171,10 +171,11 @@ pub async fn exchange(
                 (matches!(
                     failure.reason,
                     Reason::InvalidClient | Reason::InvalidSecret | Reason::ClientNotFound
-                ) && failure.blame.is_none_or(|b| {
-                    crate::surface::input(b).group != crate::surface::Group::Endpoint
-                })) || (failure.reason == Reason::InvalidInput
-                    && failure.error_code.as_deref() == Some("invalid_request"))
+                ) && failure
+                    .blame
+                    .is_none_or(|b| surface::input(b).group != Group::Endpoint))
+                    || (failure.reason == Reason::InvalidInput
+                        && failure.error_code.as_deref() == Some("invalid_request"))
             }
             _ => false,
         };
