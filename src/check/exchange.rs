@@ -13,7 +13,7 @@ use super::genesys;
 use super::http::{self, TransportError};
 use super::interpret::{self, Context, Failure, Retry, Verdict};
 use super::outcome;
-use super::present::{Prepared, Presentation, assertion_for, plan};
+use super::present::{Prepared, Presentation, Unmade, assertion_for, plan};
 use super::report::{Findings, Line, Outcome, Reason, Status};
 use super::request::{CheckRequest, Endpoint};
 use super::scrub::Scrubber;
@@ -399,16 +399,25 @@ async fn attempt_with_retries(
                     Prepared::token(request, how, assertion.as_ref().map(|(a, _)| a))
                 }
                 Err(why) => {
-                    let mut failure = Failure::new(Reason::InvalidInput, words![why.clone()]);
+                    let text = why.describe();
+                    let mut failure = Failure::new(Reason::InvalidInput, words![text.clone()]);
                     failure.summary =
-                        words![format!("Could not build the client assertion: {why}")];
+                        words![format!("Could not build the client assertion: {text}")];
                     failure.meaning = words!["Nothing was sent."];
-                    failure.fix = words![
-                        "Check ",
-                        Input::SigningAlgorithm,
-                        " against the key (RS256 or PS256 for RSA, ES256 for P-256, ES384 for P-384)."
-                    ];
-                    failure.blame = Some(Input::SigningAlgorithm);
+                    if why == Unmade::NoRandomness {
+                        // Not the inputs: an assertion with a predictable jti must never be sent.
+                        failure.fix = words![
+                            "Retry. If it persists, the operating system's random number source (getrandom) is \
+                             broken on this machine: fix or replace the runner."
+                        ];
+                    } else {
+                        failure.fix = words![
+                            "Check ",
+                            Input::SigningAlgorithm,
+                            " against the key (RS256 or PS256 for RSA, ES256 for P-256, ES384 for P-384)."
+                        ];
+                        failure.blame = Some(Input::SigningAlgorithm);
+                    }
                     return Attempt {
                         how,
                         outcome: Err(failure),

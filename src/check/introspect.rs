@@ -23,7 +23,8 @@ pub async fn introspect(
     scrub: &Scrubber,
     federated: Option<&Secret>,
 ) -> Result<Vec<String>, String> {
-    let assertion = assertion_for(request, how, endpoint, federated)?;
+    let assertion =
+        assertion_for(request, how, endpoint, federated).map_err(|why| why.describe())?;
     let prepared = Prepared::introspection(request, how, token, assertion.as_ref().map(|(a, _)| a));
     let sent = tokio::time::timeout_at(
         deadline,

@@ -184,6 +184,31 @@ fn default_alg(request: &CheckRequest, key: &super::credential::keys::SigningKey
     }
 }
 
+/// Why the assertion a presentation sends was not made; nothing is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unmade {
+    /// The key or secret cannot sign with the algorithm: in words, which.
+    Algorithm(String),
+    /// The system's random source failed, so no unique `jti` could be drawn.
+    NoRandomness,
+    /// The presentation needs something the request lacks.
+    Missing(&'static str),
+}
+
+impl Unmade {
+    /// Why, in a few words.
+    pub fn describe(&self) -> String {
+        match self {
+            Unmade::Algorithm(why) => why.clone(),
+            Unmade::NoRandomness => {
+                "this machine's random number source failed, so no unique jti could be drawn"
+                    .to_string()
+            }
+            Unmade::Missing(what) => (*what).to_string(),
+        }
+    }
+}
+
 /// The assertion a presentation sends to `audience`, fresh, with its non-secret facts; `None` for the ways that
 /// send no assertion, or when it cannot be made (the error says why).
 pub fn assertion_for(
@@ -191,8 +216,12 @@ pub fn assertion_for(
     how: Presentation,
     audience: &str,
     federated: Option<&Secret>,
-) -> Result<Option<(Secret, AssertionFacts)>, String> {
+) -> Result<Option<(Secret, AssertionFacts)>, Unmade> {
     let audience = request.assertion_audience.as_deref().unwrap_or(audience);
+    let unmade = |unsigned: jwt::Unsigned, why: String| match unsigned {
+        jwt::Unsigned::Algorithm => Unmade::Algorithm(why),
+        jwt::Unsigned::NoRandomness => Unmade::NoRandomness,
+    };
     match how {
         Presentation::SecretJwt => {
             let alg = request.signing_algorithm.unwrap_or(Alg::Hs256);
@@ -205,10 +234,13 @@ pub fn assertion_for(
                 None,
             )
             .map(Some)
-            .ok_or_else(|| {
-                format!(
-                    "cannot sign a client_secret_jwt assertion with {}",
-                    alg.name()
+            .map_err(|unsigned| {
+                unmade(
+                    unsigned,
+                    format!(
+                        "cannot sign a client_secret_jwt assertion with {}",
+                        alg.name()
+                    ),
                 )
             })
         }
@@ -216,7 +248,7 @@ pub fn assertion_for(
             let key = request
                 .key
                 .as_ref()
-                .ok_or_else(|| "private_key_jwt without a key".to_string())?;
+                .ok_or(Unmade::Missing("private_key_jwt without a key"))?;
             let alg = request
                 .signing_algorithm
                 .unwrap_or_else(|| default_alg(request, &key.key));
@@ -229,10 +261,15 @@ pub fn assertion_for(
                 key.certificate.as_ref(),
             )
             .map(Some)
-            .ok_or_else(|| format!("the {} key cannot sign {}", key.key.kind(), alg.name()))
+            .map_err(|unsigned| {
+                unmade(
+                    unsigned,
+                    format!("the {} key cannot sign {}", key.key.kind(), alg.name()),
+                )
+            })
         }
         Presentation::Federated => {
-            let token = federated.ok_or_else(|| "federated without a token".to_string())?;
+            let token = federated.ok_or(Unmade::Missing("federated without a token"))?;
             let facts = jwt::facts_of(token.expose()).unwrap_or_default();
             Ok(Some((token.clone(), facts)))
         }

@@ -94,7 +94,7 @@ impl Probe<'_> {
             self.federated.as_ref(),
         ) {
             Ok(assertion) => assertion,
-            Err(why) => return Asked::Other(words![why]),
+            Err(why) => return Asked::Other(words![why.describe()]),
         };
         let mut local = scrub.clone();
         if let Some((assertion, _)) = &assertion {

@@ -105,11 +105,28 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Why no assertion was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsigned {
+    /// The key (or, for client_secret_jwt, the secret) cannot sign with the algorithm asked for.
+    Algorithm,
+    /// The system's random source failed, so no unique `jti` could be drawn: an assertion with a predictable
+    /// one would be refused as a replay, or worse, accepted.
+    NoRandomness,
+}
+
 /// A unique `jti`: 128 random bits.
-fn jti() -> String {
+fn jti() -> Option<String> {
+    jti_from(aws_lc_rs::rand::fill)
+}
+
+/// A `jti` from `fill`'s random bytes; none when `fill` fails (never the zeroes it left behind).
+fn jti_from(
+    fill: impl FnOnce(&mut [u8]) -> Result<(), aws_lc_rs::error::Unspecified>,
+) -> Option<String> {
     let mut bytes = [0u8; 16];
-    let _ = aws_lc_rs::rand::fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    fill(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// A fresh client assertion for `client_id`, audience `audience`. `kid` and the certificate's thumbprints go in
@@ -121,7 +138,7 @@ pub fn assertion(
     audience: &str,
     kid: Option<&str>,
     certificate: Option<&Certificate>,
-) -> Option<(Secret, AssertionFacts)> {
+) -> Result<(Secret, AssertionFacts), Unsigned> {
     let mut header = json!({"alg": alg.name(), "typ": "JWT"});
     if let Some(kid) = kid {
         header["kid"] = json!(kid);
@@ -132,6 +149,7 @@ pub fn assertion(
             header["x5t"] = json!(cert.x5t);
         }
     }
+    let jti = jti().ok_or(Unsigned::NoRandomness)?;
     let now = clock::now_unix();
     let claims = json!({
         "iss": client_id,
@@ -140,7 +158,7 @@ pub fn assertion(
         "iat": now,
         "nbf": now,
         "exp": now + LIFETIME_SECONDS,
-        "jti": jti(),
+        "jti": jti,
     });
     let signing_input = format!(
         "{}.{}",
@@ -148,7 +166,9 @@ pub fn assertion(
         b64(claims.to_string().as_bytes())
     );
     let signature = match signer {
-        Signer::Key(key) => key.sign(alg, signing_input.as_bytes())?,
+        Signer::Key(key) => key
+            .sign(alg, signing_input.as_bytes())
+            .ok_or(Unsigned::Algorithm)?,
         Signer::Secret(secret) if alg == Alg::Hs256 => {
             let key =
                 aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.expose().as_bytes());
@@ -156,11 +176,11 @@ pub fn assertion(
                 .as_ref()
                 .to_vec()
         }
-        Signer::Secret(_) => return None,
+        Signer::Secret(_) => return Err(Unsigned::Algorithm),
     };
     let token = Secret::new(format!("{signing_input}.{}", b64(&signature)));
-    let facts = facts_of(token.expose())?;
-    Some((token, facts))
+    let facts = facts_of(token.expose()).ok_or(Unsigned::Algorithm)?;
+    Ok((token, facts))
 }
 
 /// The header and claims of a JWT, decoded without verifying anything; `None` when it is not a JWT.
@@ -245,7 +265,20 @@ mod tests {
             facts.describe()
         );
         assert!(!facts.describe().contains(one.expose()));
-        assert!(assertion(&signer, Alg::Rs256, "ci", "a", None, None).is_none());
+        assert_eq!(
+            assertion(&signer, Alg::Rs256, "ci", "a", None, None).err(),
+            Some(Unsigned::Algorithm)
+        );
+    }
+
+    #[test]
+    fn a_failed_random_source_gives_no_jti_rather_than_a_predictable_one() {
+        assert_eq!(jti_from(|_| Err(aws_lc_rs::error::Unspecified)), None);
+        let made = jti_from(|bytes| {
+            bytes.fill(7);
+            Ok(())
+        });
+        assert_eq!(made.as_deref(), Some("07070707070707070707070707070707"));
     }
 
     #[test]
