@@ -43,36 +43,74 @@ static SHARED: std::sync::Mutex<Option<std::collections::HashMap<[u8; 32], Share
 /// Most distinct checks remembered; a provider process lives for one run, so this is only a safety bound.
 const MAX_SHARED: usize = 4096;
 
-/// A digest of everything that makes two checks the same check; the secret enters only hashed.
+/// A digest of everything that makes two checks the same check; the secret enters only hashed, the private key
+/// not at all (its public half stands for it). Every field of the request is named below, so a field added to
+/// the request that is left out here does not compile.
 fn identity(request: &CheckRequest, keep: Keep) -> [u8; 32] {
+    let CheckRequest {
+        endpoint,
+        client_id,
+        client_secret,
+        secret_origin,
+        auth_method,
+        scopes,
+        required_scopes,
+        required_permissions,
+        permission_caveats,
+        azure_subscription,
+        audience,
+        resource,
+        expected_organization,
+        ca_cert_pem,
+        timeout,
+        max_retries,
+        allow_http,
+        probe_other_regions,
+        strict,
+        key,
+        federated,
+        signing_algorithm,
+        private_key_id,
+        assertion_audience,
+        endpoint_note,
+        credential_notes,
+    } = request;
     let mut hash = Sha256::new();
     let mut field = |bytes: &[u8]| {
         hash.update((bytes.len() as u64).to_le_bytes());
         hash.update(bytes);
     };
-    field(format!("{:?}", request.endpoint).as_bytes());
-    field(request.client_id.as_bytes());
-    field(request.client_secret.expose().as_bytes());
-    field(format!("{:?}", request.secret_origin).as_bytes());
-    field(request.auth_method.code().as_bytes());
-    field(request.scopes.join("\u{0}").as_bytes());
-    field(request.required_scopes.join("\u{0}").as_bytes());
-    field(format!("{:?}", request.azure_subscription).as_bytes());
-    // Two checks of one client that require different permissions are different checks.
-    for requirement in &request.required_permissions {
-        field(format!("{requirement:?}").as_bytes());
-    }
-    for optional in [
-        &request.audience,
-        &request.resource,
-        &request.expected_organization,
-        &request.ca_cert_pem,
+    // Fields without a secret, as Debug writes them (lengths keep neighbours apart).
+    for shown in [
+        format!("{endpoint:?}"),
+        format!("{client_id:?}"),
+        format!("{secret_origin:?}"),
+        format!("{auth_method:?}"),
+        format!("{scopes:?}"),
+        format!("{required_scopes:?}"),
+        format!("{required_permissions:?}"),
+        format!("{permission_caveats:?}"),
+        format!("{azure_subscription:?}"),
+        format!("{audience:?}"),
+        format!("{resource:?}"),
+        format!("{expected_organization:?}"),
+        format!("{ca_cert_pem:?}"),
+        format!("{timeout:?}"),
+        format!("{max_retries:?}"),
+        format!("{allow_http:?} {probe_other_regions:?} {strict:?}"),
+        format!("{signing_algorithm:?}"),
+        format!("{private_key_id:?}"),
+        format!("{assertion_audience:?}"),
+        format!("{endpoint_note:?}"),
+        format!("{credential_notes:?}"),
+        format!("{keep:?}"),
     ] {
-        field(optional.as_deref().unwrap_or("\u{1}").as_bytes());
+        field(shown.as_bytes());
     }
-    // The credential other than a secret: the public key (the private one enters nowhere), the certificate, how
-    // the assertion is made and where a federated token comes from.
-    match &request.key {
+    field(client_secret.expose().as_bytes());
+    // The credential other than a secret: the public key (the private one enters nowhere), the certificate, where
+    // they came from, and where a federated token comes from.
+    match key {
         Some(key) => {
             field(&key.key.public_key());
             field(
@@ -80,37 +118,26 @@ fn identity(request: &CheckRequest, keep: Keep) -> [u8; 32] {
                     .as_ref()
                     .map_or(&[][..], |c| c.der.as_slice()),
             );
+            field(format!("{:?} {:?}", key.origin, key.input).as_bytes());
         }
         None => field(b"\x01"),
     }
-    match &request.federated {
+    match federated {
         Some(Federated::File(path)) => field(format!("file {path}").as_bytes()),
         Some(Federated::Value(value, name)) => {
             field(name.as_bytes());
             field(value.expose().as_bytes());
         }
-        Some(Federated::GithubActions { url, audience, .. }) => {
-            field(format!("gha {url} {audience}").as_bytes())
+        Some(Federated::GithubActions {
+            url,
+            request_token,
+            audience,
+        }) => {
+            field(format!("gha {url} {audience}").as_bytes());
+            field(request_token.expose().as_bytes());
         }
         None => field(b"\x01"),
     }
-    for optional in [&request.private_key_id, &request.assertion_audience] {
-        field(optional.as_deref().unwrap_or("\u{1}").as_bytes());
-    }
-    field(
-        request
-            .signing_algorithm
-            .map_or("", |a| a.name())
-            .as_bytes(),
-    );
-    field(&request.timeout.as_millis().to_le_bytes());
-    field(&[
-        u8::from(request.allow_http),
-        request.max_retries.min(255) as u8,
-        u8::from(request.probe_other_regions),
-        u8::from(request.strict),
-        u8::from(keep == Keep::Token),
-    ]);
     hash.finalize().into()
 }
 
@@ -389,4 +416,44 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
 /// The report's summary in the engine's neutral words, for logs.
 pub fn log_summary(report: &Report) -> String {
     report.summary.render(&Plain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::azurerm::Adopted;
+    use crate::check::request::SecretOrigin;
+    use crate::check::secret::Secret;
+
+    fn request() -> CheckRequest {
+        CheckRequest::new(
+            Endpoint::TokenUrl("https://idp.example/token".into()),
+            "ci",
+            Secret::new("s3cret"),
+            SecretOrigin::Env("S".into()),
+        )
+    }
+
+    #[test]
+    fn checks_that_differ_in_any_field_of_the_request_are_different_checks() {
+        let base = identity(&request(), Keep::Outcome);
+        assert_eq!(base, identity(&request(), Keep::Outcome));
+        let mut caveats = request();
+        caveats.permission_caveats = vec!["the table misses an endpoint".into()];
+        let mut note = request();
+        note.endpoint_note = Some(words!["a region given as a URL"]);
+        let mut notes = request();
+        notes.credential_notes = Adopted {
+            warning: Some(words!["a leftover ARM_CLIENT_SECRET wins"]),
+            ..Adopted::default()
+        };
+        for (what, other) in [
+            ("permission_caveats", caveats),
+            ("endpoint_note", note),
+            ("credential_notes", notes),
+        ] {
+            assert_ne!(identity(&other, Keep::Outcome), base, "{what}");
+        }
+        assert_ne!(identity(&request(), Keep::Token), base, "keep");
+    }
 }
