@@ -16,3 +16,11 @@ pub mod demo;
 pub mod log;
 pub mod plugin;
 pub mod surface;
+
+#[cfg(test)]
+mod wiped;
+
+/// Unit tests look at freed memory for secrets left behind (see `wiped`).
+#[cfg(test)]
+#[global_allocator]
+static ALLOCATOR: wiped::Watching = wiped::Watching;
