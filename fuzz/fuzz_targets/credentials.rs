@@ -5,6 +5,7 @@
 
 use authcheck::check::Plain;
 use authcheck::check::credential::{jwt, keys};
+use authcheck::check::heard::Scrubber;
 use authcheck::check::secret::Secret;
 use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;
@@ -44,7 +45,7 @@ fuzz_target!(|data: &[u8]| {
         assert_one_line("certificate summary", &summary.render(&Plain));
     }
     if let Some(facts) = jwt::facts_of(text) {
-        assert_one_line("jwt facts", &facts.describe());
+        assert_one_line("jwt facts", &facts.describe(&Scrubber::default()));
     }
     // A secret of any shape signs an HS256 assertion whose facts read back.
     let secret = Secret::new(text);
@@ -58,7 +59,11 @@ fuzz_target!(|data: &[u8]| {
         None,
     ) {
         assert_eq!(jwt::facts_of(token.expose()), Some(facts.clone()));
-        assert_one_line("assertion facts", &facts.describe());
-        assert!(!facts.describe().contains(token.expose()));
+        assert_one_line("assertion facts", &facts.describe(&Scrubber::default()));
+        assert!(
+            !facts
+                .describe(&Scrubber::default())
+                .contains(token.expose())
+        );
     }
 });

@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     match parse_metadata(data) {
         Ok(metadata) => assert!(
-            !metadata.token_endpoint.trim().is_empty(),
+            !metadata.token_endpoint.is_blank(),
             "accepted a blank token_endpoint: {metadata:?}"
         ),
         Err(reason) => assert!(reason.len() < 200, "long error: {reason:?}"),

@@ -2,6 +2,7 @@
 //! server sent. Never panics; what it returns is a list of scopes the granted/missing comparison can use.
 #![no_main]
 
+use authcheck::check::heard::{Heard, Scrubber};
 use authcheck::check::scopes;
 use libfuzzer_sys::fuzz_target;
 
@@ -13,12 +14,18 @@ fuzz_target!(|data: &[u8]| {
         let required = ["read".to_string(), "admin".to_string()];
         let missing = scopes::missing(&required, &granted);
         assert!(missing.len() <= required.len());
-        assert!(missing.iter().all(|m| !granted.contains(m)));
+        assert!(missing.iter().all(|m| !granted.iter().any(|g| g.is(m))));
+        // Each claimed scope reaches a report only scrubbed: one printable word at most.
+        let scrub = Scrubber::default();
+        for scope in &granted {
+            let shown = scrub.quote(scope, 500);
+            assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        }
     }
-    // The `scope` field of a token answer goes through split.
-    for scope in scopes::split(token) {
+    // The `scope` field of a token answer is split into words.
+    for scope in Heard::new(token).words() {
         assert!(
-            !scope.is_empty() && !scope.contains(char::is_whitespace),
+            !scope.is_blank() && !scope.matches(|s| s.contains(char::is_whitespace)),
             "split gave {scope:?}"
         );
     }

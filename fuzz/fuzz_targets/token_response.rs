@@ -21,9 +21,8 @@ mod common;
 
 use std::time::Duration;
 
-use authcheck::check::http::Answer;
-use authcheck::check::interpret::{self, Body, Context, Verdict};
-use authcheck::check::scrub::{Heard, Scrubber};
+use authcheck::check::heard::{Answer, Body, Heard, Scrubber};
+use authcheck::check::interpret::{self, Context, Verdict};
 use authcheck::check::{Plain, Secret, Words};
 use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;
@@ -76,21 +75,8 @@ fn parse(data: &[u8]) -> Parsed {
     } else {
         (100 + number % 900) as u16
     };
-    let content_type = header_text(&first[digits..])
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-
-    let mut answer = Answer {
-        status,
-        content_type,
-        retry_after: None,
-        location: None,
-        www_authenticate: None,
-        request_id: None,
-        date: None,
-        body: body.to_vec(),
-        truncated: false,
-    };
+    let content_type = header_text(&first[digits..]).unwrap_or_default();
+    let mut answer = Answer::bare(status, &content_type, body);
     let mut genesys = false;
     let mut scopes = Vec::new();
     for line in lines {
@@ -136,7 +122,7 @@ fuzz_target!(|data: &[u8]| {
     } = parse(data);
 
     let scrub = Scrubber::for_credentials(CLIENT_ID, &Secret::new(SECRET));
-    match interpret::parse_body(&answer) {
+    match Body::of(&answer) {
         Body::Html(Some(title)) => {
             let title = scrub.quote(&title, 100);
             common::assert_one_line("HTML title", &title);

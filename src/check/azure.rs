@@ -3,15 +3,15 @@
 //! yes; 403 `AuthorizationFailed` no role; 404 `SubscriptionNotFound` a wrong id or another tenant's subscription;
 //! 401 `InvalidAuthenticationTokenTenant` a token of another tenant.
 
-use serde_json::Value;
 use tokio::time::Instant;
 
+use super::heard::{Quoted, Scrubber};
 use super::http;
 use super::interpret::short;
 use super::report::{Findings, Line, Outcome, Reason, Status};
 use super::request::CheckRequest;
-use super::scrub::{Heard, Scrubber};
 use super::secret::Secret;
+use super::transport;
 use crate::surface::Input;
 use crate::words;
 
@@ -25,7 +25,7 @@ const API_VERSION: &str = "2022-12-01";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subscription {
     /// The principal can read it: its display name, when given.
-    Readable(Option<String>),
+    Readable(Option<Quoted>),
     /// 403: no role on it. The server's code and message, scrubbed.
     NoRole(String),
     /// 404: no such subscription in the token's tenant.
@@ -56,9 +56,10 @@ pub async fn read(
     let url = url(base, id);
     let answer = match tokio::time::timeout_at(deadline, http::get(client, &url, headers)).await {
         Ok(Ok(answer)) => answer,
-        Ok(Err(_)) => {
+        Ok(Err(err)) => {
             return Subscription::Unknown(format!(
-                "GET {base}/subscriptions/{id} failed to connect"
+                "GET {base}/subscriptions/{id} failed: {}",
+                transport::describe(&err, scrub)
             ));
         }
         Err(_) => {
@@ -67,12 +68,12 @@ pub async fn read(
             );
         }
     };
-    let body: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+    let body = answer.json();
     let error = |key: &str| {
-        body.get("error")
-            .and_then(|e| e.get(key))
-            .and_then(Value::as_str)
-            .map(|t| scrub.quote(&Heard::new(t), 300))
+        body.as_ref()
+            .and_then(|b| b.get("error"))
+            .and_then(|e| e.field(key))
+            .map(|t| scrub.quote(&t, 300).into_string())
             .unwrap_or_default()
     };
     let said = format!("{} {}", error("code"), error("message"))
@@ -80,9 +81,9 @@ pub async fn read(
         .to_string();
     match (answer.status, error("code").as_str()) {
         (200..=299, _) => Subscription::Readable(
-            body.get("displayName")
-                .and_then(Value::as_str)
-                .map(|n| scrub.quote(&Heard::new(n), 100)),
+            body.as_ref()
+                .and_then(|b| b.text("displayName"))
+                .map(|n| scrub.quote(&n, 100)),
         ),
         (403, _) => Subscription::NoRole(said),
         (404, _) => Subscription::NotFound(said),

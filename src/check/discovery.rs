@@ -2,74 +2,76 @@
 //! about its endpoints, and the discovery step of a check.
 
 use reqwest::header::HeaderMap;
-use serde_json::Value;
 use tokio::time::Instant;
 
 use super::endpoint::{Resolved, usable_url};
+use super::heard::{Answer, Heard, Json, JsonRef, Scrubber};
 use super::http::{self, TransportError};
 use super::report::{Diagnosis, Findings, Line, Outcome, Reason, Status};
 use super::request::CheckRequest;
-use super::scrub::Scrubber;
 use super::transport::transport_failure;
 use super::words::Words;
 use crate::surface::Input;
 use crate::words;
 
-/// The parts of a metadata document the check uses.
+/// The parts of a metadata document the check uses; every one is the server's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Metadata {
     /// `token_endpoint` (required here: without it there is nothing to check).
-    pub token_endpoint: String,
+    pub token_endpoint: Heard,
     /// `introspection_endpoint`, when published (RFC 7662).
-    pub introspection_endpoint: Option<String>,
+    pub introspection_endpoint: Option<Heard>,
     /// `token_endpoint_auth_methods_supported`; `None` when omitted, which RFC 8414 says means client_secret_basic.
-    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    pub token_endpoint_auth_methods_supported: Option<Vec<Heard>>,
     /// `grant_types_supported`; `None` when omitted (RFC 8414's default then excludes client_credentials, which
     /// proves nothing, so an omitted list is never held against the client).
-    pub grant_types_supported: Option<Vec<String>>,
+    pub grant_types_supported: Option<Vec<Heard>>,
     /// `mtls_endpoint_aliases.token_endpoint` (RFC 8705 section 5).
-    pub mtls_token_endpoint: Option<String>,
+    pub mtls_token_endpoint: Option<Heard>,
     /// `token_endpoint_auth_signing_alg_values_supported`.
-    pub signing_algs_supported: Option<Vec<String>>,
+    pub signing_algs_supported: Option<Vec<Heard>>,
 }
 
-fn strings(value: Option<&Value>) -> Option<Vec<String>> {
-    value.and_then(Value::as_array).map(|items| {
-        items
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_string))
-            .collect()
-    })
+/// Longest URL the check takes from a metadata document.
+const MAX_URL: usize = 8192;
+
+fn strings(value: Option<JsonRef<'_>>) -> Option<Vec<Heard>> {
+    value.filter(|v| v.is_array()).map(JsonRef::texts)
 }
 
 /// Parses a metadata document; the error says what is wrong with it in a few words.
 pub fn parse_metadata(body: &[u8]) -> Result<Metadata, String> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| "not JSON".to_string())?;
-    let Value::Object(map) = value else {
+    metadata_from(Json::parse(body))
+}
+
+/// The metadata an answer holds, read like [`parse_metadata`].
+pub fn metadata_of(answer: &Answer) -> Result<Metadata, String> {
+    metadata_from(answer.json())
+}
+
+fn metadata_from(json: Option<Json>) -> Result<Metadata, String> {
+    let json = json.ok_or_else(|| "not JSON".to_string())?;
+    if !json.is_object() {
         return Err("JSON but not an object".to_string());
-    };
-    let token_endpoint = match map.get("token_endpoint") {
-        Some(Value::String(url)) if !url.trim().is_empty() => url.clone(),
-        Some(_) => return Err("token_endpoint is not a URL string".to_string()),
-        None => return Err("JSON without token_endpoint".to_string()),
-    };
+    }
+    let token_endpoint = json
+        .get("token_endpoint")
+        .ok_or_else(|| "JSON without token_endpoint".to_string())?
+        .text()
+        .filter(|url| !url.is_blank())
+        .ok_or_else(|| "token_endpoint is not a URL string".to_string())?;
     Ok(Metadata {
         token_endpoint,
-        introspection_endpoint: map
-            .get("introspection_endpoint")
-            .and_then(Value::as_str)
-            .map(str::to_string),
+        introspection_endpoint: json.text("introspection_endpoint"),
         token_endpoint_auth_methods_supported: strings(
-            map.get("token_endpoint_auth_methods_supported"),
+            json.get("token_endpoint_auth_methods_supported"),
         ),
-        grant_types_supported: strings(map.get("grant_types_supported")),
-        mtls_token_endpoint: map
+        grant_types_supported: strings(json.get("grant_types_supported")),
+        mtls_token_endpoint: json
             .get("mtls_endpoint_aliases")
-            .and_then(|aliases| aliases.get("token_endpoint"))
-            .and_then(Value::as_str)
-            .map(str::to_string),
+            .and_then(|aliases| aliases.field("token_endpoint")),
         signing_algs_supported: strings(
-            map.get("token_endpoint_auth_signing_alg_values_supported"),
+            json.get("token_endpoint_auth_signing_alg_values_supported"),
         ),
     })
 }
@@ -112,7 +114,6 @@ pub async fn implied(
     token_url: &url::Url,
     client: &reqwest::Client,
     deadline: Instant,
-    scrub: &Scrubber,
 ) -> Option<Metadata> {
     let candidates = implied_metadata_urls(token_url);
     let mut tasks = tokio::task::JoinSet::new();
@@ -125,14 +126,14 @@ pub async fn implied(
                     .ok()
                     .and_then(Result::ok)?;
             (answer.status == 200 && !answer.truncated)
-                .then(|| parse_metadata(&answer.body).ok())
+                .then(|| metadata_of(&answer).ok())
                 .flatten()
                 .map(|metadata| (index, metadata))
         });
     }
-    let same = |a: &str, b: &url::Url| {
-        url::Url::parse(a.trim())
-            .is_ok_and(|a| a.as_str().trim_end_matches('/') == b.as_str().trim_end_matches('/'))
+    let same = |a: &Heard, b: &url::Url| {
+        a.url()
+            .is_some_and(|a| a.as_str().trim_end_matches('/') == b.as_str().trim_end_matches('/'))
     };
     let mut found: Vec<(usize, Metadata)> = Vec::new();
     while let Some(joined) = tasks.join_next().await {
@@ -143,10 +144,12 @@ pub async fn implied(
         }
     }
     found.sort_by_key(|(index, _)| *index);
-    found.into_iter().next().map(|(_, mut metadata)| {
-        metadata.introspection_endpoint = metadata.introspection_endpoint.map(|e| scrub.clean(&e));
-        metadata
-    })
+    found.into_iter().next().map(|(_, metadata)| metadata)
+}
+
+/// A URL the metadata names, as the check will use and show it: through the scrubber like any server words.
+pub fn named_url(url: &Heard, scrub: &Scrubber) -> String {
+    scrub.quote(url, MAX_URL).into_string()
 }
 
 /// RFC 8414 / OIDC discovery: the issuer's metadata names the token endpoint.
@@ -189,7 +192,7 @@ pub async fn discover(
             }
             Ok(answer) => {
                 let parsed = if answer.status == 200 && !answer.truncated {
-                    parse_metadata(&answer.body)
+                    metadata_of(&answer)
                 } else if answer.truncated {
                     Err("larger than authcheck reads".to_string())
                 } else {
@@ -198,7 +201,7 @@ pub async fn discover(
                 match parsed {
                     Ok(metadata) => {
                         // The metadata is the server's words: scrubbed like any other before it is used or shown.
-                        let endpoint = scrub.clean(&metadata.token_endpoint);
+                        let endpoint = named_url(&metadata.token_endpoint, scrub);
                         let url = usable_url(
                             &endpoint,
                             words!["the discovered token_endpoint"],
@@ -214,11 +217,13 @@ pub async fn discover(
                         return Ok(Resolved {
                             token_url: url,
                             methods_supported: metadata.token_endpoint_auth_methods_supported,
-                            introspection: metadata.introspection_endpoint.map(|e| scrub.clean(&e)),
+                            introspection: metadata
+                                .introspection_endpoint
+                                .map(|e| named_url(&e, scrub)),
                             genesys: false,
                             mtls_token_url: metadata
                                 .mtls_token_endpoint
-                                .and_then(|e| url::Url::parse(&scrub.clean(&e)).ok())
+                                .and_then(|e| url::Url::parse(&named_url(&e, scrub)).ok())
                                 .filter(|u| matches!(u.scheme(), "https" | "http")),
                         });
                     }
@@ -293,12 +298,15 @@ mod tests {
         )
         .expect("ok");
         assert_eq!(m.token_endpoint_auth_methods_supported, None);
-        assert_eq!(m.introspection_endpoint.as_deref(), Some("https://x/i"));
+        assert!(
+            m.introspection_endpoint
+                .is_some_and(|e| e.is("https://x/i"))
+        );
         let m = parse_metadata(br#"{"token_endpoint":"https://x/t","token_endpoint_auth_methods_supported":["client_secret_post"]}"#)
             .expect("ok");
         assert_eq!(
             m.token_endpoint_auth_methods_supported,
-            Some(vec!["client_secret_post".to_string()])
+            Some(vec![Heard::new("client_secret_post")])
         );
     }
 

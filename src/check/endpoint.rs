@@ -16,8 +16,8 @@ use crate::words;
 pub struct Resolved {
     /// The token endpoint.
     pub token_url: url::Url,
-    /// Auth methods the server says it supports, when it says.
-    pub methods_supported: Option<Vec<String>>,
+    /// Auth methods the server says it supports, when it says (its words).
+    pub methods_supported: Option<Vec<super::heard::Heard>>,
     /// The RFC 7662 introspection endpoint, when discovery named one.
     pub introspection: Option<String>,
     /// A Genesys Cloud login host.
@@ -143,7 +143,7 @@ pub async fn resolve(
     client: &reqwest::Client,
     deadline: Instant,
     found: &mut Findings,
-    scrub: &super::scrub::Scrubber,
+    scrub: &super::heard::Scrubber,
 ) -> Result<Resolved, Outcome> {
     match &request.endpoint {
         Endpoint::TokenUrl(text) => {

@@ -10,13 +10,13 @@ use super::credential::federated::obtain;
 use super::credential::jwt::{self, AssertionFacts};
 use super::endpoint::{Resolved, host_label};
 use super::genesys;
+use super::heard::Scrubber;
 use super::http::{self, TransportError};
-use super::interpret::{self, Context, Failure, Retry, Verdict};
+use super::interpret::{self, Context, ErrorCode, Failure, Retry, Verdict};
 use super::outcome;
 use super::present::{Prepared, Presentation, Unmade, assertion_for, plan};
 use super::report::{Findings, Line, Outcome, Reason, Status};
 use super::request::{CheckRequest, Endpoint};
-use super::scrub::Scrubber;
 use super::secret::Secret;
 use super::transport::transport_failure;
 use super::verify_scopes::{self, Probe};
@@ -128,7 +128,7 @@ pub async fn exchange(
                     words![
                         "a federated token from ",
                         source.describe(),
-                        format!(": {}", facts.describe())
+                        format!(": {}", facts.describe(scrub))
                     ],
                 );
                 Some(token)
@@ -175,7 +175,7 @@ pub async fn exchange(
                     .blame
                     .is_none_or(|b| surface::input(b).group != Group::Endpoint))
                     || (failure.reason == Reason::InvalidInput
-                        && failure.error_code.as_deref() == Some("invalid_request"))
+                        && failure.error_code == Some(ErrorCode::InvalidRequest))
             }
             _ => false,
         };
@@ -287,7 +287,7 @@ pub async fn exchange(
             let scope = verify_scopes::verify(
                 &probe,
                 &issued.access_token,
-                issued.scope.as_deref(),
+                issued.scope.as_ref(),
                 facts.as_ref().and_then(|f| f.authorized_scopes.clone()),
                 scrub,
             )
@@ -302,6 +302,7 @@ pub async fn exchange(
                 &host,
                 scope,
                 keep_token,
+                scrub,
             );
             if let Some(facts) = facts {
                 genesys::organization::apply(request, found, &mut outcome, facts);
@@ -351,7 +352,7 @@ pub async fn exchange(
                 outcome
                     .diagnosis
                     .lines
-                    .insert(1, Line::Fact("Assertion", words![facts.describe()]));
+                    .insert(1, Line::Fact("Assertion", words![facts.describe(scrub)]));
             }
             if last.tries > 1 {
                 outcome.diagnosis.push(Line::Note(words![format!(
@@ -359,8 +360,7 @@ pub async fn exchange(
                     last.tries
                 )]));
             }
-            if request.probe_other_regions && chosen.error_code.as_deref() == Some("invalid_client")
-            {
+            if request.probe_other_regions && chosen.error_code == Some(ErrorCode::InvalidClient) {
                 genesys::probe::step(request, client, how, deadline, found, &mut outcome, scrub)
                     .await;
             }

@@ -4,51 +4,27 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue};
 
-use super::scrub::Heard;
+pub use super::heard::answer::MAX_BODY_BYTES;
+use super::heard::{Answer, Heard, Received};
 
-/// Largest answer body read; the rest is dropped, so a hostile server cannot exhaust memory.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// What came back from the server.
-#[derive(Debug, Clone)]
-pub struct Answer {
-    /// HTTP status code.
-    pub status: u16,
-    /// `Content-Type`, lower-cased.
-    pub content_type: String,
-    /// `Retry-After` in seconds, when given as seconds or an HTTP date.
-    pub retry_after: Option<Duration>,
-    /// `Location`, for redirects.
-    pub location: Option<Heard>,
-    /// `WWW-Authenticate`.
-    pub www_authenticate: Option<Heard>,
-    /// A request or correlation id header (its name and value), for support tickets.
-    pub request_id: Option<(&'static str, Heard)>,
-    /// The server's `Date`, to compare clocks.
-    pub date: Option<Heard>,
-    /// The body, at most [`MAX_BODY_BYTES`].
-    pub body: Vec<u8>,
-    /// True when the body was longer than the cap.
-    pub truncated: bool,
-}
-
-/// Why no answer came back.
+/// Why no answer came back. The library's words are outside words too: they may quote what a peer presented
+/// (a TLS certificate's names), so they are [`Heard`]; `host:port` targets are the check's own URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
     /// The time budget ran out.
     Timeout,
-    /// The host name did not resolve.
+    /// The host name did not resolve: `host:port`.
     Dns(String),
-    /// Nothing listens at host:port.
+    /// Nothing listens at `host:port`.
     Refused(String),
     /// The connection broke mid-exchange.
-    Reset(String),
+    Reset(Heard),
     /// TLS failed; the kind and the library's words.
-    Tls(TlsProblem, String),
+    Tls(TlsProblem, Heard),
     /// The configured proxy failed.
-    Proxy(String),
+    Proxy(Heard),
     /// Anything else.
-    Other(String),
+    Other(Heard),
 }
 
 /// The TLS failures users can act on.
@@ -161,7 +137,7 @@ pub async fn post_form(
 /// The `Authorization: Bearer` header for API calls with `access_token`, when it can be one; marked sensitive, which
 /// keeps the token out of reqwest's and hyper's debug output.
 pub fn bearer(access_token: &super::secret::Secret) -> Option<HeaderMap> {
-    let bearer = super::secret::Secret::new(format!("Bearer {}", access_token.expose()));
+    let bearer = super::secret::Secret::concat(&["Bearer ", access_token.expose()]);
     let mut value = HeaderValue::from_str(bearer.expose()).ok()?;
     value.set_sensitive(true);
     let mut headers = HeaderMap::new();
@@ -185,20 +161,19 @@ pub async fn get(
 async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Answer, TransportError> {
     let mut response = sent.map_err(|err| classify(&err))?;
     let headers = response.headers();
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
+    // Header values reqwest can read as text are visible ASCII; they are still the server's words.
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let heard = |name: &str| text(name).map(Heard::new);
     let status = response.status().as_u16();
-    let content_type = text("content-type")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let retry_after = text("retry-after").and_then(|v| parse_retry_after(&v));
-    let location = text("location").map(Heard::new);
-    let www_authenticate = text("www-authenticate").map(Heard::new);
-    let date = text("date").map(Heard::new);
+    let content_type = Heard::new(
+        text("content-type")
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
+    );
+    let retry_after = text("retry-after").and_then(parse_retry_after);
+    let location = heard("location");
+    let www_authenticate = heard("www-authenticate");
+    let date = heard("date");
     let request_id = [
         "x-request-id",
         "x-correlation-id",
@@ -210,19 +185,26 @@ async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Answer,
         "cf-ray",
     ]
     .iter()
-    .find_map(|name| text(name).map(|value| (*name, Heard::new(value))));
-    let mut body = Vec::new();
+    .find_map(|name| heard(name).map(|value| (*name, value)));
+    // Sized for the whole answer when the server says how long it is, so that the body (which may hold a token)
+    // is not copied as it grows.
+    let mut body = Received::with_capacity(
+        response
+            .content_length()
+            .map_or(0, |n| usize::try_from(n).unwrap_or(MAX_BODY_BYTES))
+            .min(MAX_BODY_BYTES),
+    );
     let mut truncated = false;
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 let room = MAX_BODY_BYTES - body.len();
                 if chunk.len() > room {
-                    body.extend_from_slice(&chunk[..room]);
+                    body.push(&chunk[..room]);
                     truncated = true;
                     break;
                 }
-                body.extend_from_slice(&chunk);
+                body.push(&chunk);
             }
             Ok(None) => break,
             Err(err) => {
@@ -334,14 +316,14 @@ fn classify(err: &reqwest::Error) -> TransportError {
                 | std::io::ErrorKind::ConnectionAborted
                 | std::io::ErrorKind::BrokenPipe
                 | std::io::ErrorKind::UnexpectedEof => {
-                    return TransportError::Reset(io.to_string());
+                    return TransportError::Reset(Heard::new(io.to_string()));
                 }
                 std::io::ErrorKind::TimedOut => return TransportError::Timeout,
                 _ => {}
             }
             // Some layers re-wrap rustls' error so that it no longer downcasts; its words still say what it was.
             if let Some(problem) = tls_problem_from_text(&io.to_string()) {
-                return TransportError::Tls(problem, io.to_string());
+                return TransportError::Tls(problem, Heard::new(io.to_string()));
             }
         }
         chain.push(current.to_string());
@@ -355,14 +337,14 @@ fn classify(err: &reqwest::Error) -> TransportError {
     {
         TransportError::Dns(describe_target(err))
     } else if lower.contains("proxy") || lower.contains("tunnel") {
-        TransportError::Proxy(text)
+        TransportError::Proxy(Heard::new(text))
     } else if lower.contains("connection closed")
         || lower.contains("incomplete message")
         || lower.contains("reset")
     {
-        TransportError::Reset(text)
+        TransportError::Reset(Heard::new(text))
     } else {
-        TransportError::Other(text)
+        TransportError::Other(Heard::new(text))
     }
 }
 
@@ -418,7 +400,7 @@ fn tls_error(err: &rustls::Error) -> TransportError {
         }
         _ => TlsProblem::Other,
     };
-    TransportError::Tls(problem, err.to_string())
+    TransportError::Tls(problem, Heard::new(err.to_string()))
 }
 
 fn describe_target(err: &reqwest::Error) -> String {

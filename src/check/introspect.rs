@@ -3,12 +3,12 @@
 
 use tokio::time::Instant;
 
+use super::heard::{Heard, JsonRef, Scrubber};
 use super::http::{self, TransportError};
 use super::present::{Prepared, Presentation, assertion_for};
 use super::request::CheckRequest;
-use super::scopes;
-use super::scrub::{Heard, Scrubber};
 use super::secret::Secret;
+use super::transport;
 
 /// Asks the introspection endpoint about `token`, authenticating as the token request did. The error says in
 /// one line why it could not tell.
@@ -22,7 +22,7 @@ pub async fn introspect(
     deadline: Instant,
     scrub: &Scrubber,
     federated: Option<&Secret>,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<Heard>, String> {
     let assertion =
         assertion_for(request, how, endpoint, federated).map_err(|why| why.describe())?;
     let prepared = Prepared::introspection(request, how, token, assertion.as_ref().map(|(a, _)| a));
@@ -40,7 +40,7 @@ pub async fn introspect(
         Ok(Err(err)) => {
             return Err(format!(
                 "introspection at {endpoint} failed: {}",
-                scrub.quote_text(&format!("{err:?}"), 160)
+                transport::describe(&err, scrub)
             ));
         }
         Ok(Ok(answer)) => answer,
@@ -51,14 +51,14 @@ pub async fn introspect(
             answer.status
         ));
     }
-    let value: serde_json::Value = serde_json::from_slice(&answer.body)
-        .map_err(|_| format!("introspection at {endpoint} did not answer JSON"))?;
-    match value.get("active").and_then(serde_json::Value::as_bool) {
+    let value = answer
+        .json()
+        .ok_or_else(|| format!("introspection at {endpoint} did not answer JSON"))?;
+    match value.get("active").and_then(JsonRef::as_bool) {
         // `scope` is optional in RFC 7662: absent says nothing, which is not the same as "no scope".
         Some(true) => value
-            .get("scope")
-            .and_then(serde_json::Value::as_str)
-            .map(|scope| scopes::split(&scrub.quote(&Heard::new(scope), 4096)))
+            .text("scope")
+            .map(|scope| scope.words())
             .ok_or_else(|| {
                 format!("introspection at {endpoint} answers active without a scope field, so the scopes are unknown")
             }),

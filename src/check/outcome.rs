@@ -4,6 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use super::clock;
+use super::heard::{Quoted, Scrubber};
 use super::interpret::{Failure, Issued, short};
 use super::report::{Diagnosis, Findings, Line, Outcome, Reason, Status};
 use super::request::CheckRequest;
@@ -11,6 +12,9 @@ use super::verify_scopes::{ScopeFinding, ScopeVerdict};
 use super::words::{Assign, Words};
 use crate::surface::Input;
 use crate::words;
+
+/// Longest scope shown: scopes are short identifiers, an Entra one a URL.
+const MAX_SCOPE: usize = 500;
 
 /// The outcome a failure explains: what was sent, what came back, what it means, the causes and the fix.
 pub fn failed(failure: &Failure, sent: Words, also: Option<Words>) -> Outcome {
@@ -55,6 +59,7 @@ pub fn token_issued(
     host: &str,
     scope: ScopeFinding,
     keep_token: bool,
+    scrub: &Scrubber,
 ) -> Outcome {
     let Issued {
         access_token,
@@ -91,7 +96,13 @@ pub fn token_issued(
         }
     }
     found.scopes_source = Some(scope.source);
-    found.granted_scopes = scope.granted.clone().unwrap_or_default();
+    let granted: Vec<Quoted> = scope
+        .granted
+        .iter()
+        .flatten()
+        .map(|g| scrub.quote(g, MAX_SCOPE))
+        .collect();
+    found.granted_scopes = granted.clone();
     if keep_token {
         found.access_token = Some(access_token);
     }
@@ -187,7 +198,6 @@ pub fn token_issued(
                 Status::Fail,
                 words![summary.clone(), asked.clone()],
             );
-            let granted = scope.granted.clone().unwrap_or_default();
             lines.push(Line::Fact(
                 "Granted scopes",
                 words![format!(
@@ -195,7 +205,11 @@ pub fn token_issued(
                     if granted.is_empty() {
                         "(none)".to_string()
                     } else {
-                        granted.join(" ")
+                        granted
+                            .iter()
+                            .map(Quoted::as_str)
+                            .collect::<Vec<_>>()
+                            .join(" ")
                     }
                 )],
             ));

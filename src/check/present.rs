@@ -9,7 +9,7 @@ use super::credential::jwt::{self, AssertionFacts, Signer};
 use super::credential::keys::Alg;
 use super::endpoint::Resolved;
 use super::request::{AuthMethod, CheckRequest};
-use super::secret::{Secret, SecretBytes};
+use super::secret::{Secret, SecretBytes, changed_by_form_encoding};
 
 /// RFC 7523's `client_assertion_type`.
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -73,14 +73,10 @@ impl Presentation {
     }
 }
 
-fn form_encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
 /// The ways to try, in order. Explicit methods try once; `auto` never sends a secret two ways at once.
 pub fn plan(request: &CheckRequest, resolved: &Resolved) -> Vec<Presentation> {
-    let changes = |text: &str| form_encode(text) != text;
-    let encoding_matters = changes(&request.client_id) || changes(request.client_secret.expose());
+    let encoding_matters = changed_by_form_encoding(&request.client_id)
+        || changed_by_form_encoding(request.client_secret.expose());
     if resolved.genesys
         && matches!(
             request.method(),
@@ -105,8 +101,8 @@ pub fn plan(request: &CheckRequest, resolved: &Resolved) -> Vec<Presentation> {
         AuthMethod::SelfSignedTlsClientAuth => vec![Presentation::Tls(true)],
         AuthMethod::Auto => {
             let post_only = resolved.methods_supported.as_ref().is_some_and(|methods| {
-                methods.iter().any(|m| m == "client_secret_post")
-                    && !methods.iter().any(|m| m == "client_secret_basic")
+                methods.iter().any(|m| m.is("client_secret_post"))
+                    && !methods.iter().any(|m| m.is("client_secret_basic"))
             });
             let mut plan = if post_only {
                 vec![Presentation::Post, Presentation::Basic]
@@ -346,8 +342,8 @@ impl Prepared {
                 form.pair("client_secret", secret);
             }
             Presentation::Basic => {
-                let id = Secret::new(form_encode(&request.client_id));
-                let secret = Secret::new(form_encode(secret));
+                let id = Secret::form_encoded(&request.client_id, false);
+                let secret = Secret::form_encoded(secret, false);
                 if let Some(value) = basic_header(id.expose(), secret.expose()) {
                     headers.insert(AUTHORIZATION, value);
                 }
@@ -456,6 +452,23 @@ mod tests {
                 Presentation::BasicRaw
             ]
         );
+    }
+
+    #[test]
+    fn planning_and_preparing_leave_no_copy_of_the_secret_behind() {
+        let watch = crate::wiped::Watch::new(&[b"wipe-check-plan-secret-0001"]);
+        let mut request = request("ci id", "wipe-check-plan-secret-0001+/=");
+        request.auth_method = AuthMethod::Auto;
+        assert_eq!(plan(&request, &resolved(false)).len(), 3);
+        for how in [
+            Presentation::Basic,
+            Presentation::BasicRaw,
+            Presentation::Post,
+        ] {
+            drop(Prepared::token(&request, how, None));
+        }
+        drop(request);
+        assert_eq!(watch.leaks(), 0, "freed memory still held the secret");
     }
 
     #[test]

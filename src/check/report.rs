@@ -2,6 +2,7 @@
 //! means, the likely causes, what to do, the input to blame), the facts learnt and every step. Faces render it;
 //! none of them adds to it or parses another's rendering.
 
+use super::heard::Quoted;
 use super::secret::Secret;
 use super::words::{Vocabulary, Words};
 use crate::surface::Input;
@@ -340,17 +341,17 @@ pub struct Findings {
     /// Every step, in order.
     pub checks: Vec<CheckItem>,
     /// The token endpoint the check used.
-    pub token_url: Option<String>,
+    pub token_url: Option<Quoted>,
     /// The client authentication method the server accepted.
     pub auth_method_used: Option<String>,
     /// The issued token's type.
-    pub token_type: Option<String>,
+    pub token_type: Option<Quoted>,
     /// Seconds the token is valid for.
     pub expires_in: Option<i64>,
     /// When the token expires, RFC 3339.
     pub expires_at: Option<String>,
     /// Scopes the server granted, when known.
-    pub granted_scopes: Vec<String>,
+    pub granted_scopes: Vec<Quoted>,
     /// Required scopes that were not granted.
     pub missing_scopes: Vec<String>,
     /// Where `granted_scopes` came from.
@@ -360,11 +361,11 @@ pub struct Findings {
     /// Where the client's Genesys permissions were learnt (`none` when none were required).
     pub permissions_source: Option<&'static str>,
     /// Organisation id (Genesys Cloud).
-    pub organization_id: Option<String>,
+    pub organization_id: Option<Quoted>,
     /// Organisation name (Genesys Cloud).
-    pub organization_name: Option<String>,
+    pub organization_name: Option<Quoted>,
     /// The OAuth client's display name, when the server says it.
-    pub client_name: Option<String>,
+    pub client_name: Option<Quoted>,
     /// Short SHA-256 prefix of the token.
     pub token_fingerprint: Option<String>,
     /// The token itself, for the one face that hands it out.
@@ -439,17 +440,17 @@ pub struct Report {
     /// The inputs were refused before anything was read or sent (the CLI exits with its usage code).
     pub usage: bool,
     /// The token endpoint the check used.
-    pub token_url: Option<String>,
+    pub token_url: Option<Quoted>,
     /// The authentication method the server accepted, when a request was answered with a token.
     pub auth_method_used: Option<String>,
     /// The issued token's type.
-    pub token_type: Option<String>,
+    pub token_type: Option<Quoted>,
     /// Seconds the token is valid for.
     pub expires_in: Option<i64>,
     /// When the token expires, RFC 3339.
     pub expires_at: Option<String>,
     /// Scopes the server granted, when known.
-    pub granted_scopes: Vec<String>,
+    pub granted_scopes: Vec<Quoted>,
     /// Required scopes that were not granted.
     pub missing_scopes: Vec<String>,
     /// Where `granted_scopes` came from.
@@ -459,11 +460,11 @@ pub struct Report {
     /// Where the client's Genesys permissions were learnt: grants, roles, probe, unknown or none.
     pub permissions_source: &'static str,
     /// Organisation id (Genesys Cloud).
-    pub organization_id: Option<String>,
+    pub organization_id: Option<Quoted>,
     /// Organisation name (Genesys Cloud).
-    pub organization_name: Option<String>,
+    pub organization_name: Option<Quoted>,
     /// The OAuth client's display name, when the server says it.
-    pub client_name: Option<String>,
+    pub client_name: Option<Quoted>,
     /// Short SHA-256 prefix of the token, to tell tokens apart without showing them.
     pub token_fingerprint: Option<String>,
     /// Every step, in order.

@@ -10,12 +10,12 @@ use super::credential::federated::Federated;
 use super::endpoint;
 use super::exchange::exchange;
 use super::genesys;
+use super::heard::Scrubber;
 use super::http;
 use super::interpret::short;
 use super::lint;
 use super::report::{Diagnosis, Findings, Line, Outcome, Reason, Report, Status};
 use super::request::{CheckRequest, Endpoint};
-use super::scrub::Scrubber;
 use super::words::Plain;
 use crate::log::{Level, emit};
 use crate::surface::Input;
@@ -356,9 +356,10 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
         && parsed.as_ref().is_ok_and(|url| url.scheme() == "http");
     // Mutual TLS: the certificate and its key on every connection this check opens.
     let identity = match (&request.key, request.method().is_tls()) {
-        (Some(key), true) => key.certificate.as_ref().map(|cert| {
-            super::secret::Secret::new(format!("{}{}", cert.pem(), key.key.pem().expose()))
-        }),
+        (Some(key), true) => key
+            .certificate
+            .as_ref()
+            .map(|cert| super::secret::Secret::concat(&[&cert.pem(), key.key.pem().expose()])),
         _ => None,
     };
     let client = match http::client_with_roots(
@@ -400,7 +401,8 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
         );
         resolved.token_url = alias;
     }
-    found.token_url = Some(resolved.token_url.to_string());
+    // A discovered URL is the server's words: it reaches the report like any other.
+    found.token_url = Some(scrub.quote_text(resolved.token_url.as_str(), 8192));
     exchange(
         request,
         &client,

@@ -1,31 +1,26 @@
 //! Learning which scopes a token carries, without trusting it for anything but this report.
 
-use base64::Engine;
-use serde_json::Value;
+use super::credential::jwt::decode_part;
+use super::heard::Heard;
 
-/// Splits an RFC 6749 scope string (space-delimited).
-pub fn split(scope: &str) -> Vec<String> {
-    scope.split_whitespace().map(str::to_string).collect()
-}
-
-/// Scopes claimed by a JWT access token (`scope`, `scp` or `roles`), decoded but not verified.
-pub fn from_jwt(token: &str) -> Option<Vec<String>> {
+/// Scopes claimed by a JWT access token (`scope`, `scp` or `roles`), decoded but not verified: the token is the
+/// server's, and so is every word in it.
+pub fn from_jwt(token: &str) -> Option<Vec<Heard>> {
     let mut parts = token.split('.');
     let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || payload.len() > 64 * 1024 {
+    if parts.next().is_some() {
         return None;
     }
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: Value = serde_json::from_slice(&bytes).ok()?;
-    let mut found: Option<Vec<String>> = None;
+    let claims = decode_part(payload)?;
+    let mut found: Option<Vec<Heard>> = None;
     for name in ["scope", "scp", "roles"] {
         match claims.get(name) {
-            Some(Value::String(text)) => found.get_or_insert_with(Vec::new).extend(split(text)),
-            Some(Value::Array(items)) => found
+            Some(claim) if claim.is_text() => found
                 .get_or_insert_with(Vec::new)
-                .extend(items.iter().filter_map(Value::as_str).map(str::to_string)),
+                .extend(claim.text().map(|t| t.words()).unwrap_or_default()),
+            Some(claim) if claim.is_array() => {
+                found.get_or_insert_with(Vec::new).extend(claim.texts());
+            }
             _ => {}
         }
     }
@@ -33,10 +28,10 @@ pub fn from_jwt(token: &str) -> Option<Vec<String>> {
 }
 
 /// Required scopes absent from the granted ones (exact, case-sensitive, per RFC 6749 section 3.3).
-pub fn missing(required: &[String], granted: &[String]) -> Vec<String> {
+pub fn missing(required: &[String], granted: &[Heard]) -> Vec<String> {
     required
         .iter()
-        .filter(|scope| !granted.contains(scope))
+        .filter(|scope| !granted.iter().any(|g| g.is(scope)))
         .cloned()
         .collect()
 }
@@ -44,6 +39,12 @@ pub fn missing(required: &[String], granted: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use base64::Engine;
+
+    fn said(words: &[&str]) -> Vec<Heard> {
+        words.iter().map(|w| Heard::new(*w)).collect()
+    }
 
     fn jwt(claims: &str) -> String {
         let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -58,11 +59,11 @@ mod tests {
     fn jwt_scope_string_and_scp_array_and_roles_are_read() {
         assert_eq!(
             from_jwt(&jwt(r#"{"scope":"a b"}"#)),
-            Some(vec!["a".into(), "b".into()])
+            Some(said(&["a", "b"]))
         );
         assert_eq!(
             from_jwt(&jwt(r#"{"scp":["x"],"roles":["R"]}"#)),
-            Some(vec!["x".into(), "R".into()])
+            Some(said(&["x", "R"]))
         );
         assert_eq!(from_jwt(&jwt(r#"{"sub":"c"}"#)), None);
         assert_eq!(from_jwt("opaque-token"), None);
@@ -72,7 +73,7 @@ mod tests {
     #[test]
     fn missing_is_exact_and_ordered() {
         let req = vec!["read".to_string(), "Write".to_string(), "admin".to_string()];
-        let granted = vec!["read".to_string(), "write".to_string()];
+        let granted = said(&["read", "write"]);
         assert_eq!(
             missing(&req, &granted),
             vec!["Write".to_string(), "admin".to_string()]

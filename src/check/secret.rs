@@ -23,6 +23,42 @@ impl Secret {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The pieces joined, built in one allocation of the final size: `format!` and growing strings copy as they
+    /// grow and free the old bytes unwiped.
+    pub fn concat(pieces: &[&str]) -> Secret {
+        let mut text = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+        for piece in pieces {
+            text.push_str(piece);
+        }
+        Secret(text)
+    }
+
+    /// `value` form-encoded (RFC 6749 section 2.3.1's `application/x-www-form-urlencoded`), or percent-encoded
+    /// (`%20` for a space) when `percent`, built in one allocation of the final size.
+    pub fn form_encoded(value: &str, percent: bool) -> Secret {
+        fn chunk(c: &str, percent: bool) -> &str {
+            if percent && c == "+" { "%20" } else { c }
+        }
+        let chunks = || {
+            url::form_urlencoded::byte_serialize(value.as_bytes()).map(move |c| chunk(c, percent))
+        };
+        let mut text = String::with_capacity(chunks().map(str::len).sum());
+        chunks().for_each(|c| text.push_str(c));
+        Secret(text)
+    }
+}
+
+/// True when form-encoding changes `text`; decided chunk by chunk, without making the encoded copy.
+pub fn changed_by_form_encoding(text: &str) -> bool {
+    let mut rest = text;
+    for chunk in url::form_urlencoded::byte_serialize(text.as_bytes()) {
+        match rest.strip_prefix(chunk) {
+            Some(after) => rest = after,
+            None => return true,
+        }
+    }
+    !rest.is_empty()
 }
 
 impl fmt::Debug for Secret {
@@ -115,14 +151,34 @@ mod tests {
         assert_eq!(format!("{bytes:?}"), "SecretBytes([redacted; 7])");
     }
 
+    use crate::wiped::Watch;
+
     #[test]
-    fn wipe_zeroes_and_empties_the_buffer() {
-        let mut text = String::from("abc");
-        let ptr = text.as_ptr();
+    fn wipe_overwrites_the_bytes_before_they_are_freed() {
+        let watch = Watch::new(&[b"wipe-check-secret-wipe-01"]);
+        let mut text = String::from("wipe-check-secret-wipe-01");
         wipe(&mut text);
         assert!(text.is_empty());
-        // zeroize keeps the allocation while it writes; the old bytes must be zero before it is released.
-        let _ = ptr;
+        drop(text);
+        assert_eq!(watch.leaks(), 0);
+    }
+
+    #[test]
+    fn secrets_leave_nothing_behind_when_dropped_cloned_joined_or_encoded() {
+        let watch = Watch::new(&[b"wipe-check-secret-drop-02", b"wipe-check-secret-grow-03"]);
+        let secret = Secret::new(String::from("wipe-check-secret-drop-02"));
+        let copy = secret.clone();
+        let joined = Secret::concat(&["Bearer ", secret.expose()]);
+        let encoded = Secret::form_encoded(secret.expose(), false);
+        assert!(!changed_by_form_encoding(secret.expose()));
+        assert!(changed_by_form_encoding("a b"));
+        drop((secret, copy, joined, encoded));
+        // Growing moves the bytes to a bigger block; the old one is wiped first.
+        let mut bytes = SecretBytes::new(Vec::with_capacity(4));
+        bytes.extend(b"wipe-check-secret-grow-03");
+        bytes.extend(&[b'x'; 200]);
+        drop(bytes.into_shared());
+        assert_eq!(watch.leaks(), 0);
     }
 
     #[test]

@@ -45,7 +45,7 @@ fn pkcs12_from_variable(
 ) -> Result<super::secret::SecretBytes, Box<Report>> {
     use base64::Engine as _;
     let text = Secret::new(env(name).unwrap_or_default());
-    let compact = Secret::new(text.expose().split_whitespace().collect::<String>());
+    let compact = Secret::concat(&text.expose().split_whitespace().collect::<Vec<_>>());
     base64::engine::general_purpose::STANDARD
         .decode(compact.expose())
         .map(secret_bytes)

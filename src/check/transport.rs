@@ -1,13 +1,32 @@
 //! Explaining a request that got no answer: DNS, refused, reset, timeout, the proxy, or the kind of TLS failure.
 
 use super::endpoint::{host_label, is_loopback};
+use super::heard::{Heard, Scrubber};
 use super::http::{self, TlsProblem, TransportError};
 use super::interpret::{Failure, Retry};
 use super::report::Reason;
 use super::request::{CheckRequest, Endpoint};
-use super::scrub::Scrubber;
 use crate::surface::Input;
 use crate::words;
+
+/// Longest stretch of a library's words quoted about a connection.
+const MAX_LIBRARY_WORDS: usize = 160;
+
+/// A request that got no answer, in one line: the check's words, with the library's (which may quote what a
+/// peer presented, such as a certificate's names) scrubbed and bounded. Every step that reports a transport
+/// failure in passing (introspection, follow-up API calls, the CI's token service) words it here.
+pub fn describe(err: &TransportError, scrub: &Scrubber) -> String {
+    let quote = |words: &Heard| scrub.quote(words, MAX_LIBRARY_WORDS);
+    match err {
+        TransportError::Timeout => "no answer in time".to_string(),
+        TransportError::Dns(target) => format!("the host name did not resolve ({target})"),
+        TransportError::Refused(target) => format!("connection refused by {target}"),
+        TransportError::Reset(words) => format!("the connection broke ({})", quote(words)),
+        TransportError::Tls(_, words) => format!("TLS failed ({})", quote(words)),
+        TransportError::Proxy(words) => format!("the proxy failed ({})", quote(words)),
+        TransportError::Other(words) => quote(words).into_string(),
+    }
+}
 
 /// The failure for a request to `url` that got no answer.
 pub fn transport_failure(
@@ -20,7 +39,7 @@ pub fn transport_failure(
     let port = url.port_or_known_default().unwrap_or(443);
     let bare_host = url.host_str().unwrap_or("the server").to_string();
     let target = format!("{bare_host}:{port}");
-    let quote = |text: &str, max: usize| scrub.quote_text(text, max);
+    let quote = |text: &Heard, max: usize| scrub.quote(text, max);
     let mut failure = Failure::new(Reason::EndpointUnreachable, "");
     failure.meaning = words!["No answer came back, so nothing can be said about the credentials."];
     failure.blame = Some(Input::TokenUrl);

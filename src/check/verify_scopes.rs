@@ -7,6 +7,7 @@ use tokio::time::Instant;
 
 use super::discovery;
 use super::endpoint::host_label;
+use super::heard::{Heard, Scrubber};
 use super::http::{self, TransportError};
 use super::interpret::{self, Context, Verdict};
 use super::introspect::introspect;
@@ -14,8 +15,8 @@ use super::present::{Prepared, Presentation, assertion_for};
 use super::report::{Reason, ScopesSource};
 use super::request::CheckRequest;
 use super::scopes;
-use super::scrub::Scrubber;
 use super::secret::Secret;
+use super::transport;
 use super::words::Words;
 use crate::surface::Input;
 use crate::words;
@@ -41,8 +42,8 @@ pub enum ScopeVerdict {
 /// What the scope step learnt.
 #[derive(Debug, Clone)]
 pub struct ScopeFinding {
-    /// The scopes the best evidence shows, when any does.
-    pub granted: Option<Vec<String>>,
+    /// The scopes the best evidence shows, when any does (the server's words).
+    pub granted: Option<Vec<Heard>>,
     /// Where they were learnt.
     pub source: ScopesSource,
     /// The verdict on the required scopes.
@@ -76,7 +77,7 @@ pub struct Probe<'a> {
 /// One answer to a token request for some scopes.
 enum Asked {
     /// A token; its `scope` field, if any.
-    Token(Secret, Option<String>),
+    Token(Secret, Option<Heard>),
     /// `invalid_scope` or its vendor equivalent.
     Refused,
     /// Something else; in words.
@@ -114,7 +115,12 @@ impl Probe<'_> {
         .unwrap_or(Err(TransportError::Timeout));
         let answer = match sent {
             Ok(answer) => answer,
-            Err(err) => return Asked::Other(words![format!("no answer ({err:?})")]),
+            Err(err) => {
+                return Asked::Other(words![format!(
+                    "no answer ({})",
+                    transport::describe(&err, scrub)
+                )]);
+            }
         };
         let host = host_label(self.token_url);
         let origin = self.request.secret_origin.describe();
@@ -144,13 +150,13 @@ impl Probe<'_> {
     async fn evidence(
         &self,
         token: &Secret,
-        scope: Option<&str>,
+        scope: Option<&Heard>,
         introspection: Option<&str>,
         scrub: &Scrubber,
         notes: &mut Vec<String>,
-    ) -> Option<(Vec<String>, ScopesSource)> {
+    ) -> Option<(Vec<Heard>, ScopesSource)> {
         if let Some(scope) = scope {
-            return Some((scopes::split(&scrub.clean(scope)), ScopesSource::Response));
+            return Some((scope.words(), ScopesSource::Response));
         }
         if let Some(found) = scopes::from_jwt(token.expose()) {
             return Some((found, ScopesSource::Jwt));
@@ -182,8 +188,8 @@ impl Probe<'_> {
 pub async fn verify(
     probe: &Probe<'_>,
     token: &Secret,
-    scope: Option<&str>,
-    genesys_scopes: Option<Vec<String>>,
+    scope: Option<&Heard>,
+    genesys_scopes: Option<Vec<Heard>>,
     scrub: &mut Scrubber,
 ) -> ScopeFinding {
     let request = probe.request;
@@ -197,9 +203,10 @@ pub async fn verify(
         && genesys_scopes.is_none()
         && !probe.genesys;
     if needs_discovery {
-        introspection = discovery::implied(probe.token_url, probe.client, probe.deadline, scrub)
+        introspection = discovery::implied(probe.token_url, probe.client, probe.deadline)
             .await
-            .and_then(|metadata| metadata.introspection_endpoint);
+            .and_then(|metadata| metadata.introspection_endpoint)
+            .map(|endpoint| discovery::named_url(&endpoint, scrub));
     }
     let mut evidence = probe
         .evidence(token, scope, introspection.as_deref(), scrub, &mut notes)
@@ -251,7 +258,7 @@ pub async fn verify(
         .into_iter()
         .filter(|s| !request.scopes.contains(s))
         .collect();
-    let verdict_for = |granted: &[String]| {
+    let verdict_for = |granted: &[Heard]| {
         let missing = scopes::missing(required, granted);
         if !missing.is_empty() {
             ScopeVerdict::Missing(missing)
@@ -267,7 +274,7 @@ pub async fn verify(
             let evidence = probe
                 .evidence(
                     &token,
-                    scope.as_deref(),
+                    scope.as_ref(),
                     introspection.as_deref(),
                     scrub,
                     &mut notes,
@@ -297,8 +304,10 @@ pub async fn verify(
                     ]);
                 }
                 Asked::Refused => {
-                    finding.verdict = verdict_for(required);
-                    finding.granted = Some(required.clone());
+                    // Granted as requested: the words are the user's own, held like the server's.
+                    let requested: Vec<Heard> = required.iter().map(Heard::new).collect();
+                    finding.verdict = verdict_for(&requested);
+                    finding.granted = Some(requested);
                     finding.source = ScopesSource::Requested;
                 }
                 Asked::Other(why) => {

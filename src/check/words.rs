@@ -39,6 +39,12 @@ impl From<&String> for Piece {
     }
 }
 
+impl From<super::heard::Quoted> for Piece {
+    fn from(text: super::heard::Quoted) -> Self {
+        Piece::Text(text.into_string())
+    }
+}
+
 impl From<Input> for Piece {
     fn from(input: Input) -> Self {
         Piece::Name(input)

@@ -124,6 +124,8 @@ pub fn outputs(report: &Report) -> BTreeMap<&'static str, String> {
                 OutValue::Text(text) => text.unwrap_or_default(),
                 OutValue::Int(n) => n.map(|n| n.to_string()).unwrap_or_default(),
                 OutValue::List(items) => items.join(" "),
+                // No output of the external program is a secret.
+                OutValue::Secret(_) => String::new(),
                 // A list of objects has no space-separated form; it travels as a JSON string (jsondecode()).
                 OutValue::Checks(items) => Value::Array(
                     items

@@ -18,6 +18,8 @@ pub fn json(report: &Report) -> Value {
             OutValue::Text(text) => json!(text),
             OutValue::Int(n) => json!(n),
             OutValue::List(items) => json!(items),
+            // No CLI output is a secret.
+            OutValue::Secret(_) => Value::Null,
             OutValue::Checks(items) => Value::Array(
                 items
                     .into_iter()
@@ -70,7 +72,7 @@ pub(super) fn fact(report: &Report, output: Output) -> Option<String> {
         (_, OutValue::Text(text)) => text,
         (_, OutValue::Int(n)) => n.map(|n| n.to_string()),
         (_, OutValue::Bool(b)) => Some(b.to_string()),
-        (_, OutValue::Checks(_)) => None,
+        (_, OutValue::Checks(_) | OutValue::Secret(_)) => None,
     }
 }
 

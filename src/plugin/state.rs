@@ -13,6 +13,10 @@ fn encode(value: OutValue) -> Value {
     match value {
         OutValue::Bool(b) => Value::Bool(b),
         OutValue::Text(text) => text.map_or(Value::Null, Value::String),
+        // The one copy outside a secret type: the ephemeral resource wipes it once encoded (`wipe_token`).
+        OutValue::Secret(secret) => {
+            secret.map_or(Value::Null, |s| Value::String(s.expose().to_string()))
+        }
         OutValue::Int(n) => n.map_or(Value::Null, |n| Value::Number(Number::Int(n))),
         OutValue::List(items) => Value::List(items.into_iter().map(Value::String).collect()),
         OutValue::Checks(items) => Value::List(

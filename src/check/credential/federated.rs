@@ -5,11 +5,12 @@
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use tokio::time::Instant;
 
+use crate::check::heard::{Body, Scrubber};
 use crate::check::http::{self, TransportError};
 use crate::check::report::{Diagnosis, Outcome, Reason};
 use crate::check::resolve::io_reason;
-use crate::check::scrub::{Heard, Scrubber};
 use crate::check::secret::Secret;
+use crate::check::transport;
 use crate::check::words::Words;
 use crate::surface::Input;
 use crate::words;
@@ -63,7 +64,11 @@ pub async fn obtain(
         Federated::Value(value, _) => value.clone(),
         Federated::File(path) => match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Secret::new(text.trim().to_string()),
+                Ok(text) => {
+                    // The file's own text (a trailing newline, often) is wiped once the token is taken from it.
+                    let text = Secret::new(text);
+                    Secret::concat(&[text.expose().trim()])
+                }
                 Err(_) => {
                     return Err(refused(
                         Input::FederatedTokenFile,
@@ -129,7 +134,7 @@ async fn github(
         url::form_urlencoded::byte_serialize(audience.as_bytes()).collect::<String>()
     );
     let mut headers = HeaderMap::new();
-    let bearer = Secret::new(format!("Bearer {}", request_token.expose()));
+    let bearer = Secret::concat(&["Bearer ", request_token.expose()]);
     if let Ok(mut value) = HeaderValue::from_str(bearer.expose()) {
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
@@ -147,17 +152,18 @@ async fn github(
     let answer = tokio::time::timeout_at(deadline, http::get(client, &target, headers))
         .await
         .unwrap_or(Err(TransportError::Timeout))
-        .map_err(|err| failed(scrub.quote_text(&format!("{err:?}"), 160)))?;
+        .map_err(|err| failed(transport::describe(&err, scrub)))?;
     if answer.status != 200 || answer.truncated {
         return Err(failed(format!("HTTP {}", answer.status)));
     }
-    let value: serde_json::Value = serde_json::from_slice(&answer.body)
-        .map_err(|_| failed("a body that is not JSON".to_string()))?;
-    match value.get("value").and_then(serde_json::Value::as_str) {
-        Some(token) => Ok(Secret::new(token)),
+    let value = answer
+        .json()
+        .ok_or_else(|| failed("a body that is not JSON".to_string()))?;
+    match value.text("value") {
+        Some(token) => Ok(token.into_secret()),
         None => Err(failed(format!(
             "JSON without a value field ({})",
-            scrub.quote(&Heard::new(value.to_string()), 80)
+            Body::of(&answer).describe(scrub)
         ))),
     }
 }

@@ -3,10 +3,11 @@
 //! minted elsewhere (a CI's federated token) is decoded for its facts only, never verified or shown.
 
 use base64::Engine;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::keys::{Alg, Certificate, SigningKey};
 use crate::check::clock;
+use crate::check::heard::{Heard, Json, JsonRef, Scrubber};
 use crate::check::secret::Secret;
 
 /// How long a client assertion is valid for: a few minutes, as every server accepts (Okta allows at most an
@@ -21,23 +22,24 @@ pub enum Signer<'a> {
     Secret(&'a Secret),
 }
 
-/// The non-secret facts of an assertion: what the diagnosis shows next to what the server said.
+/// The non-secret facts of an assertion: what the diagnosis shows next to what the server said. They are read
+/// back from the JWT, which for a federated token someone else minted: every text in it is outside text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AssertionFacts {
     /// Header `alg`.
-    pub alg: String,
+    pub alg: Heard,
     /// Header `kid`.
-    pub kid: Option<String>,
+    pub kid: Option<Heard>,
     /// Header `x5t#S256`.
-    pub x5t_s256: Option<String>,
+    pub x5t_s256: Option<Heard>,
     /// Header `x5t`.
-    pub x5t: Option<String>,
+    pub x5t: Option<Heard>,
     /// Claim `iss`.
-    pub iss: Option<String>,
+    pub iss: Option<Heard>,
     /// Claim `sub`.
-    pub sub: Option<String>,
+    pub sub: Option<Heard>,
     /// Claim `aud` (an array's members joined by spaces).
-    pub aud: Option<String>,
+    pub aud: Option<Heard>,
     /// Claim `iat`.
     pub iat: Option<i64>,
     /// Claim `nbf`.
@@ -47,15 +49,11 @@ pub struct AssertionFacts {
 }
 
 impl AssertionFacts {
-    /// One line: `alg PS256, kid k1, x5t#S256 …; iss/sub …, aud …, exp … (in 120 s)`. The header fields of a
-    /// JWT minted elsewhere are anyone's text: they are quoted the way Debug quotes, so no control character or
-    /// line end gets through.
-    pub fn describe(&self) -> String {
-        let bare = |text: &str| {
-            let quoted = format!("{text:?}");
-            let inner = &quoted[1..quoted.len().saturating_sub(1)];
-            inner.chars().take(120).collect::<String>()
-        };
+    /// One line: `alg PS256, kid k1, x5t#S256 …; iss/sub …, aud …, exp … (in 120 s)`, every text through the
+    /// scrubber and then quoted the way Debug quotes.
+    pub fn describe(&self, scrub: &Scrubber) -> String {
+        let bare = |text: &Heard| scrub.quote(text, 120).into_string();
+        let quoted = |text: &Heard| format!("{:?}", scrub.quote(text, 300));
         let mut header = vec![format!("alg {}", bare(&self.alg))];
         if let Some(kid) = &self.kid {
             header.push(format!("kid {}", bare(kid)));
@@ -68,18 +66,20 @@ impl AssertionFacts {
         }
         let mut claims = Vec::new();
         match (&self.iss, &self.sub) {
-            (Some(iss), Some(sub)) if iss == sub => claims.push(format!("iss = sub {iss:?}")),
+            (Some(iss), Some(sub)) if iss == sub => {
+                claims.push(format!("iss = sub {}", quoted(iss)))
+            }
             (iss, sub) => {
                 if let Some(iss) = iss {
-                    claims.push(format!("iss {iss:?}"));
+                    claims.push(format!("iss {}", quoted(iss)));
                 }
                 if let Some(sub) = sub {
-                    claims.push(format!("sub {sub:?}"));
+                    claims.push(format!("sub {}", quoted(sub)));
                 }
             }
         }
         if let Some(aud) = &self.aud {
-            claims.push(format!("aud {aud:?}"));
+            claims.push(format!("aud {}", quoted(aud)));
         }
         let now = clock::now_unix();
         if let Some(iat) = self.iat {
@@ -178,7 +178,8 @@ pub fn assertion(
         }
         Signer::Secret(_) => return Err(Unsigned::Algorithm),
     };
-    let token = Secret::new(format!("{signing_input}.{}", b64(&signature)));
+    let signature = zeroize::Zeroizing::new(b64(&signature));
+    let token = Secret::concat(&[&signing_input, ".", &signature]);
     let facts = facts_of(token.expose()).ok_or(Unsigned::Algorithm)?;
     Ok((token, facts))
 }
@@ -187,42 +188,38 @@ pub fn assertion(
 pub fn facts_of(token: &str) -> Option<AssertionFacts> {
     let mut parts = token.split('.');
     let (header, payload) = (parts.next()?, parts.next()?);
-    let decode = |part: &str| -> Option<Value> {
-        if part.len() > 64 * 1024 {
-            return None;
-        }
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(part.trim_end_matches('='))
-            .ok()?;
-        serde_json::from_slice(&bytes).ok()
-    };
-    let header = decode(header)?;
-    let claims = decode(payload)?;
-    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
-    let number = |key: &str| claims.get(key).and_then(Value::as_i64);
-    let aud = match claims.get("aud") {
-        Some(Value::String(aud)) => Some(aud.clone()),
-        Some(Value::Array(items)) => Some(
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        _ => None,
-    };
+    let header = decode_part(header)?;
+    let claims = decode_part(payload)?;
+    let number = |key: &str| claims.get(key).and_then(JsonRef::as_i64);
+    let aud = claims.get("aud").and_then(|aud| {
+        aud.text()
+            .or_else(|| aud.is_array().then(|| Heard::joined(&aud.texts(), " ")))
+    });
     Some(AssertionFacts {
-        alg: text(&header, "alg")?,
-        kid: text(&header, "kid"),
-        x5t_s256: text(&header, "x5t#S256"),
-        x5t: text(&header, "x5t"),
-        iss: text(&claims, "iss"),
-        sub: text(&claims, "sub"),
+        alg: header.text("alg")?,
+        kid: header.text("kid"),
+        x5t_s256: header.text("x5t#S256"),
+        x5t: header.text("x5t"),
+        iss: claims.text("iss"),
+        sub: claims.text("sub"),
         aud,
         iat: number("iat"),
         nbf: number("nbf"),
         exp: number("exp"),
     })
+}
+
+/// One base64url part of a JWT as the JSON it holds; bounded, since the token may be anyone's.
+pub fn decode_part(part: &str) -> Option<Json> {
+    if part.len() > 64 * 1024 {
+        return None;
+    }
+    let bytes = zeroize::Zeroizing::new(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part.trim_end_matches('='))
+            .ok()?,
+    );
+    Json::parse(&bytes)
 }
 
 #[cfg(test)]
@@ -252,19 +249,21 @@ mod tests {
         )
         .expect("signed");
         assert_ne!(one.expose(), two.expose(), "a fresh jti every time");
-        assert_eq!(facts.alg, "HS256");
-        assert_eq!(facts.kid.as_deref(), Some("k1"));
-        assert_eq!(facts.iss.as_deref(), Some("ci"));
-        assert_eq!(facts.sub.as_deref(), Some("ci"));
-        assert_eq!(facts.aud.as_deref(), Some("https://idp/token"));
+        assert!(facts.alg.is("HS256"));
+        assert!(facts.kid.as_ref().is_some_and(|k| k.is("k1")));
+        assert!(facts.iss.as_ref().is_some_and(|i| i.is("ci")));
+        assert!(facts.sub.as_ref().is_some_and(|s| s.is("ci")));
+        assert!(
+            facts
+                .aud
+                .as_ref()
+                .is_some_and(|a| a.is("https://idp/token"))
+        );
         let lifetime = facts.exp.zip(facts.iat).map(|(e, i)| e - i);
         assert_eq!(lifetime, Some(LIFETIME_SECONDS));
-        assert!(
-            facts.describe().contains("iss = sub \"ci\""),
-            "{}",
-            facts.describe()
-        );
-        assert!(!facts.describe().contains(one.expose()));
+        let described = facts.describe(&Scrubber::default());
+        assert!(described.contains("iss = sub \"ci\""), "{described}");
+        assert!(!described.contains(one.expose()));
         assert_eq!(
             assertion(&signer, Alg::Rs256, "ci", "a", None, None).err(),
             Some(Unsigned::Algorithm)

@@ -109,14 +109,24 @@ impl Certificate {
     }
 }
 
+/// PEM text for `der`, built in one allocation of the final size (for a private key it is the key itself: a
+/// growing string would leave copies behind), the base64 in between wiped.
 fn pem_text(label: &str, der: &[u8]) -> String {
-    let body = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
+    let body = zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(der));
+    let (begin, end) = ("-----BEGIN ", "-----END ");
+    let frame = begin.len() + end.len() + 2 * (label.len() + "-----\n".len());
+    let mut out = String::with_capacity(frame + body.len() + body.len().div_ceil(64));
+    for piece in [begin, label, "-----\n"] {
+        out.push_str(piece);
+    }
     for line in body.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(line));
+        // base64 is ASCII, so every 64-byte chunk is whole characters.
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
         out.push('\n');
     }
-    out.push_str(&format!("-----END {label}-----\n"));
+    for piece in [end, label, "-----\n"] {
+        out.push_str(piece);
+    }
     out
 }
 

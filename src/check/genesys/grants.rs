@@ -5,13 +5,12 @@
 //! `missing.*permissions` proves absence and 2xx presence. Writes are never probed.
 
 use reqwest::header::HeaderMap;
-use serde_json::Value;
 use tokio::time::Instant;
 
 use super::api::{OrgFacts, SUBJECTS_ME, fetch};
 use super::permissions::{Held, Policy, Requirement, held, table};
+use crate::check::heard::{Json, JsonRef, Quoted, Scrubber};
 use crate::check::http;
-use crate::check::scrub::{Heard, Scrubber};
 
 /// Where the client's grants were learnt from (`permissions_source`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,32 +67,34 @@ impl PermissionFinding {
     }
 }
 
-fn text(value: &Value, key: &str) -> Option<String> {
-    value.get(key).and_then(Value::as_str).map(str::to_string)
+/// Longest server word kept from a grant (a domain, an action, a division's name).
+const MAX_WORD: usize = 200;
+
+/// A string field, through the scrubber: names, ids and permissions are server words like any other.
+fn text(value: JsonRef<'_>, key: &str, scrub: &Scrubber) -> Option<String> {
+    value
+        .field(key)
+        .map(|text| scrub.quote(&text, MAX_WORD).into_string())
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
+fn strings(value: Option<JsonRef<'_>>, scrub: &Scrubber) -> Vec<String> {
     value
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
+        .map(JsonRef::texts)
         .unwrap_or_default()
+        .iter()
+        .map(|text| scrub.quote(text, MAX_WORD).into_string())
+        .collect()
 }
 
 /// Policies from an `AuthzSubject` (`grants[].role.policies[]` with `grants[].division`).
-fn from_subject(subject: &Value) -> Option<Vec<Policy>> {
-    let grants = subject.get("grants")?.as_array()?;
+pub fn from_subject(subject: &Json, scrub: &Scrubber) -> Option<Vec<Policy>> {
+    let grants = subject.get("grants").filter(|g| g.is_array())?;
     let mut policies = Vec::new();
-    for grant in grants {
+    for grant in grants.items() {
         // Named as the admin UI shows it, with the id to tell two of a name apart; `*` (every division) as is.
         let division = grant.get("division").and_then(|d| {
-            let id = text(d, "id")?;
-            Some(match text(d, "name") {
+            let id = text(d, "id", scrub)?;
+            Some(match text(d, "name", scrub) {
                 Some(name) if id != "*" && !name.trim().is_empty() && name != id => {
                     format!("{} ({id})", name.trim())
                 }
@@ -103,15 +104,15 @@ fn from_subject(subject: &Value) -> Option<Vec<Policy>> {
         let Some(role_policies) = grant
             .get("role")
             .and_then(|r| r.get("policies"))
-            .and_then(Value::as_array)
+            .filter(|p| p.is_array())
         else {
             continue;
         };
-        for policy in role_policies {
+        for policy in role_policies.items() {
             policies.push(Policy {
-                domain: text(policy, "domain").unwrap_or_default(),
-                entity: text(policy, "entityName").unwrap_or_default(),
-                actions: strings(policy.get("actions")),
+                domain: text(policy, "domain", scrub).unwrap_or_default(),
+                entity: text(policy, "entityName", scrub).unwrap_or_default(),
+                actions: strings(policy.get("actions"), scrub),
                 division: division.clone(),
             });
         }
@@ -120,28 +121,32 @@ fn from_subject(subject: &Value) -> Option<Vec<Policy>> {
 }
 
 /// Policies from roles (`entities[].permissionPolicies[]`), each role's division from the client's pairs.
-fn from_roles(listing: &Value, pairs: &[(String, String)]) -> Option<Vec<Policy>> {
-    let roles = listing.get("entities")?.as_array()?;
+pub fn from_roles(
+    listing: &Json,
+    pairs: &[(Quoted, Quoted)],
+    scrub: &Scrubber,
+) -> Option<Vec<Policy>> {
+    let roles = listing.get("entities").filter(|r| r.is_array())?;
     let mut policies = Vec::new();
-    for role in roles {
-        let id = text(role, "id").unwrap_or_default();
-        let divisions: Vec<&String> = pairs
+    for role in roles.items() {
+        let id = text(role, "id", scrub).unwrap_or_default();
+        let divisions: Vec<&Quoted> = pairs
             .iter()
-            .filter(|(r, _)| *r == id)
+            .filter(|(r, _)| r.as_str() == id)
             .map(|(_, d)| d)
             .collect();
         for policy in role
             .get("permissionPolicies")
-            .and_then(Value::as_array)
+            .map(|p| p.items())
             .into_iter()
             .flatten()
         {
             for division in &divisions {
                 policies.push(Policy {
-                    domain: text(policy, "domain").unwrap_or_default(),
-                    entity: text(policy, "entityName").unwrap_or_default(),
-                    actions: strings(policy.get("actionSet")),
-                    division: Some((*division).clone()),
+                    domain: text(policy, "domain", scrub).unwrap_or_default(),
+                    entity: text(policy, "entityName", scrub).unwrap_or_default(),
+                    actions: strings(policy.get("actionSet"), scrub),
+                    division: Some(division.to_string()),
                 });
             }
         }
@@ -159,7 +164,7 @@ struct Api<'a> {
 }
 
 impl Api<'_> {
-    async fn get(&self, path: &str) -> Result<Value, String> {
+    async fn get(&self, path: &str) -> Result<Json, String> {
         fetch(
             self.client,
             self.base,
@@ -176,7 +181,7 @@ impl Api<'_> {
 async fn policies(
     api: &Api<'_>,
     facts: &OrgFacts,
-    subjects_me: Option<Result<Value, String>>,
+    subjects_me: Option<Result<Json, String>>,
     client_id: &str,
     tried: &mut Vec<String>,
 ) -> Option<(Vec<Policy>, Source)> {
@@ -184,7 +189,7 @@ async fn policies(
         Some(answer) => answer,
         None => api.get(SUBJECTS_ME).await,
     };
-    match subjects_me.as_ref().map(from_subject) {
+    match subjects_me.as_ref().map(|s| from_subject(s, api.scrub)) {
         Ok(Some(policies)) => return Some((policies, Source::Grants)),
         Ok(None) => {
             tried.push("GET /api/v2/authorization/subjects/me answered without grants".to_string())
@@ -201,7 +206,7 @@ async fn policies(
     if let Some(policies) = roles {
         return Some((policies, Source::Roles));
     }
-    match by_subject.map(|v| from_subject(&v)) {
+    match by_subject.map(|v| from_subject(&v, api.scrub)) {
         Ok(Some(policies)) => Some((policies, Source::Grants)),
         Ok(None) => None,
         Err(why) => {
@@ -215,13 +220,13 @@ async fn policies(
 /// or a listing was refused.
 async fn from_role_ids(
     api: &Api<'_>,
-    role_division_ids: &[(String, String)],
+    role_division_ids: &[(Quoted, Quoted)],
     tried: &mut Vec<String>,
 ) -> Option<Vec<Policy>> {
     if role_division_ids.is_empty() {
         return None;
     }
-    let mut ids: Vec<&String> = role_division_ids.iter().map(|(r, _)| r).collect();
+    let mut ids: Vec<&Quoted> = role_division_ids.iter().map(|(r, _)| r).collect();
     ids.sort();
     ids.dedup();
     let mut all = Vec::new();
@@ -239,7 +244,7 @@ async fn from_role_ids(
             .join("&");
         let path = format!("/api/v2/authorization/roles?pageSize=100&{query}");
         match api.get(&path).await {
-            Ok(listing) => all.extend(from_roles(&listing, role_division_ids)?),
+            Ok(listing) => all.extend(from_roles(&listing, role_division_ids, api.scrub)?),
             Err(why) => {
                 tried.push(why);
                 return None;
@@ -268,12 +273,12 @@ async fn probe(
     if (200..300).contains(&answer.status) {
         return Some(true);
     }
-    let code = serde_json::from_slice::<Value>(&answer.body)
-        .ok()
-        .and_then(|v| text(&v, "code"))
-        .map(|c| Heard::new(c).lower())
+    let code = answer
+        .json()
+        .and_then(|v| v.text("code"))
+        .map(|c| c.lowered())
         .unwrap_or_default();
-    (answer.status == 403 && code.starts_with("missing.") && code.contains("permission"))
+    (answer.status == 403 && code.starts_with("missing.") && code.has("permission"))
         .then_some(false)
 }
 
@@ -284,7 +289,7 @@ pub async fn check(
     api_base: &str,
     headers: &HeaderMap,
     facts: &OrgFacts,
-    subjects_me: Option<Result<Value, String>>,
+    subjects_me: Option<Result<Json, String>>,
     client_id: &str,
     requirements: &[Requirement],
     deadline: Instant,

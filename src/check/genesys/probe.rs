@@ -4,12 +4,13 @@
 use tokio::time::Instant;
 
 use super::regions;
+use crate::check::heard::Scrubber;
 use crate::check::http;
 use crate::check::interpret::{self, Context, Verdict, short};
 use crate::check::present::{Prepared, Presentation};
 use crate::check::report::{Findings, Line, Outcome, Reason, Status};
 use crate::check::request::{CheckRequest, Endpoint};
-use crate::check::scrub::Scrubber;
+use crate::check::transport;
 use crate::check::words::{Assign, Words};
 use crate::surface::Input;
 use crate::words;
@@ -52,7 +53,7 @@ pub async fn probe_regions(
             let origin = Words::default();
             let outcome = match answer {
                 Err(_) => ProbeOutcome::NoAnswer("no answer in time".to_string()),
-                Ok(Err(err)) => ProbeOutcome::NoAnswer(scrub.quote_text(&format!("{err:?}"), 120)),
+                Ok(Err(err)) => ProbeOutcome::NoAnswer(transport::describe(&err, &scrub)),
                 Ok(Ok(answer)) => {
                     let ctx = Context {
                         host: &url,

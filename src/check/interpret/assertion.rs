@@ -3,9 +3,11 @@
 //! likely causes for the method used are listed in order, next to the assertion's own facts and a comparison of
 //! the clocks.
 
+use super::oauth::ErrorCode;
 use super::{Context, Failure, short};
 use crate::check::clock;
-use crate::check::http::{Answer, parse_http_date};
+use crate::check::credential::jwt::AssertionFacts;
+use crate::check::heard::{Answer, Heard, Lowered};
 use crate::check::report::Reason;
 use crate::check::words::Words;
 use crate::surface::Input;
@@ -30,17 +32,13 @@ enum Cause {
     FederatedAudience,
 }
 
-fn any(text: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| text.contains(w))
-}
-
-fn cause_of(lower: &str) -> Option<Cause> {
+fn cause_of(lower: &Lowered) -> Option<Cause> {
     // Entra ID codes first: they are unambiguous (read whole: 700021 is not 7000215).
     // Entra found the certificate but its key did not verify the signature (AADSTS50013's reason).
-    if lower.contains("key was found, but") {
+    if lower.has("key was found, but") {
         return Some(Cause::KeyMismatch);
     }
-    let coded = match super::aadsts(lower) {
+    let coded = match lower.aadsts() {
         Some(700027 | 50013) => Some(Cause::Key),
         Some(700023) => Some(Cause::Audience),
         Some(700024) => Some(Cause::Time),
@@ -114,7 +112,7 @@ fn cause_of(lower: &str) -> Option<Cause> {
     ];
     table
         .iter()
-        .find(|(needles, _)| any(lower, needles))
+        .find(|(needles, _)| lower.has_any(needles))
         .map(|(_, cause)| *cause)
 }
 
@@ -129,22 +127,31 @@ fn thumbprints(ctx: &Context<'_>) -> String {
             )
         })
         .unwrap_or_default();
+    let shown = |text: &Heard| ctx.scrub.quote(text, 120);
     match ctx.assertion {
         Some(facts) => match (&facts.x5t_s256, &facts.kid) {
-            (Some(t), _) => format!(" (the assertion names certificate x5t#S256 {t}{portal})"),
-            (None, Some(kid)) => format!(" (the assertion names kid {kid})"),
+            (Some(t), _) => format!(
+                " (the assertion names certificate x5t#S256 {}{portal})",
+                shown(t)
+            ),
+            (None, Some(kid)) => format!(" (the assertion names kid {})", shown(kid)),
             (None, None) => " (the assertion names no kid or certificate thumbprint)".to_string(),
         },
         None => String::new(),
     }
 }
 
+/// A claim of the assertion sent, scrubbed; empty when there is none.
+fn claim(ctx: &Context<'_>, pick: impl Fn(&AssertionFacts) -> Option<&Heard>) -> String {
+    ctx.assertion
+        .and_then(pick)
+        .map(|text| ctx.scrub.quote(text, 300).into_string())
+        .unwrap_or_default()
+}
+
 fn words_for(cause: Cause, ctx: &Context<'_>) -> Words {
-    let aud = ctx
-        .assertion
-        .and_then(|f| f.aud.clone())
-        .unwrap_or_default();
-    let alg = ctx.assertion.map(|f| f.alg.clone()).unwrap_or_default();
+    let aud = claim(ctx, |f| f.aud.as_ref());
+    let alg = claim(ctx, |f| Some(&f.alg));
     match cause {
         Cause::Key => words![format!(
             "the key that signed the assertion is not one registered for the client{}: compare it with the \
@@ -196,16 +203,12 @@ fn words_for(cause: Cause, ctx: &Context<'_>) -> Words {
         ],
         Cause::FederatedIssuer => words![format!(
             "no federated credential of the app has the token's issuer ({:?})",
-            ctx.assertion
-                .and_then(|f| f.iss.clone())
-                .unwrap_or_default()
+            claim(ctx, |f| f.iss.as_ref())
         )],
         Cause::FederatedSubject => words![format!(
             "no federated credential of the app has the token's subject ({:?}); subjects are compared exactly, \
              case included",
-            ctx.assertion
-                .and_then(|f| f.sub.clone())
-                .unwrap_or_default()
+            claim(ctx, |f| f.sub.as_ref())
         )],
         Cause::FederatedAudience => words![format!(
             "no federated credential of the app has the token's audience ({aud:?}); Entra ID expects \
@@ -242,7 +245,7 @@ fn causes_for(ctx: &Context<'_>) -> Vec<Cause> {
 }
 
 /// Explains a refused assertion or certificate.
-pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &Context<'_>) {
+pub(super) fn classify(failure: &mut Failure, lower: &Lowered, quoted: &str, ctx: &Context<'_>) {
     let id = short(ctx.client_id);
     let host = ctx.host;
     let what = match ctx.method {
@@ -255,9 +258,7 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
         "client_secret_jwt" => ctx.secret_input,
         _ => ctx.key.map_or(Input::PrivateKeyFile, |k| k.input),
     });
-    failure
-        .error_code
-        .get_or_insert_with(|| "invalid_client".to_string());
+    failure.error_code.get_or_insert(ErrorCode::InvalidClient);
     let mut causes = causes_for(ctx);
     let told = cause_of(lower);
     match told {
@@ -270,7 +271,7 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
             causes.retain(|c| *c != cause);
             causes.insert(0, cause);
             // An AADSTS code names the one cause; the method's other usual suspects would only distract.
-            if lower.contains("aadsts") {
+            if lower.has("aadsts") {
                 causes.truncate(1);
             }
         }
@@ -304,9 +305,7 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
         ],
         _ if told == Some(Cause::Time) => time_fix(lower, ctx.method == "federated"),
         "federated" => federated_fix(lower, ctx),
-        _ if matches!(super::aadsts(lower), Some(700027 | 50013)) => {
-            entra_certificate_fix(lower, ctx)
-        }
+        _ if matches!(lower.aadsts(), Some(700027 | 50013)) => entra_certificate_fix(lower, ctx),
         _ if told == Some(Cause::Subject) => words![
             "Set ",
             Input::ClientId,
@@ -333,7 +332,7 @@ pub(super) fn classify(failure: &mut Failure, lower: &str, quoted: &str, ctx: &C
 
 /// The assertion's times were refused. Entra's AADSTS700024 states its own clock ("Current time: …"), so a
 /// machine whose clock is off is told by how much; otherwise the usual cause is a token kept past its lifetime.
-fn time_fix(lower: &str, federated: bool) -> Words {
+fn time_fix(lower: &Lowered, federated: bool) -> Words {
     if federated {
         // The token's times are its issuer's (the CI's), not this machine's.
         return words![
@@ -341,9 +340,7 @@ fn time_fix(lower: &str, federated: bool) -> Words {
              one in the job that runs the check instead of reusing one kept from an earlier step or job."
         ];
     }
-    let server = lower
-        .find("current time: ")
-        .and_then(|at| clock::parse_rfc3339(&lower[at + "current time: ".len()..]));
+    let server = lower.time_after("current time: ");
     let here = clock::now_unix();
     match server {
         Some(server) if (here - server).abs() > 60 => {
@@ -382,7 +379,7 @@ fn duration(seconds: u64) -> String {
 
 /// Entra ID found no certificate of the app with the thumbprint the assertion named, or the one it found does
 /// not verify the signature: which certificate to upload, by the thumbprint the portal shows.
-fn entra_certificate_fix(lower: &str, ctx: &Context<'_>) -> Words {
+fn entra_certificate_fix(lower: &Lowered, ctx: &Context<'_>) -> Words {
     let certificate = ctx.key.and_then(|k| k.certificate.as_ref());
     let origin = ctx.key.map(|k| k.origin.clone()).unwrap_or_default();
     let which = match certificate {
@@ -401,7 +398,7 @@ fn entra_certificate_fix(lower: &str, ctx: &Context<'_>) -> Words {
         ctx.key.map_or(Input::Pkcs12File, |k| k.input),
         " at the certificate that is registered."
     ];
-    if lower.contains("key was found") {
+    if lower.has("key was found") {
         fix = words![
             "The app has this certificate, but the private key does not match it: the key and certificate come \
              from different pairs, or the .pfx was rebuilt with a new key. Export the pair again, or upload the \
@@ -413,20 +410,22 @@ fn entra_certificate_fix(lower: &str, ctx: &Context<'_>) -> Words {
 
 /// The federated credential that would match the token presented, exactly, with what is known to go wrong
 /// with its subject: a difference in letter case only (AADSTS7002138) and GitHub's subject forms.
-fn federated_fix(lower: &str, ctx: &Context<'_>) -> Words {
-    let facts = ctx.assertion;
-    let claim = |value: Option<String>, missing: &str| value.unwrap_or_else(|| missing.to_string());
-    let iss = claim(facts.and_then(|f| f.iss.clone()), "(the token has no iss)");
-    let sub = claim(facts.and_then(|f| f.sub.clone()), "(the token has no sub)");
-    let aud = claim(
-        facts.and_then(|f| f.aud.clone()),
-        "api://AzureADTokenExchange",
-    );
+fn federated_fix(lower: &Lowered, ctx: &Context<'_>) -> Words {
+    let or = |value: String, missing: &str| {
+        if value.is_empty() {
+            missing.to_string()
+        } else {
+            value
+        }
+    };
+    let iss = or(claim(ctx, |f| f.iss.as_ref()), "(the token has no iss)");
+    let sub = or(claim(ctx, |f| f.sub.as_ref()), "(the token has no sub)");
+    let aud = or(claim(ctx, |f| f.aud.as_ref()), "api://AzureADTokenExchange");
     let mut text = format!(
         "Add a federated credential to the app with exactly issuer {iss:?}, subject {sub:?} and audience {aud:?} \
          (Certificates & secrets > Federated credentials), or run the job an existing credential was made for."
     );
-    if super::aadsts(lower) == Some(7002138) {
+    if lower.aadsts() == Some(7002138) {
         text.push_str(
             " The app's credential differs from the token's subject only in letter case: Entra compares subjects \
              case-sensitively since August 2024, so copy the subject exactly.",
@@ -484,11 +483,7 @@ pub(super) fn compare_clocks(failure: &mut Failure, answer: &Answer, ctx: &Conte
     {
         return;
     }
-    let Some(server) = answer
-        .date
-        .as_ref()
-        .and_then(|date| parse_http_date(date.raw()))
-    else {
+    let Some(server) = answer.date.as_ref().and_then(Heard::http_date) else {
         return;
     };
     let skew = clock::now_unix() - server;
@@ -527,19 +522,23 @@ mod tests {
 
     #[test]
     fn aadsts_codes_are_read_whole() {
+        let cause = |text: &str| cause_of(&Heard::new(text).lowered());
         assert_eq!(
-            cause_of("aadsts7000215: invalid client secret provided."),
+            cause("aadsts7000215: invalid client secret provided."),
             None
         );
         assert_eq!(
-            cause_of("aadsts700021: client assertion application identifier"),
+            cause("aadsts700021: client assertion application identifier"),
             Some(Cause::Subject)
         );
         assert_eq!(
-            cause_of("aadsts7002138: no matching federated identity record"),
+            cause("aadsts7002138: no matching federated identity record"),
             Some(Cause::FederatedSubject)
         );
-        assert_eq!(super::super::aadsts("x aadsts90002: tenant"), Some(90002));
-        assert_eq!(super::super::aadsts("no code here"), None);
+        assert_eq!(
+            Heard::new("x aadsts90002: tenant").lowered().aadsts(),
+            Some(90002)
+        );
+        assert_eq!(Heard::new("no code here").lowered().aadsts(), None);
     }
 }

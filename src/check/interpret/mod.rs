@@ -1,25 +1,22 @@
 //! Turning one answer from a token endpoint into a verdict: a token, or a named failure with its fix.
 //!
-//! [`body`] reads the body without trusting it; [`oauth`] explains RFC 6749 error answers, refined by the
+//! [`Body`] reads the body without trusting it; [`oauth`] explains RFC 6749 error answers, refined by the
 //! server's own words and vendor codes; this file handles tokens, redirects and answers that are not OAuth at
 //! all. Every word of the server's passes the check's [`Scrubber`] before it is quoted.
 
 mod assertion;
-pub mod body;
 mod oauth;
 
 use std::time::Duration;
 
-pub use body::{Body, parse_body};
-
-use super::http::Answer;
+pub use super::heard::Body;
+use super::heard::{Answer, Heard, Lowered, Quoted, Scrubber};
 use super::report::Reason;
-use super::scrub::{Heard, Scrubber};
 use super::secret::Secret;
 use super::words::Words;
 use crate::surface::Input;
 use crate::words;
-use body::{describe_body, field};
+pub use oauth::ErrorCode;
 
 /// What the check knows about the request, for wording the verdict.
 #[derive(Debug, Clone)]
@@ -52,11 +49,11 @@ pub struct Issued {
     /// The token.
     pub access_token: Secret,
     /// `token_type` as sent.
-    pub token_type: String,
+    pub token_type: Quoted,
     /// `expires_in`, when present and sane.
     pub expires_in: Option<i64>,
     /// `scope`, when present.
-    pub scope: Option<String>,
+    pub scope: Option<Heard>,
     /// Oddities that did not stop the token from being usable.
     pub warnings: Vec<String>,
 }
@@ -81,7 +78,7 @@ pub struct Failure {
     /// Whether trying again may help, and after how long the server asked to wait.
     pub retry: Retry,
     /// The RFC 6749 `error` code, when there was one.
-    pub error_code: Option<String>,
+    pub error_code: Option<ErrorCode>,
 }
 
 impl Failure {
@@ -121,13 +118,13 @@ pub enum Verdict {
 
 /// Interprets one answer from the token endpoint.
 pub fn interpret(answer: &Answer, ctx: &Context<'_>) -> Verdict {
-    let body = parse_body(answer);
+    let body = Body::of(answer);
     let status = answer.status;
     let scrub = ctx.scrub;
     if (300..400).contains(&status) {
         let location = answer.location.as_ref().map_or_else(
             || "(no Location header)".to_string(),
-            |l| scrub.quote(l, 200),
+            |l| scrub.quote(l, 200).into_string(),
         );
         let mut failure = Failure::new(
             Reason::NotATokenEndpoint,
@@ -155,7 +152,7 @@ pub fn interpret(answer: &Answer, ctx: &Context<'_>) -> Verdict {
         failure.blame = Some(Input::TokenUrl);
         return Verdict::Failed(failure);
     }
-    let mut failure = if let Some(error) = field(&body, "error") {
+    let mut failure = if let Some(error) = body.field("error") {
         oauth::oauth_error(answer, &body, &error, ctx)
     } else if (200..300).contains(&status) {
         return success(answer, &body, ctx);
@@ -171,7 +168,7 @@ fn success(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Verdict {
     let malformed = |what: String| {
         let mut failure = Failure::new(
             Reason::MalformedResponse,
-            format!("HTTP {}, {}", answer.status, describe_body(body, scrub)),
+            format!("HTTP {}, {}", answer.status, body.describe(scrub)),
         );
         failure.summary = words![format!(
             "{} answered HTTP {} but not with a usable token: {what}",
@@ -198,7 +195,7 @@ fn success(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Verdict {
     match body {
         Body::Json(_) | Body::Form(_) => {}
         Body::Html(_) | Body::Other(_) | Body::Empty | Body::Truncated(_) => {
-            let described = describe_body(body, scrub);
+            let described = body.describe(scrub);
             let mut failure = Failure::new(
                 Reason::NotATokenEndpoint,
                 format!("HTTP {}, {described}", answer.status),
@@ -227,18 +224,17 @@ fn success(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Verdict {
             return Verdict::Failed(failure);
         }
     }
-    let Some(token) = field(body, "access_token").filter(|t| !t.raw().is_empty()) else {
+    let Some(token) = body.field("access_token").filter(|t| !t.is("")) else {
         return malformed("access_token is missing".to_string());
     };
-    let access_token = Secret::new(token.raw());
-    let Some(token_type) = field(body, "token_type") else {
+    let Some(token_type) = body.field("token_type") else {
         return malformed("token_type is missing".to_string());
     };
     let mut warnings = Vec::new();
     let token_type_shown = scrub.quote(&token_type, 40);
-    if !token_type.raw().eq_ignore_ascii_case("bearer") {
-        let lower = token_type.lower();
-        if lower == "dpop" || lower == "n_a" {
+    if !token_type.is_ci("bearer") {
+        let lower = token_type.lowered();
+        if lower.is("dpop") || lower.is("n_a") {
             warnings.push(format!(
                 "token_type is {token_type_shown:?}, not Bearer; clients expecting Bearer may not use it"
             ));
@@ -248,7 +244,7 @@ fn success(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Verdict {
             ));
         }
     }
-    let expires_in = match field(body, "expires_in") {
+    let expires_in = match body.field("expires_in") {
         None => {
             warnings.push(
                 "the answer has no expires_in, so the token's lifetime is unknown".to_string(),
@@ -263,14 +259,10 @@ fn success(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Verdict {
         },
     };
     Verdict::Token(Issued {
-        access_token,
-        token_type: if token_type.raw().eq_ignore_ascii_case("bearer") {
-            token_type.raw().to_string()
-        } else {
-            token_type_shown
-        },
+        access_token: token.into_secret(),
+        token_type: token_type_shown,
         expires_in,
-        scope: field(body, "scope").map(|s| s.raw().to_string()),
+        scope: body.field("scope"),
         warnings,
     })
 }
@@ -280,8 +272,8 @@ fn success(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Verdict {
 /// cannot be used); zero, negative or non-numeric values are malformed; more than ten years warns.
 fn lifetime(text: &Heard, warnings: &mut Vec<String>) -> Result<i64, &'static str> {
     const TEN_YEARS: f64 = 10.0 * 365.0 * 86_400.0;
-    let seconds = match text.raw().trim().parse::<f64>() {
-        Ok(seconds) if seconds.is_finite() && seconds > 0.0 => seconds,
+    let seconds = match text.number::<f64>() {
+        Some(seconds) if seconds.is_finite() && seconds > 0.0 => seconds,
         _ => return Err("not a positive number of seconds"),
     };
     if seconds < 1.0 {
@@ -333,17 +325,18 @@ fn non_oauth_failure(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Failure
     let scrub = ctx.scrub;
     let got = format!(
         "HTTP {status}, {}{}",
-        describe_body(body, scrub),
+        body.describe(scrub),
         request_id(answer, scrub)
     );
-    let message = field(body, "message")
+    let message = body
+        .field("message")
         .map(|m| format!(" The server says: {:?}.", scrub.quote(&m, 200)))
         .unwrap_or_default();
     let mut failure = Failure::new(Reason::NotATokenEndpoint, got);
     failure.blame = Some(Input::TokenUrl);
     match status {
         401 => {
-            oauth::classify_invalid_client(&mut failure, "", &message, ctx);
+            oauth::classify_invalid_client(&mut failure, &Lowered::empty(), &message, ctx);
             failure.error_code = None;
             failure.blame = Some(ctx.secret_input);
             let challenge = answer
@@ -424,7 +417,7 @@ fn non_oauth_failure(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Failure
                 )],
                 _ => words![format!(
                     "{host} answered HTTP {status} with {}: this is not a token endpoint",
-                    describe_body(body, scrub)
+                    body.describe(scrub)
                 )],
             };
             failure.meaning = words![format!(
@@ -451,17 +444,6 @@ fn non_oauth_failure(answer: &Answer, body: &Body, ctx: &Context<'_>) -> Failure
     failure
 }
 
-/// The Entra ID error code in a lowercased description (`aadsts7000215: …` gives 7000215), read whole so that
-/// 700021 is never mistaken for 7000215 or 700213 for 7002138.
-pub(super) fn aadsts(lower: &str) -> Option<u32> {
-    let at = lower.find("aadsts")? + "aadsts".len();
-    let digits: String = lower[at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
-}
-
 /// Shortens long ids for one-line summaries; the detail always has the whole id.
 pub fn short(id: &str) -> String {
     if id.chars().count() > 24 {
@@ -477,17 +459,7 @@ mod tests {
     use crate::check::words::Plain;
 
     fn answer(status: u16, content_type: &str, body: &str) -> Answer {
-        Answer {
-            status,
-            content_type: content_type.to_string(),
-            retry_after: None,
-            location: None,
-            www_authenticate: None,
-            request_id: None,
-            date: None,
-            body: body.as_bytes().to_vec(),
-            truncated: false,
-        }
+        Answer::bare(status, content_type, body.as_bytes())
     }
 
     fn ctx(genesys: bool) -> Context<'static> {
@@ -521,8 +493,8 @@ mod tests {
     fn a_legacy_aadsts70021_refusal_of_a_federated_token_is_an_invalid_assertion() {
         // Entra's pre-2023 wording came as invalid_request (facts: machine-credentials.md 3a), not invalid_client.
         let facts = crate::check::credential::jwt::AssertionFacts {
-            iss: Some("https://token.actions.githubusercontent.com".into()),
-            sub: Some("repo:octo-org/deploy:environment:prod".into()),
+            iss: Some(Heard::new("https://token.actions.githubusercontent.com")),
+            sub: Some(Heard::new("repo:octo-org/deploy:environment:prod")),
             ..Default::default()
         };
         let ctx = Context {
@@ -986,10 +958,10 @@ mod tests {
 
     #[test]
     fn scope_words_match_whole_scopes_only() {
-        use oauth::contains_word;
-        assert!(contains_word("scope admin is not allowed", "admin"));
-        assert!(!contains_word("already granted", "read"));
-        assert!(!contains_word("admin:all refused", "admin"));
+        let has = |text: &str, word: &str| Heard::new(text).lowered().has_word(word);
+        assert!(has("scope admin is not allowed", "admin"));
+        assert!(!has("already granted", "read"));
+        assert!(!has("admin:all refused", "admin"));
     }
 
     #[test]

@@ -1,30 +1,66 @@
 //! RFC 6749 error answers explained: keyed on the `error` code, refined by the server's own words and vendor
 //! codes (Entra AADSTS, Keycloak, Auth0, Okta, Genesys Cloud).
 
-use super::body::{Body, field};
 use super::{Context, Failure, Retry, got_line, short};
-use crate::check::http::Answer;
+use crate::check::heard::{Answer, Body, Heard, Lowered};
 use crate::check::report::Reason;
-use crate::check::scrub::Heard;
 use crate::check::words::Words;
 use crate::surface::Input;
 use crate::words;
 
-/// True when `word` appears in `text` delimited by non-scope characters (so "read" is not found in "already").
-pub(super) fn contains_word(text: &str, word: &str) -> bool {
-    !word.is_empty()
-        && text.match_indices(word).any(|(at, _)| {
-            let before = text[..at].chars().next_back();
-            let after = text[at + word.len()..].chars().next();
-            let boundary = |c: Option<char>| {
-                c.is_none_or(|c| !(c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | '/' | '-')))
-            };
-            boundary(before) && boundary(after)
-        })
+/// An RFC 6749 `error` code, read once from what the server said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// `invalid_client`.
+    InvalidClient,
+    /// `unauthorized_client`.
+    UnauthorizedClient,
+    /// `unsupported_grant_type`.
+    UnsupportedGrantType,
+    /// `invalid_request`.
+    InvalidRequest,
+    /// `invalid_scope`.
+    InvalidScope,
+    /// `invalid_grant`.
+    InvalidGrant,
+    /// `access_denied`.
+    AccessDenied,
+    /// `temporarily_unavailable`.
+    TemporarilyUnavailable,
+    /// `server_error`.
+    ServerError,
+    /// A code outside RFC 6749.
+    Other,
 }
 
-fn contains_any(text: &str, needles: &[&str]) -> bool {
-    needles.iter().any(|needle| text.contains(needle))
+impl ErrorCode {
+    const KNOWN: [(&'static str, ErrorCode); 9] = [
+        ("invalid_client", ErrorCode::InvalidClient),
+        ("unauthorized_client", ErrorCode::UnauthorizedClient),
+        ("unsupported_grant_type", ErrorCode::UnsupportedGrantType),
+        ("invalid_request", ErrorCode::InvalidRequest),
+        ("invalid_scope", ErrorCode::InvalidScope),
+        ("invalid_grant", ErrorCode::InvalidGrant),
+        ("access_denied", ErrorCode::AccessDenied),
+        ("temporarily_unavailable", ErrorCode::TemporarilyUnavailable),
+        ("server_error", ErrorCode::ServerError),
+    ];
+
+    /// The code the server sent (exactly, as RFC 6749 spells them).
+    pub fn of(error: &Heard) -> ErrorCode {
+        ErrorCode::KNOWN
+            .iter()
+            .find(|(name, _)| error.is(name))
+            .map_or(ErrorCode::Other, |(_, code)| code.clone())
+    }
+
+    /// The code's name; `None` for one outside RFC 6749 (quote the server's words instead).
+    pub fn name(&self) -> Option<&'static str> {
+        ErrorCode::KNOWN
+            .iter()
+            .find(|(_, code)| code == self)
+            .map(|(name, _)| *name)
+    }
 }
 
 pub(super) fn oauth_error(
@@ -34,43 +70,46 @@ pub(super) fn oauth_error(
     ctx: &Context<'_>,
 ) -> Failure {
     let scrub = ctx.scrub;
-    let description = field(body, "error_description").or_else(|| field(body, "description"));
+    let description = body
+        .field("error_description")
+        .or_else(|| body.field("description"));
     // Protocol identifiers ("client_credentials", "client_secret_basic") contain the very words that tell causes
     // apart, so they are blanked before the words are read.
-    let mut lower = description.as_ref().map(Heard::lower).unwrap_or_default();
-    for identifier in [
-        "client_credentials",
-        "client_secret_basic",
-        "client_secret_post",
-        "client_secret_jwt",
-        "client_secret",
-    ] {
-        lower = lower.replace(identifier, "");
-    }
+    let lower = description
+        .as_ref()
+        .map(Heard::lowered)
+        .unwrap_or_default()
+        .without(&[
+            "client_credentials",
+            "client_secret_basic",
+            "client_secret_post",
+            "client_secret_jwt",
+            "client_secret",
+        ]);
     let quoted = description
         .as_ref()
         .map(|d| format!(" The server says: {:?}.", scrub.quote(d, 300)))
         .unwrap_or_default();
-    let error_text = error.raw().to_string();
+    let sent_code = ErrorCode::of(error);
     let mut failure = Failure::new(
         Reason::InvalidClient,
         got_line(answer, error, description.as_ref(), scrub),
     );
-    failure.error_code = Some(scrub.quote(error, 80));
+    failure.error_code = Some(sent_code.clone());
     let id = ctx.client_id;
     let host = ctx.host;
-    let rate_limit_words = contains_any(&lower, &["rate limit", "too many requests", "throttl"]);
+    let rate_limit_words = lower.has_any(&["rate limit", "too many requests", "throttl"]);
     // Some vendors put a well-known condition under a generic code; their words decide.
-    let code = super::aadsts(&lower);
-    let effective = if code == Some(1002012) {
-        "invalid_scope"
-    } else if matches!(code, Some(90002 | 900023)) {
-        "invalid_tenant"
-    } else if lower.contains("client not enabled to retrieve service account") {
-        "unsupported_grant_type"
+    let aadsts = lower.aadsts();
+    let missing_tenant = matches!(aadsts, Some(90002 | 900023));
+    let rewritten = if aadsts == Some(1002012) {
+        Some(ErrorCode::InvalidScope)
+    } else if lower.has("client not enabled to retrieve service account") {
+        Some(ErrorCode::UnsupportedGrantType)
     } else {
-        error_text.as_str()
+        None
     };
+    let effective = rewritten.clone().unwrap_or(sent_code);
     match effective {
         _ if rate_limit_words || answer.status == 429 => {
             failure.reason = Reason::RateLimited;
@@ -95,54 +134,50 @@ pub(super) fn oauth_error(
                 words!["Wait and retry; give each pipeline its own client, or lower token pools."];
             failure.retry = Retry::Yes(answer.retry_after);
         }
-        "invalid_client" => classify_invalid_client(&mut failure, &lower, &quoted, ctx),
-        "unauthorized_client" => {
-            if contains_any(
-                &lower,
-                &[
-                    "invalid client",
-                    "credentials",
-                    "secret",
-                    "authentication",
-                    "not found",
-                ],
-            ) {
+        // Entra ID: the tenant in the token URL does not exist in this cloud (AADSTS90002) or is not a tenant
+        // identifier at all (AADSTS900023). Nothing about the client or its secret was looked at.
+        _ if missing_tenant => invalid_tenant(&mut failure, &quoted, ctx),
+        ErrorCode::InvalidClient => classify_invalid_client(&mut failure, &lower, &quoted, ctx),
+        ErrorCode::UnauthorizedClient => {
+            if lower.has_any(&[
+                "invalid client",
+                "credentials",
+                "secret",
+                "authentication",
+                "not found",
+            ]) {
                 classify_invalid_client(&mut failure, &lower, &quoted, ctx);
             } else {
                 grant_not_allowed(&mut failure, &quoted, ctx);
             }
         }
-        "unsupported_grant_type" if effective == error_text => {
+        ErrorCode::UnsupportedGrantType if rewritten.is_none() => {
             grant_not_allowed(&mut failure, &quoted, ctx);
             failure.meaning = words![format!(
                 "The server does not support the client-credentials grant at this endpoint.{quoted}"
             )];
         }
-        "unsupported_grant_type" => grant_not_allowed(&mut failure, &quoted, ctx),
-        "invalid_request"
-            if contains_any(&lower, &["grant type", "grant_type", "granttype"])
-                && contains_any(
-                    &lower,
-                    &[
-                        "not allowed",
-                        "not authorized",
-                        "unauthorized",
-                        "not permitted",
-                        "not enabled",
-                    ],
-                ) =>
+        ErrorCode::UnsupportedGrantType => grant_not_allowed(&mut failure, &quoted, ctx),
+        ErrorCode::InvalidRequest
+            if lower.has_any(&["grant type", "grant_type", "granttype"])
+                && lower.has_any(&[
+                    "not allowed",
+                    "not authorized",
+                    "unauthorized",
+                    "not permitted",
+                    "not enabled",
+                ]) =>
         {
             grant_not_allowed(&mut failure, &quoted, ctx)
         }
         // Entra's legacy AADSTS70021 refused a federated token as invalid_request.
-        "invalid_request"
-            if (contains_any(&lower, &["client"])
-                && contains_any(&lower, &["authenticat", "credential", "secret"]))
-                || (ctx.assertion.is_some() && super::aadsts(&lower) == Some(70021)) =>
+        ErrorCode::InvalidRequest
+            if (lower.has("client") && lower.has_any(&["authenticat", "credential", "secret"]))
+                || (ctx.assertion.is_some() && aadsts == Some(70021)) =>
         {
             classify_invalid_client(&mut failure, &lower, &quoted, ctx)
         }
-        "invalid_request" => {
+        ErrorCode::InvalidRequest => {
             failure.reason = Reason::InvalidInput;
             failure.summary = words![format!(
                 "{host} refused the token request as malformed (invalid_request)"
@@ -172,47 +207,17 @@ pub(super) fn oauth_error(
                 ")."
             ];
         }
-        "invalid_scope" => invalid_scope(&mut failure, body, &lower, &quoted, ctx),
-        // Entra ID: the tenant in the token URL does not exist in this cloud (AADSTS90002) or is not a tenant
-        // identifier at all (AADSTS900023). Nothing about the client or its secret was looked at.
-        "invalid_tenant" => {
-            failure.reason = Reason::ClientNotFound;
-            failure.blame = Some(Input::EntraTenantId);
-            failure.summary = words![format!("{host} does not know the tenant in the token URL")];
-            failure.meaning = words![format!(
-                "Microsoft Entra ID found no such tenant in this cloud, so it never looked at client {} or its \
-                 secret.{quoted}",
-                short(id)
-            )];
-            failure.causes = vec![
-                words![
-                    "a typo in ",
-                    Input::EntraTenantId,
-                    " (or ARM_TENANT_ID), or another tenant's ID"
-                ],
-                words![
-                    "the tenant lives in another cloud: set ",
-                    Input::EntraCloud,
-                    " (usgovernment, china) as azurerm's environment"
-                ],
-                words!["the tenant was deleted"],
-            ];
-            failure.fix = words![
-                "Copy the tenant ID from the Overview page of Microsoft Entra ID (or the app registration's \
-                 Directory (tenant) ID) into ",
-                Input::EntraTenantId,
-                "."
-            ];
-        }
-        "access_denied" if answer.status == 401 || lower == "unauthorized" => {
+        ErrorCode::InvalidScope => invalid_scope(&mut failure, body, &lower, &quoted, ctx),
+        ErrorCode::AccessDenied if answer.status == 401 || lower.is("unauthorized") => {
             // Auth0 says access_denied "Unauthorized" for a wrong secret.
             classify_invalid_client(&mut failure, &lower, &quoted, ctx)
         }
-        "access_denied" => access_denied(&mut failure, &quoted, ctx),
-        "temporarily_unavailable" | "server_error" => {
+        ErrorCode::AccessDenied => access_denied(&mut failure, &quoted, ctx),
+        ErrorCode::TemporarilyUnavailable | ErrorCode::ServerError => {
             failure.reason = Reason::ServerError;
             failure.summary = words![format!(
-                "{host} could not issue a token right now ({error_text})"
+                "{host} could not issue a token right now ({})",
+                effective.name().unwrap_or_default()
             )];
             failure.meaning = words![format!(
                 "The server failed; this says nothing about the credentials.{quoted}"
@@ -221,7 +226,7 @@ pub(super) fn oauth_error(
             failure.fix = words!["Retry later; check the provider's status page."];
             failure.retry = Retry::Yes(answer.retry_after);
         }
-        "invalid_grant" => {
+        ErrorCode::InvalidGrant => {
             failure.reason = Reason::InvalidClient;
             failure.summary = words![format!(
                 "{host} refused the grant for client {} (invalid_grant)",
@@ -240,7 +245,7 @@ pub(super) fn oauth_error(
                 "."
             ];
         }
-        _ => {
+        ErrorCode::Other => {
             failure.reason = match answer.status {
                 401 => Reason::InvalidClient,
                 403 => Reason::AccessDenied,
@@ -268,7 +273,44 @@ pub(super) fn oauth_error(
     failure
 }
 
-fn invalid_scope(failure: &mut Failure, body: &Body, lower: &str, quoted: &str, ctx: &Context<'_>) {
+fn invalid_tenant(failure: &mut Failure, quoted: &str, ctx: &Context<'_>) {
+    let (id, host) = (ctx.client_id, ctx.host);
+    failure.reason = Reason::ClientNotFound;
+    failure.blame = Some(Input::EntraTenantId);
+    failure.summary = words![format!("{host} does not know the tenant in the token URL")];
+    failure.meaning = words![format!(
+        "Microsoft Entra ID found no such tenant in this cloud, so it never looked at client {} or its \
+         secret.{quoted}",
+        short(id)
+    )];
+    failure.causes = vec![
+        words![
+            "a typo in ",
+            Input::EntraTenantId,
+            " (or ARM_TENANT_ID), or another tenant's ID"
+        ],
+        words![
+            "the tenant lives in another cloud: set ",
+            Input::EntraCloud,
+            " (usgovernment, china) as azurerm's environment"
+        ],
+        words!["the tenant was deleted"],
+    ];
+    failure.fix = words![
+        "Copy the tenant ID from the Overview page of Microsoft Entra ID (or the app registration's \
+         Directory (tenant) ID) into ",
+        Input::EntraTenantId,
+        "."
+    ];
+}
+
+fn invalid_scope(
+    failure: &mut Failure,
+    body: &Body,
+    lower: &Lowered,
+    quoted: &str,
+    ctx: &Context<'_>,
+) {
     failure.reason = Reason::InvalidScope;
     failure.blame = Some(Input::Scopes);
     let requested = if ctx.scopes.is_empty() {
@@ -278,19 +320,17 @@ fn invalid_scope(failure: &mut Failure, body: &Body, lower: &str, quoted: &str, 
     };
     // Which scope was refused: the body may say (oidc-provider adds a `scope` field), or the words may name it;
     // with a single scope requested there is no doubt.
-    let body_scope = field(body, "scope")
-        .map(|s| crate::check::scopes::split(s.raw()))
-        .unwrap_or_default();
+    let body_scope = body.field("scope").map(|s| s.words()).unwrap_or_default();
     let mut named: Vec<&String> = ctx
         .scopes
         .iter()
-        .filter(|s| body_scope.contains(s))
+        .filter(|s| body_scope.iter().any(|b| b.is(s)))
         .collect();
     if named.is_empty() {
         named = ctx
             .scopes
             .iter()
-            .filter(|s| contains_word(lower, &s.to_ascii_lowercase()))
+            .filter(|s| lower.has_word(&s.to_ascii_lowercase()))
             .collect();
     }
     if named.is_empty() && ctx.scopes.len() == 1 {
@@ -374,21 +414,18 @@ pub(super) fn access_denied(failure: &mut Failure, quoted: &str, ctx: &Context<'
 
 pub(super) fn classify_invalid_client(
     failure: &mut Failure,
-    lower: &str,
+    lower: &Lowered,
     quoted: &str,
     ctx: &Context<'_>,
 ) {
     // A server that does not know the client says so whatever the credential was (Entra's AADSTS700016 comes
     // for a certificate or a federated token as much as for a secret).
-    let unknown_client = contains_any(
-        lower,
-        &[
-            "aadsts700016",
-            "client not found",
-            "unknown client",
-            "no such client",
-        ],
-    );
+    let unknown_client = lower.has_any(&[
+        "aadsts700016",
+        "client not found",
+        "unknown client",
+        "no such client",
+    ]);
     if (ctx.assertion.is_some() || ctx.method.contains("tls")) && !unknown_client {
         super::assertion::classify(failure, lower, quoted, ctx);
         return;
@@ -397,10 +434,8 @@ pub(super) fn classify_invalid_client(
     let host = ctx.host;
     let origin: &Words = ctx.secret_origin;
     // Entra found no credential at all: nothing says the secret is wrong; it did not arrive where Entra looked.
-    if super::aadsts(lower) == Some(7000218) {
-        failure
-            .error_code
-            .get_or_insert_with(|| "invalid_client".to_string());
+    if lower.aadsts() == Some(7000218) {
+        failure.error_code.get_or_insert(ErrorCode::InvalidClient);
         failure.reason = Reason::InvalidClient;
         failure.blame = Some(Input::AuthMethod);
         failure.summary = words![format!(
@@ -425,32 +460,24 @@ pub(super) fn classify_invalid_client(
         ];
         return;
     }
-    let not_found = contains_any(
-        lower,
-        &[
-            "not found",
-            "unknown client",
-            "does not exist",
-            "no such client",
-            "aadsts700016",
-            "client_id not found",
-            "invalid client_id",
-        ],
-    );
-    let bad_secret = contains_any(
-        lower,
-        &[
-            "secret",
-            "bad credentials",
-            "password",
-            "aadsts7000215",
-            "aadsts7000222",
-            "signature",
-        ],
-    ) || (ctx.genesys && lower.contains("authentication failed"));
-    failure
-        .error_code
-        .get_or_insert_with(|| "invalid_client".to_string());
+    let not_found = lower.has_any(&[
+        "not found",
+        "unknown client",
+        "does not exist",
+        "no such client",
+        "aadsts700016",
+        "client_id not found",
+        "invalid client_id",
+    ]);
+    let bad_secret = lower.has_any(&[
+        "secret",
+        "bad credentials",
+        "password",
+        "aadsts7000215",
+        "aadsts7000222",
+        "signature",
+    ]) || (ctx.genesys && lower.has("authentication failed"));
+    failure.error_code.get_or_insert(ErrorCode::InvalidClient);
     if not_found && !bad_secret {
         failure.reason = Reason::ClientNotFound;
         failure.blame = Some(Input::ClientId);
@@ -573,7 +600,7 @@ pub(super) fn classify_invalid_client(
     }
 }
 
-fn add_vendor_hints(failure: &mut Failure, lower: &str) {
+fn add_vendor_hints(failure: &mut Failure, lower: &Lowered) {
     let hints: [(&str, &str); 6] = [
         (
             "aadsts7000215",
@@ -601,7 +628,7 @@ fn add_vendor_hints(failure: &mut Failure, lower: &str) {
         ),
     ];
     for (needle, hint) in hints {
-        if lower.contains(needle) {
+        if lower.has(needle) {
             failure.causes.insert(0, Words::text(hint));
         }
     }
