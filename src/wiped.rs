@@ -133,7 +133,7 @@ mod tests {
         assert_eq!(watch.leaks(), 1);
         let watch = Watch::new(&[b"MARKER-wiped-string-0002"]);
         let mut text = String::from("x MARKER-wiped-string-0002 y");
-        crate::check::secret::wipe(&mut text);
+        crate::check::base::secret::wipe(&mut text);
         drop(text);
         assert_eq!(watch.leaks(), 0);
     }
@@ -144,7 +144,7 @@ mod tests {
         let mut text = String::with_capacity(24);
         text.push_str("MARKER-growing-string-03");
         text.push_str(" and more, which moves it");
-        crate::check::secret::wipe(&mut text);
+        crate::check::base::secret::wipe(&mut text);
         drop(text);
         assert_eq!(watch.leaks(), 1, "the first block was freed unwiped");
     }

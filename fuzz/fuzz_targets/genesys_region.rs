@@ -3,7 +3,7 @@
 //! login and API hosts of that region's domain; errors are one line.
 #![no_main]
 
-use authcheck::check::genesys;
+use authcheck::check::vendors::genesys;
 use authcheck::check::{Endpoint, Plain};
 use libfuzzer_sys::fuzz_target;
 

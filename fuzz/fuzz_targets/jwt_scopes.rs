@@ -2,8 +2,8 @@
 //! server sent. Never panics; what it returns is a list of scopes the granted/missing comparison can use.
 #![no_main]
 
-use authcheck::check::heard::{Heard, Scrubber};
-use authcheck::check::scopes;
+use authcheck::check::base::heard::{Heard, Scrubber};
+use authcheck::check::verify::scopes;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 //! overflow checks on, as debug builds and `cargo test` do).
 #![no_main]
 
-use authcheck::check::http::parse_retry_after;
+use authcheck::check::base::http::parse_retry_after;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

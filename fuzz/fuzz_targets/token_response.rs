@@ -21,8 +21,8 @@ mod common;
 
 use std::time::Duration;
 
-use authcheck::check::heard::{Answer, Body, Heard, Scrubber};
-use authcheck::check::interpret::{self, Context, Verdict};
+use authcheck::check::base::heard::{Answer, Body, Heard, Scrubber};
+use authcheck::check::exchange::interpret::{self, Context, Verdict};
 use authcheck::check::{Plain, Secret, Words};
 use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;

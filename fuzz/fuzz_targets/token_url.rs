@@ -7,8 +7,9 @@
 //! is read from the real environment or the file system.
 #![no_main]
 
-use authcheck::check::lint::lint;
-use authcheck::check::{Given, Inputs, Plain, Report, genesys};
+use authcheck::check::inputs::lint::lint;
+use authcheck::check::vendors::genesys;
+use authcheck::check::{Given, Inputs, Plain, Report};
 use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;
 

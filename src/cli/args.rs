@@ -10,7 +10,8 @@ use std::io::Read;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
 use super::words::CliWords;
-use crate::check::{Given, Inputs, Secret, SecretOrigin, validate};
+use crate::check::inputs::validate;
+use crate::check::{Given, Inputs, Secret, SecretOrigin};
 use crate::surface::{self, Input, Kind, Place};
 
 /// Output format of `authcheck check`.
@@ -229,7 +230,7 @@ fn read_flag_file(flag: &str, path: &str) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|err| {
         format!(
             "--{flag} {path}: {}",
-            crate::check::resolve::io_reason(&err)
+            crate::check::inputs::resolve::io_reason(&err)
         )
     })?;
     String::from_utf8(bytes).map_err(|_| format!("--{flag} {path}: not a text (PEM) file"))

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::words::ExternalWords;
-use crate::check::{Given, Inputs, Report, validate};
+use crate::check::inputs::validate;
+use crate::check::{Given, Inputs, Report};
 use crate::surface::{self, Input, Kind, OutValue, Place};
 
 /// Keys the query may hold besides the inputs: none are read today, `format_version` is reserved.

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::check::CheckRequest;
-use crate::check::genesys::permissions::{self, Op, Requirement};
+use crate::check::vendors::genesys::permissions::{self, Op, Requirement};
 
 /// Largest plan file read: plans of thousands of resources stay far below it; anything larger is not a plan.
 const MAX_PLAN_BYTES: u64 = 64 * 1024 * 1024;

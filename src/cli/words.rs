@@ -1,6 +1,6 @@
 //! How the CLI and the external program name inputs: flags and environment variables, query keys.
 
-use crate::check::words::{Vocabulary, one_of};
+use crate::check::report::words::{Vocabulary, one_of};
 use crate::surface::{self, Group, Input, Place};
 
 /// The CLI's vocabulary: `--client-id`, `--allow-http`, `AUTHCHECK_CLIENT_SECRET`.
@@ -74,7 +74,7 @@ impl Vocabulary for ExternalWords {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::words::Assign;
+    use crate::check::report::words::Assign;
     use crate::words;
 
     #[test]

@@ -84,7 +84,7 @@ pub fn wipe_sensitive(config: &mut Value, place: Place) {
     if let Value::Object(object) = config {
         for row in surface::inputs_in(place).filter(|row| row.sensitive) {
             if let Some(Value::String(text)) = object.get_mut(row.name) {
-                crate::check::secret::wipe(text);
+                crate::check::base::secret::wipe(text);
             }
         }
     }

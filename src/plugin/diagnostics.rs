@@ -3,8 +3,8 @@
 
 use super::cty::Value;
 use super::proto::tfplugin6 as tf;
-use crate::check::validate::Problem;
-use crate::check::words::{Vocabulary, Words, hcl_assign, one_of};
+use crate::check::inputs::validate::Problem;
+use crate::check::report::words::{Vocabulary, Words, hcl_assign, one_of};
 use crate::check::{Report, Status};
 use crate::surface::{self, Group, Input, Place};
 
@@ -232,7 +232,7 @@ mod tests {
 
     use super::*;
     use crate::check::report::Findings;
-    use crate::check::words::Assign;
+    use crate::check::report::words::Assign;
     use crate::check::{Diagnosis, Outcome, Reason};
     use crate::words;
 

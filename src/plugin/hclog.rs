@@ -12,7 +12,7 @@ pub fn sink(level: Level, message: &str, fields: &[(&str, &str)]) {
     line.insert("@module".into(), "authcheck".into());
     line.insert(
         "@timestamp".into(),
-        crate::check::clock::rfc3339_micros(std::time::SystemTime::now()).into(),
+        crate::check::base::clock::rfc3339_micros(std::time::SystemTime::now()).into(),
     );
     for (key, value) in fields {
         line.insert((*key).to_string(), (*value).into());

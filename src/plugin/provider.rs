@@ -15,7 +15,8 @@ use super::proto::tfplugin6 as tf;
 use super::proto::tfplugin6::provider_server::Provider;
 use super::schema::{self, DATA_SOURCE};
 use super::{data_source, ephemeral, state};
-use crate::check::{self, Inputs, Report, validate};
+use crate::check::inputs::validate;
+use crate::check::{self, Inputs, Report};
 use crate::surface::{Input, Place};
 
 /// The provider's state between RPCs.

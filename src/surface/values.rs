@@ -1,7 +1,7 @@
 //! How each output is read out of a [`Report`]: the one mapping every face's state, JSON and keys come from.
 
 use super::Output;
-use crate::check::heard::Quoted;
+use crate::check::base::heard::Quoted;
 use crate::check::{Report, Secret, Vocabulary};
 
 /// One output's value, before a face encodes it.

@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::http::{Form, Request, Response, form_value};
 use super::oauth::oauth_error;
 use super::{State, unix_now};
-use crate::check::credential::keys::{self, Certificate};
+use crate::check::inputs::credential::keys::{self, Certificate};
 
 /// The assertion type RFC 7523 section 2.2 defines.
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -264,7 +264,7 @@ impl Refusal {
         let entra = flavor == super::Flavor::Entra;
         let doc = "Review the documentation at \
                    https://learn.microsoft.com/entra/identity-platform/certificate-credentials";
-        let at = |t: i64| crate::check::clock::rfc3339(t).replace('Z', ".0000000Z");
+        let at = |t: i64| crate::check::base::clock::rfc3339(t).replace('Z', ".0000000Z");
         let not_registered = |thumbprint: &str| {
             format!(
                 "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered \

@@ -26,13 +26,13 @@ pub(super) enum GenesysApi {
 }
 
 /// A policy for each permission the client holds (its own role, `role-N`).
-fn policies(client: &super::Client) -> Vec<crate::check::genesys::permissions::Policy> {
+fn policies(client: &super::Client) -> Vec<crate::check::vendors::genesys::permissions::Policy> {
     client
         .permissions
         .iter()
         .map(|(permission, division)| {
             let mut parts = permission.splitn(3, ':');
-            crate::check::genesys::permissions::Policy {
+            crate::check::vendors::genesys::permissions::Policy {
                 domain: parts.next().unwrap_or_default().to_owned(),
                 entity: parts.next().unwrap_or_default().to_owned(),
                 actions: vec![parts.next().unwrap_or_default().to_owned()],
@@ -168,7 +168,7 @@ fn other(client: &super::Client, request: &Request) -> Response {
         return Response::json(200, obj(&[("entities", format!("[{}]", roles.join(",")))]));
     }
     // An endpoint the permissions table probes: the permission it requires decides.
-    let required = crate::check::genesys::permissions::table().and_then(|table| {
+    let required = crate::check::vendors::genesys::permissions::table().and_then(|table| {
         table
             .probes
             .iter()

@@ -1,0 +1,325 @@
+//! The one scrubber every word a server says passes through on its way into a report.
+//!
+//! A server may echo what it was sent: the secret in an `error_description`, the Basic header in a debug page, a
+//! token in a body too large to parse. The only way to turn [`Heard`] text into something a report can show is
+//! [`Scrubber::quote`], which replaces the secret (raw, form-, percent-, JSON- and base64-encoded, and inside the
+//! Basic credential) and every token the check holds with `[redacted]`, removes control characters and bounds the
+//! length. What it gives back is [`Quoted`], which nothing else can make.
+//!
+//! The scrubber holds the secret in every encoding: each is built in memory sized for it up front (growing a
+//! string copies it and leaves the old bytes behind) and wiped when the scrubber is dropped.
+
+use base64::Engine;
+use zeroize::Zeroizing;
+
+use crate::check::base::heard::Heard;
+use crate::check::base::secret::Secret;
+
+/// What replaces a secret in anything shown.
+pub const REDACTED: &str = "[redacted]";
+
+/// Shorter values are not scrubbed: they would blank ordinary words (and no real secret is that short).
+const MIN_NEEDLE: usize = 4;
+
+/// Outside text after the scrubber: no secret or token the check holds, no control character, bounded. Only
+/// [`Scrubber`] makes one, so a report field of this type cannot carry server text that skipped it.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Quoted(String);
+
+impl Quoted {
+    /// The scrubbed text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The scrubbed text, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::ops::Deref for Quoted {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Quoted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for Quoted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.0.as_str(), f)
+    }
+}
+
+impl PartialEq<str> for Quoted {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Quoted {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// Knows every secret form a check holds, and removes them from server words.
+#[derive(Clone, Default)]
+pub struct Scrubber {
+    needles: Vec<Secret>,
+}
+
+impl std::fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scrubber({} needles)", self.needles.len())
+    }
+}
+
+/// One character as it appears inside a JSON string (the escapes serde_json writes), written into `buf`.
+fn json_char(c: char, buf: &mut [u8; 6]) -> &str {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let fixed = match c {
+        '"' => "\\\"",
+        '\\' => "\\\\",
+        '\n' => "\\n",
+        '\r' => "\\r",
+        '\t' => "\\t",
+        '\u{8}' => "\\b",
+        '\u{c}' => "\\f",
+        _ => "",
+    };
+    if !fixed.is_empty() {
+        return fixed;
+    }
+    if (c as u32) < 0x20 {
+        let n = c as usize;
+        *buf = [b'\\', b'u', b'0', b'0', HEX[n >> 4], HEX[n & 15]];
+        return std::str::from_utf8(&buf[..]).unwrap_or("");
+    }
+    c.encode_utf8(&mut buf[..4])
+}
+
+/// `value` as it appears inside a JSON string, built in place.
+fn json_escaped(value: &str) -> Secret {
+    let mut buf = [0u8; 6];
+    let size = value.chars().map(|c| json_char(c, &mut buf).len()).sum();
+    let mut text = String::with_capacity(size);
+    for c in value.chars() {
+        text.push_str(json_char(c, &mut buf));
+    }
+    Secret::new(text)
+}
+
+/// `text` with every `needle` replaced by [`REDACTED`], in one allocation of the final size.
+fn redact(text: &str, needle: &str) -> Zeroizing<String> {
+    let count = text.matches(needle).count();
+    let mut out = String::with_capacity(text.len() - count * needle.len() + count * REDACTED.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(needle) {
+        out.push_str(&rest[..at]);
+        out.push_str(REDACTED);
+        rest = &rest[at + needle.len()..];
+    }
+    out.push_str(rest);
+    Zeroizing::new(out)
+}
+
+impl Scrubber {
+    /// A scrubber that knows the client secret and the Basic credential built from it.
+    pub fn for_credentials(client_id: &str, secret: &Secret) -> Scrubber {
+        let mut scrubber = Scrubber::default();
+        scrubber.add_secret(secret.expose());
+        let raw = Secret::concat(&[client_id, ":", secret.expose()]);
+        let (id, value) = (
+            Secret::form_encoded(client_id, false),
+            Secret::form_encoded(secret.expose(), false),
+        );
+        let form = Secret::concat(&[id.expose(), ":", value.expose()]);
+        for pair in [raw, form] {
+            for engine in [
+                &base64::engine::general_purpose::STANDARD,
+                &base64::engine::general_purpose::STANDARD_NO_PAD,
+                &base64::engine::general_purpose::URL_SAFE,
+            ] {
+                scrubber.add(Secret::new(engine.encode(pair.expose().as_bytes())));
+            }
+            scrubber.add(pair);
+        }
+        scrubber
+    }
+
+    /// Adds a secret value in every encoding it may come back in.
+    pub fn add_secret(&mut self, value: &str) {
+        self.add(Secret::concat(&[value]));
+        self.add(Secret::form_encoded(value, false));
+        let percent = Secret::form_encoded(value, true);
+        // `to_ascii_lowercase` copies once, at the final size.
+        self.add(Secret::new(percent.expose().to_ascii_lowercase()));
+        self.add(percent);
+        self.add(json_escaped(value));
+        for engine in [
+            &base64::engine::general_purpose::STANDARD,
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ] {
+            self.add(Secret::new(engine.encode(value.as_bytes())));
+        }
+    }
+
+    /// Adds a token (or an assertion) the check holds; it is also removed in its JSON-escaped form.
+    pub fn add_token(&mut self, token: &str) {
+        self.add(Secret::concat(&[token]));
+        self.add(json_escaped(token));
+    }
+
+    fn add(&mut self, needle: Secret) {
+        if needle.expose().chars().count() < MIN_NEEDLE
+            || self.needles.iter().any(|n| n.expose() == needle.expose())
+        {
+            return;
+        }
+        self.needles.push(needle);
+        // Longest first, so a secret inside a longer encoded form does not leave the rest of that form behind.
+        self.needles
+            .sort_by_key(|n| std::cmp::Reverse(n.expose().len()));
+    }
+
+    /// Removes every known secret form from `text`, then control characters; whitespace runs become one space.
+    fn clean(&self, text: &str) -> String {
+        let mut out = Zeroizing::new(text.to_string());
+        for needle in &self.needles {
+            if out.contains(needle.expose()) {
+                out = redact(&out, needle.expose());
+            }
+        }
+        // No secret is left, so the copies made from here on hold nothing to wipe.
+        let printable: String = out
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        printable.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// What a server said, scrubbed, on one line of at most `max_chars` characters (then `…`).
+    pub fn quote(&self, heard: &Heard, max_chars: usize) -> Quoted {
+        Quoted(bound(&self.clean(&heard.0), max_chars))
+    }
+
+    /// Our own text that may embed outside words (a path, a library's message), scrubbed and bounded the same
+    /// way.
+    pub fn quote_text(&self, text: &str, max_chars: usize) -> Quoted {
+        Quoted(bound(&self.clean(text), max_chars))
+    }
+}
+
+/// Cuts text to `max_chars` characters, marking the cut.
+fn bound(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scrubber() -> Scrubber {
+        Scrubber::for_credentials("ci-bot", &Secret::new("p&ss:w+rd/S3cret"))
+    }
+
+    #[test]
+    fn the_secret_never_survives_in_any_encoding() {
+        let s = scrubber();
+        let basic = base64::engine::general_purpose::STANDARD.encode("ci-bot:p&ss:w+rd/S3cret");
+        let basic_form =
+            base64::engine::general_purpose::STANDARD.encode("ci-bot:p%26ss%3Aw%2Brd%2FS3cret");
+        for said in [
+            "bad secret p&ss:w+rd/S3cret".to_string(),
+            "client_secret=p%26ss%3Aw%2Brd%2FS3cret&x".to_string(),
+            "got p%26ss%3aw%2brd%2fs3cret".to_string(),
+            format!("Authorization: Basic {basic}"),
+            format!("Authorization: Basic {basic_form}"),
+            format!(
+                "b64 {}",
+                base64::engine::general_purpose::STANDARD.encode("p&ss:w+rd/S3cret")
+            ),
+        ] {
+            let shown = s.quote(&Heard::new(said.clone()), 500);
+            assert!(!shown.contains("w+rd"), "{said} -> {shown}");
+            assert!(!shown.contains("S3cret"), "{said} -> {shown}");
+            assert!(
+                !shown.contains(&basic) && !shown.contains(&basic_form),
+                "{shown}"
+            );
+            assert!(shown.contains(REDACTED), "{said} -> {shown}");
+        }
+    }
+
+    #[test]
+    fn tokens_added_later_are_removed_and_text_stays_one_bounded_line() {
+        let mut s = scrubber();
+        s.add_token("eyJhbGciOi.payload.sig");
+        let shown = s.quote(
+            &Heard::new("token eyJhbGciOi.payload.sig\n\u{1b}[2J end"),
+            500,
+        );
+        assert_eq!(shown, "token [redacted] [2J end");
+        assert_eq!(s.quote(&Heard::new("abcdef"), 3), "abc…");
+    }
+
+    #[test]
+    fn the_scrubber_leaves_no_encoding_of_the_secret_behind() {
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode("ci-bot:wipe-check-scrub-secret-01 &+/");
+        let watch = crate::wiped::Watch::new(&[
+            b"wipe-check-scrub-secret-01",
+            b"d2lwZS1jaGVjay1zY3J1Yi1zZWNyZXQtMDEgJisv",
+            &basic.as_bytes()[..40],
+        ]);
+        let mut scrubber =
+            Scrubber::for_credentials("ci-bot", &Secret::new("wipe-check-scrub-secret-01 &+/"));
+        scrubber.add_token("wipe-check-scrub-token-002");
+        let shown = scrubber.quote(
+            &Heard::new(String::from(
+                "echo wipe-check-scrub-secret-01 &+/ and b64 d2lwZS1jaGVjay1zY3J1Yi1zZWNyZXQtMDEgJisv",
+            )),
+            500,
+        );
+        assert_eq!(shown, "echo [redacted] and b64 [redacted]");
+        drop((scrubber, shown));
+        assert_eq!(watch.leaks(), 0);
+    }
+
+    #[test]
+    fn short_values_are_not_needles() {
+        let s = Scrubber::for_credentials("id", &Secret::new("ab"));
+        assert_eq!(s.clean("about ab"), "about ab");
+    }
+
+    #[test]
+    fn encodings_built_in_place_match_the_libraries() {
+        for value in ["p&ss:w+rd/S3cret", "a b\"c\\d\n\u{1}é"] {
+            assert_eq!(
+                Secret::form_encoded(value, false).expose(),
+                url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
+            );
+            assert_eq!(
+                json_escaped(value).expose(),
+                serde_json::to_string(value)
+                    .expect("json")
+                    .trim_matches('"')
+            );
+        }
+        assert_eq!(Secret::form_encoded("a b", true).expose(), "a%20b");
+        assert_eq!(
+            redact("x SEC y SEC", "SEC").as_str(),
+            "x [redacted] y [redacted]"
+        );
+    }
+}

@@ -1,0 +1,249 @@
+//! How a check ends once the token endpoint has answered: a failure explained, or a token and what it carries
+//! (lifetime, fingerprint, scopes compared with the required ones).
+
+use sha2::{Digest, Sha256};
+
+use crate::check::base::clock;
+use crate::check::base::heard::{Quoted, Scrubber};
+use crate::check::exchange::interpret::{Failure, Issued, short};
+use crate::check::inputs::request::CheckRequest;
+use crate::check::report::words::{Assign, Words};
+use crate::check::report::{Diagnosis, Findings, Line, Outcome, Reason, Status};
+use crate::check::verify::{ScopeFinding, ScopeVerdict};
+use crate::surface::Input;
+use crate::words;
+
+/// Longest scope shown: scopes are short identifiers, an Entra one a URL.
+const MAX_SCOPE: usize = 500;
+
+/// The outcome a failure explains: what was sent, what came back, what it means, the causes and the fix.
+pub fn failed(failure: &Failure, sent: Words, also: Option<Words>) -> Outcome {
+    let mut lines = vec![Line::Sent(sent), Line::Got(failure.got.clone())];
+    if let Some(also) = also {
+        lines.push(Line::Also(also));
+    }
+    lines.push(Line::Meaning(failure.meaning.clone()));
+    lines.push(Line::Causes(failure.causes.clone()));
+    lines.push(Line::Fix(failure.fix.clone()));
+    Outcome {
+        reason: failure.reason,
+        summary: failure.summary.clone(),
+        diagnosis: Diagnosis { lines },
+        blame: failure.blame,
+        usage: false,
+    }
+}
+
+/// `sha256:` and the first six bytes of the token's digest, in hex.
+pub fn fingerprint(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    format!(
+        "sha256:{}",
+        digest
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+}
+
+/// A token was issued: records its facts and the scope finding, and says how the check ends.
+#[allow(clippy::too_many_arguments)]
+pub fn token_issued(
+    request: &CheckRequest,
+    found: &mut Findings,
+    issued: Issued,
+    method: &str,
+    accepted: &str,
+    sent: Words,
+    host: &str,
+    scope: ScopeFinding,
+    keep_token: bool,
+    scrub: &Scrubber,
+) -> Outcome {
+    let Issued {
+        access_token,
+        token_type,
+        expires_in,
+        warnings,
+        ..
+    } = issued;
+    found.auth_method_used = Some(method.to_string());
+    found.token_type = Some(token_type.clone());
+    found.expires_in = expires_in;
+    found.expires_at =
+        expires_in.map(|seconds| clock::rfc3339(clock::now_unix().saturating_add(seconds)));
+    found.token_fingerprint = Some(fingerprint(access_token.expose()));
+    found.push(
+        "token_request",
+        Status::Pass,
+        format!(
+            "{host} issued a {token_type} token{}",
+            expires_in
+                .map(|s| format!(" valid for {s}s"))
+                .unwrap_or_default()
+        ),
+    );
+    for warning in warnings {
+        found.push("token_response", Status::Warn, warning);
+    }
+    // Along the way some evidence may have failed; it matters only when nothing else told.
+    if matches!(scope.verdict, ScopeVerdict::NotRequired) {
+        let mut notes = scope.notes.clone();
+        notes.dedup();
+        for note in notes {
+            found.push("introspection", Status::Warn, note);
+        }
+    }
+    found.scopes_source = Some(scope.source);
+    let granted: Vec<Quoted> = scope
+        .granted
+        .iter()
+        .flatten()
+        .map(|g| scrub.quote(g, MAX_SCOPE))
+        .collect();
+    found.granted_scopes = granted.clone();
+    if keep_token {
+        found.access_token = Some(access_token);
+    }
+
+    let mut got = format!("a {token_type} token");
+    if let Some(seconds) = expires_in {
+        got.push_str(&format!(" valid for {seconds}s"));
+    }
+    if let Some(fingerprint) = &found.token_fingerprint {
+        got.push_str(&format!(" (fingerprint {fingerprint})"));
+    }
+    let mut lines = vec![Line::Sent(sent), Line::Got(words![got])];
+    let asked = match scope.asked {
+        0 => String::new(),
+        1 => " (asked the server once more)".to_string(),
+        n => format!(" (asked the server {n} more times)"),
+    };
+    let source = scope.source.code();
+    match &scope.verdict {
+        ScopeVerdict::NotRequired => found.push(
+            "scopes",
+            Status::Skip,
+            words!["no ", Input::RequiredScopes, " given"],
+        ),
+        ScopeVerdict::Granted => found.push(
+            "scopes",
+            Status::Pass,
+            format!("every required scope granted ({source}){asked}"),
+        ),
+        ScopeVerdict::GrantedWhenRequested(scopes) => found.push(
+            "scopes",
+            Status::Warn,
+            words![
+                format!(
+                    "the client gets {} when it asks for {it}, and the token issued without asking does not show \
+                     {it} ({source}){asked}: add {it} to ",
+                    scopes.join(", "),
+                    it = if scopes.len() == 1 { "it" } else { "them" },
+                ),
+                Input::Scopes,
+                format!(
+                    ", and make the pipeline's own provider request {} too",
+                    if scopes.len() == 1 { "it" } else { "them" }
+                )
+            ],
+        ),
+        ScopeVerdict::Unverifiable(why) => {
+            let text = words![
+                "could not verify ",
+                Input::RequiredScopes,
+                ": ",
+                why,
+                "; what would make it verifiable: ",
+                crate::check::verify::how_to_verify()
+            ];
+            if request.strict {
+                found.push("scopes", Status::Fail, text.clone());
+                lines.push(Line::Meaning(words![
+                    "a token was issued, but nothing says whether it carries the required scopes, and ",
+                    Assign(Input::Strict, "true".into()),
+                    " asks for that to fail."
+                ]));
+                lines.push(Line::Note(text));
+                lines.push(Line::Fix(words![
+                    "make the scopes verifiable (",
+                    crate::check::verify::how_to_verify(),
+                    "), or leave ",
+                    Input::Strict,
+                    " off to accept the warning."
+                ]));
+                return Outcome::new(
+                    Reason::Unverifiable,
+                    words![format!(
+                        "Could not verify the required scopes of client {}",
+                        short(&request.client_id)
+                    )],
+                    Diagnosis { lines },
+                )
+                .blaming(Input::RequiredScopes);
+            }
+            found.push("scopes", Status::Warn, text);
+        }
+        ScopeVerdict::Missing(missing) => {
+            found.missing_scopes = missing.clone();
+            let summary = words![format!(
+                "The token for client {} lacks required scope{} {}",
+                short(&request.client_id),
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", ")
+            )];
+            found.push(
+                "scopes",
+                Status::Fail,
+                words![summary.clone(), asked.clone()],
+            );
+            lines.push(Line::Fact(
+                "Granted scopes",
+                words![format!(
+                    "{} (from {source})",
+                    if granted.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        granted
+                            .iter()
+                            .map(Quoted::as_str)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    }
+                )],
+            ));
+            lines.push(Line::Fact(
+                "Required",
+                words![request.required_scopes.join(" ")],
+            ));
+            lines.push(Line::Fact("Missing", words![missing.join(" ")]));
+            if scope.asked > 0 {
+                lines.push(Line::Note(words![format!(
+                    "The server was asked for the required scopes{asked} and did not grant {}.",
+                    if missing.len() == 1 { "it" } else { "them" }
+                )]));
+            }
+            lines.push(Line::Meaning(words![
+                "the credentials work, but the token will be refused for what needs the missing scopes."
+            ]));
+            lines.push(Line::Fix(words![
+                "grant the missing scopes to the client on the server (or request them in ",
+                Input::Scopes,
+                " if the server grants only what is asked)."
+            ]));
+            return Outcome::new(Reason::MissingScopes, summary, Diagnosis { lines })
+                .blaming(Input::RequiredScopes);
+        }
+    }
+
+    lines.push(Line::Fact("Auth method accepted", words![accepted]));
+    Outcome::new(
+        Reason::Ok,
+        words![format!(
+            "Client {} obtained a token from {host}",
+            short(&request.client_id)
+        )],
+        Diagnosis { lines },
+    )
+}

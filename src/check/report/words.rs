@@ -1,0 +1,241 @@
+//! Sentences the engine writes for people, with the inputs they mention kept as typed references, so that each
+//! face names an input in its own vocabulary (`client_secret_env` in Terraform, `--client-secret-file` in the
+//! CLI, a query key for the external program) without parsing anyone's prose.
+
+use crate::surface::{Group, Input};
+
+/// One piece of a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// Literal text (already scrubbed when it came from a server).
+    Text(String),
+    /// The name of an input, as the face's user writes it.
+    Name(Input),
+    /// An input set to a value (`allow_http = true`, `--allow-http`).
+    Assign(Input, String),
+    /// The inputs of a group the face offers (e.g. every way to give the secret).
+    Group(Group),
+}
+
+/// An input set to a value, for advice such as "set allow_http = true".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assign(pub Input, pub String);
+
+impl From<&str> for Piece {
+    fn from(text: &str) -> Self {
+        Piece::Text(text.to_string())
+    }
+}
+
+impl From<String> for Piece {
+    fn from(text: String) -> Self {
+        Piece::Text(text)
+    }
+}
+
+impl From<&String> for Piece {
+    fn from(text: &String) -> Self {
+        Piece::Text(text.clone())
+    }
+}
+
+impl From<crate::check::base::heard::Quoted> for Piece {
+    fn from(text: crate::check::base::heard::Quoted) -> Self {
+        Piece::Text(text.into_string())
+    }
+}
+
+impl From<Input> for Piece {
+    fn from(input: Input) -> Self {
+        Piece::Name(input)
+    }
+}
+
+impl From<Group> for Piece {
+    fn from(group: Group) -> Self {
+        Piece::Group(group)
+    }
+}
+
+impl From<Assign> for Piece {
+    fn from(assign: Assign) -> Self {
+        Piece::Assign(assign.0, assign.1)
+    }
+}
+
+/// How a face names inputs.
+pub trait Vocabulary {
+    /// The input's name, e.g. `` `client_id` `` or `--client-id`.
+    fn name(&self, input: Input) -> String;
+    /// The input set to `value`, e.g. `allow_http = true` or `--allow-http`.
+    fn assign(&self, input: Input, value: &str) -> String;
+    /// Every way this face offers to give a group's value, as a phrase.
+    fn group(&self, group: Group) -> String;
+}
+
+/// A sentence (or a few) for people. Build it with [`words!`](crate::words).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Words(Vec<Piece>);
+
+/// Builds [`Words`] from pieces: text, [`Input`]s, [`Assign`]s, [`Group`]s or other `Words`.
+#[macro_export]
+macro_rules! words {
+    ($($piece:expr),* $(,)?) => {{
+        let mut words = $crate::check::report::words::Words::default();
+        $( words.push($piece); )*
+        words
+    }};
+}
+
+/// Anything that can be appended to [`Words`].
+pub trait IntoPieces {
+    /// Appends itself.
+    fn append_to(self, words: &mut Words);
+}
+
+impl<T: Into<Piece>> IntoPieces for T {
+    fn append_to(self, words: &mut Words) {
+        words.0.push(self.into());
+    }
+}
+
+impl IntoPieces for Words {
+    fn append_to(self, words: &mut Words) {
+        words.0.extend(self.0);
+    }
+}
+
+impl IntoPieces for &Words {
+    fn append_to(self, words: &mut Words) {
+        words.0.extend(self.0.iter().cloned());
+    }
+}
+
+impl Words {
+    /// Plain text without input references.
+    pub fn text(text: impl Into<String>) -> Words {
+        Words(vec![Piece::Text(text.into())])
+    }
+
+    /// Appends a piece or more words.
+    pub fn push(&mut self, piece: impl IntoPieces) {
+        piece.append_to(self);
+    }
+
+    /// The pieces.
+    pub fn pieces(&self) -> &[Piece] {
+        &self.0
+    }
+
+    /// True when there is nothing to say.
+    pub fn is_empty(&self) -> bool {
+        self.0
+            .iter()
+            .all(|p| matches!(p, Piece::Text(t) if t.is_empty()))
+    }
+
+    /// The sentence in a face's vocabulary.
+    pub fn render(&self, vocabulary: &dyn Vocabulary) -> String {
+        let mut out = String::new();
+        for piece in &self.0 {
+            match piece {
+                Piece::Text(text) => out.push_str(text),
+                Piece::Name(input) => out.push_str(&vocabulary.name(*input)),
+                Piece::Assign(input, value) => out.push_str(&vocabulary.assign(*input, value)),
+                Piece::Group(group) => out.push_str(&vocabulary.group(*group)),
+            }
+        }
+        out
+    }
+
+    /// True when the words mention `input` by name.
+    pub fn mentions(&self, input: Input) -> bool {
+        self.0.iter().any(|p| match p {
+            Piece::Name(i) | Piece::Assign(i, _) => *i == input,
+            _ => false,
+        })
+    }
+}
+
+/// `name = "value"` as HCL writes it: strings quoted, booleans and numbers bare.
+pub fn hcl_assign(input: Input, value: &str) -> String {
+    match crate::surface::input(input).kind {
+        crate::surface::Kind::Bool | crate::surface::Kind::Int { .. } => {
+            format!("{} = {value}", input.name())
+        }
+        _ => format!("{} = {value:?}", input.name()),
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+pub fn one_of(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The engine's own neutral vocabulary: the surface names as they are. Used for logs and by tests that do not
+/// care which face renders.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Plain;
+
+impl Vocabulary for Plain {
+    fn name(&self, input: Input) -> String {
+        input.name().to_string()
+    }
+
+    fn assign(&self, input: Input, value: &str) -> String {
+        hcl_assign(input, value)
+    }
+
+    fn group(&self, group: Group) -> String {
+        let names: Vec<&str> = crate::surface::group_members(group)
+            .map(|row| row.name)
+            .collect();
+        one_of(&names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Dashes;
+    impl Vocabulary for Dashes {
+        fn name(&self, input: Input) -> String {
+            format!("--{}", input.name().replace('_', "-"))
+        }
+        fn assign(&self, input: Input, value: &str) -> String {
+            format!("--{} {value}", input.name().replace('_', "-"))
+        }
+        fn group(&self, _: Group) -> String {
+            "a file or stdin".to_string()
+        }
+    }
+
+    #[test]
+    fn each_face_names_the_input_its_own_way() {
+        let words = crate::words![
+            "Set ",
+            Input::ClientId,
+            " and ",
+            Assign(Input::AllowHttp, "true".into()),
+            "; give the secret by ",
+            Group::SecretSource,
+            "."
+        ];
+        assert_eq!(
+            words.render(&Dashes),
+            "Set --client-id and --allow-http true; give the secret by a file or stdin."
+        );
+        assert!(
+            words
+                .render(&Plain)
+                .starts_with("Set client_id and allow_http = true")
+        );
+        assert!(words.mentions(Input::AllowHttp));
+        assert!(!words.mentions(Input::Issuer));
+    }
+}
