@@ -238,35 +238,11 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let target = parse_http_date(value)?;
+    let target = crate::check::base::clock::parse_http_date(value)?;
     let now = crate::check::base::clock::now_unix();
     Some(Duration::from_secs(
         u64::try_from(target - now).unwrap_or(0),
     ))
-}
-
-/// Parses `Sun, 06 Nov 1994 08:49:37 GMT`.
-pub fn parse_http_date(value: &str) -> Option<i64> {
-    let parts: Vec<&str> = value.split_whitespace().collect();
-    let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
-        return None;
-    };
-    let day: i64 = day.parse().ok()?;
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| m == month)? as i64
-        + 1;
-    let year: i64 = year.parse().ok()?;
-    let hms: Vec<i64> = time
-        .split(':')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    let [h, m, s] = hms.as_slice() else {
-        return None;
-    };
-    crate::check::base::clock::unix_from_civil(year, month, day, *h, *m, *s)
 }
 
 /// Opens `connections` connections to `url`'s host while a token request is still in flight, so that the
@@ -426,7 +402,7 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(
-            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            crate::check::base::clock::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(784_111_777)
         );
         assert_eq!(parse_retry_after("soon"), None);
@@ -443,7 +419,11 @@ mod tests {
             "Sun, 32 Nov 1994 08:49:37 GMT",
             "Sun, 06 Nov 1994 24:00:00 GMT",
         ] {
-            assert_eq!(parse_http_date(date), None, "{date}");
+            assert_eq!(
+                crate::check::base::clock::parse_http_date(date),
+                None,
+                "{date}"
+            );
         }
     }
 }

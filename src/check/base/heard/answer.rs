@@ -7,7 +7,8 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 use crate::check::base::heard::json::Json;
-use crate::check::base::heard::{Heard, Scrubber};
+use crate::check::base::heard::scrub::Scrubber;
+use crate::check::base::heard::text::Heard;
 use crate::check::base::secret::SecretBytes;
 
 /// Largest answer body read; the rest is dropped, so a hostile server cannot exhaust memory.

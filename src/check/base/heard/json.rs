@@ -5,7 +5,7 @@
 use serde_json::Value;
 use zeroize::Zeroize;
 
-use crate::check::base::heard::Heard;
+use crate::check::base::heard::text::Heard;
 
 /// A parsed JSON document from outside.
 pub struct Json(Value);

@@ -12,7 +12,7 @@
 use base64::Engine;
 use zeroize::Zeroizing;
 
-use crate::check::base::heard::Heard;
+use crate::check::base::heard::text::Heard;
 use crate::check::base::secret::Secret;
 
 /// What replaces a secret in anything shown.
