@@ -88,7 +88,10 @@ async fn every_algorithm_signs_an_assertion_the_idp_accepts() {
             "{client} {key}: {}",
             report.detail_in(&check::Plain)
         );
-        assert_eq!(report.auth_method_used.as_deref(), Some("private_key_jwt"));
+        assert_eq!(
+            report.findings.auth_method_used.as_deref(),
+            Some("private_key_jwt")
+        );
     }
 }
 

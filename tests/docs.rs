@@ -3,6 +3,9 @@
 
 use std::path::Path;
 
+use authcheck::check::report::values::CheckRow;
+use authcheck::check::report::words::one_of;
+use authcheck::check::report::{Status, Step};
 use authcheck::plugin::schema::{self, Attr, Role};
 
 const MARKER: &str =
@@ -48,8 +51,14 @@ fn schema_markdown(attrs: &[Attr]) -> String {
         out.push_str(
             "<a id=\"nestedatt--checks\"></a>\n### Nested Schema for `checks`\n\nRead-Only:\n\n",
         );
-        out.push_str("- `name` (String) Step name: inputs, endpoint, discovery, federated_token, token_request, token_response, auth_method, scopes, introspection, organization, permissions, subscription or region_probe.\n");
-        out.push_str("- `status` (String) pass, warn, fail or skip.\n- `detail` (String) One line saying what was seen.\n");
+        let steps: Vec<&str> = Step::ALL.iter().map(|s| s.code()).collect();
+        let statuses: Vec<&str> = Status::ALL.iter().map(|s| s.code()).collect();
+        let [name, status, detail] = CheckRow::KEYS;
+        out.push_str(&format!(
+            "- `{name}` (String) Step name: {}.\n- `{status}` (String) {}.\n- `{detail}` (String) One line saying what was seen.\n",
+            one_of(&steps),
+            one_of(&statuses)
+        ));
     }
     out
 }

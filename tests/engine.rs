@@ -104,7 +104,7 @@ async fn each_way_a_token_request_ends_is_named() {
             &["obtained a token", "client_secret_basic"],
         ),
     );
-    assert_eq!(report.granted_scopes, ["read", "write"]);
+    assert_eq!(report.findings.granted_scopes, ["read", "write"]);
 
     let report = run(request(&url, "good", "wrong")).await;
     row(
@@ -135,12 +135,16 @@ async fn each_way_a_token_request_ends_is_named() {
         expect(&report, Reason::Ok, &["client_secret_post"]),
     );
     assert!(
-        report.checks.iter().any(|c| c.name == "auth_method"
-            && c.detail
-                .render(&Plain)
-                .contains("auth_method = \"client_secret_post\"")),
+        report
+            .findings
+            .checks
+            .iter()
+            .any(|c| c.name() == "auth_method"
+                && c.detail
+                    .render(&Plain)
+                    .contains("auth_method = \"client_secret_post\"")),
         "{:?}",
-        report.checks
+        report.findings.checks
     );
 
     let mut explicit = request(&url, "post-only", "post-secret");
@@ -174,12 +178,13 @@ async fn each_way_a_token_request_ends_is_named() {
     required.required_scopes = vec!["read".into()];
     let report = run(required).await;
     row("scopes by introspection", expect(&report, Reason::Ok, &[]));
-    assert_eq!(report.scopes_source.code(), "introspection");
+    assert_eq!(report.findings.scopes_source.code(), "introspection");
     assert!(
         report
+            .findings
             .checks
             .iter()
-            .any(|c| c.name == "scopes" && c.status == check::Status::Pass)
+            .any(|c| c.name() == "scopes" && c.status == check::Status::Pass)
     );
 
     let mut jwt = request(&url, "jwt", "jwt-secret");
@@ -193,8 +198,8 @@ async fn each_way_a_token_request_ends_is_named() {
             &["lacks required scope write"],
         ),
     );
-    assert_eq!(report.scopes_source.code(), "jwt");
-    assert_eq!(report.missing_scopes, ["write"]);
+    assert_eq!(report.findings.scopes_source.code(), "jwt");
+    assert_eq!(report.findings.missing_scopes, ["write"]);
 
     let report = run(request(&url, "flaky", "flaky-secret")).await;
     row(
@@ -252,7 +257,7 @@ async fn each_way_a_token_request_ends_is_named() {
     let report = run(discovered).await;
     row("discovery", expect(&report, Reason::Ok, &[]));
     assert_eq!(
-        report.token_url.as_deref(),
+        report.findings.token_url.as_deref(),
         Some(format!("{base}/oauth/token").as_str())
     );
 
@@ -532,9 +537,10 @@ async fn required_scopes_are_verified_by_asking_when_nothing_else_tells() {
     let report = check::run_fresh(required("defaults", "d-secret", &["write"]), no_cancel()).await;
     assert_eq!(report.reason, Reason::Ok, "{}", report.detail_in(&Plain));
     let scopes_step = report
+        .findings
         .checks
         .iter()
-        .find(|c| c.name == "scopes")
+        .find(|c| c.name() == "scopes")
         .expect("scopes step");
     assert_eq!(scopes_step.status, check::Status::Warn);
     let words = scopes_step.detail.render(&Plain);
@@ -558,7 +564,7 @@ async fn required_scopes_are_verified_by_asking_when_nothing_else_tells() {
         "{}",
         report.detail_in(&Plain)
     );
-    assert_eq!(report.missing_scopes, ["write"]);
+    assert_eq!(report.findings.missing_scopes, ["write"]);
     assert!(
         report
             .detail_in(&Plain)
@@ -569,9 +575,10 @@ async fn required_scopes_are_verified_by_asking_when_nothing_else_tells() {
     let report = check::run_fresh(required("deaf", "deaf-secret", &["read"]), no_cancel()).await;
     assert_eq!(report.reason, Reason::Ok);
     let step = report
+        .findings
         .checks
         .iter()
-        .find(|c| c.name == "scopes")
+        .find(|c| c.name() == "scopes")
         .expect("scopes step");
     assert_eq!(step.status, check::Status::Warn);
     assert!(

@@ -53,12 +53,13 @@ async fn a_good_secret_gets_a_resource_manager_token_by_tenant_id_or_domain() {
         assert_eq!(report.reason, Reason::Ok, "{tenant}: {text}");
         assert!(
             report
+                .findings
                 .token_url
                 .as_deref()
                 .is_some_and(|u| u.ends_with(&format!("/{tenant}/oauth2/v2.0/token")))
         );
         assert_eq!(
-            report.granted_scopes,
+            report.findings.granted_scopes,
             ["https://management.azure.com/.default"],
             "{text}"
         );
@@ -166,7 +167,7 @@ async fn a_secret_that_never_arrived_is_not_called_wrong() {
     let report = check(inputs(&idp, ENTRA_TEST_TENANT, APP, SECRET)).await;
     assert_eq!(report.reason, Reason::Ok, "{}", detail(&report));
     assert_eq!(
-        report.auth_method_used.as_deref(),
+        report.findings.auth_method_used.as_deref(),
         Some("client_secret_post")
     );
     let report = check(
@@ -258,7 +259,7 @@ async fn github_federation_is_checked_and_each_mismatch_names_the_credential_tha
     )
     .await;
     assert_eq!(good.reason, Reason::Ok, "{}", detail(&good));
-    assert_eq!(good.auth_method_used.as_deref(), Some("federated"));
+    assert_eq!(good.findings.auth_method_used.as_deref(), Some("federated"));
 
     let cases: [(&str, String, &[&str]); 4] = [
         (
@@ -322,13 +323,13 @@ async fn the_subscription_check_tells_a_role_from_none_and_from_another_tenant()
     };
     let good = check(with(DEPLOYER_APP, ENTRA_TEST_SUBSCRIPTION)).await;
     assert_eq!(good.reason, Reason::Ok, "{}", detail(&good));
-    assert_eq!(good.permissions_source, "rbac");
+    assert_eq!(good.findings.permissions_source.code(), "rbac");
 
     let none = check(with(APP, ENTRA_TEST_SUBSCRIPTION)).await;
     let text = detail(&none);
     assert_eq!(none.reason, Reason::MissingPermissions, "{text}");
     assert_eq!(
-        none.missing_permissions,
+        none.findings.missing_permissions,
         ["Microsoft.Resources/subscriptions/read"]
     );
     assert_eq!(none.blame, Some(Input::AzureSubscriptionId));

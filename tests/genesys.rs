@@ -78,14 +78,15 @@ async fn genesys_answers_are_explained_with_the_genesys_fix() {
 
     let ok = check_with(&idp, GOOD_ID, SECRET, Some("acme-prod")).await;
     assert_eq!(ok.reason, Reason::Ok, "{}", ok.detail_in(&Plain));
-    assert_eq!(ok.organization_name.as_deref(), Some("Acme Prod"));
-    assert_eq!(ok.client_name.as_deref(), Some("CI deployer"));
+    assert_eq!(ok.findings.organization_name.as_deref(), Some("Acme Prod"));
+    assert_eq!(ok.findings.client_name.as_deref(), Some("CI deployer"));
     assert!(
-        ok.checks
+        ok.findings
+            .checks
             .iter()
-            .any(|c| c.name == "organization" && c.status == check::Status::Pass),
+            .any(|c| c.name() == "organization" && c.status == check::Status::Pass),
         "{:?}",
-        ok.checks
+        ok.findings.checks
     );
 
     let rotated = check_with(&idp, GOOD_ID, "old-secret", None).await;
@@ -155,11 +156,12 @@ async fn genesys_answers_are_explained_with_the_genesys_fix() {
     assert_eq!(roleless.reason, Reason::Ok);
     assert!(
         roleless
+            .findings
             .checks
             .iter()
             .any(|c| c.status == check::Status::Warn && c.detail.render(&Plain).contains("403")),
         "{:?}",
-        roleless.checks
+        roleless.findings.checks
     );
 
     let busy = check_with(&idp, BUSY_ID, SECRET, None).await;
@@ -181,12 +183,13 @@ async fn genesys_answers_are_explained_with_the_genesys_fix() {
     let not_uuid = check_with(&idp, "ci-deployer", SECRET, None).await;
     assert!(
         not_uuid
+            .findings
             .checks
             .iter()
             .any(|c| c.status == check::Status::Warn
                 && c.detail.render(&Plain).contains("not a UUID")),
         "{:?}",
-        not_uuid.checks
+        not_uuid.findings.checks
     );
 }
 

@@ -103,8 +103,8 @@ async fn held_permissions_pass_whichever_way_the_grants_are_read() {
         ))
         .await;
         assert_eq!(report.reason, Reason::Ok, "{source}: {}", detail(&report));
-        assert_eq!(report.permissions_source, source);
-        assert!(report.missing_permissions.is_empty());
+        assert_eq!(report.findings.permissions_source.code(), source);
+        assert!(report.findings.missing_permissions.is_empty());
     }
 }
 
@@ -128,11 +128,11 @@ async fn a_missing_permission_fails_naming_what_to_grant() {
             "{source}: {text}"
         );
         assert_eq!(
-            report.missing_permissions,
+            report.findings.missing_permissions,
             ["architect:flow:view"],
             "{source}"
         );
-        assert_eq!(report.permissions_source, source);
+        assert_eq!(report.findings.permissions_source.code(), source);
         assert_eq!(report.blame, Some(Input::RequiredPermissions));
         assert!(text.contains("Roles tab"), "{source}: {text}");
         assert!(
@@ -156,7 +156,7 @@ async fn a_wildcard_role_holds_every_matching_permission() {
         permissions(&["architect:flow:view"]),
     ))
     .await;
-    assert_eq!(report.missing_permissions, ["architect:flow:view"]);
+    assert_eq!(report.findings.missing_permissions, ["architect:flow:view"]);
 }
 
 #[tokio::test]
@@ -185,9 +185,10 @@ async fn what_no_probe_can_tell_warns_and_fails_under_strict() {
         check(inputs(&idp, PROBE_ID).with(Input::RequiredPermissions, wanted.clone())).await;
     assert_eq!(report.reason, Reason::Ok, "{}", detail(&report));
     let step = report
+        .findings
         .checks
         .iter()
-        .find(|c| c.name == "permissions")
+        .find(|c| c.name() == "permissions")
         .expect("a permissions step");
     assert_eq!(step.status, check::Status::Warn);
     let said = step.detail.render(&check::Plain);
@@ -218,10 +219,11 @@ async fn resource_types_require_what_their_operations_need() {
     assert_eq!(report.reason, Reason::MissingPermissions, "{text}");
     assert!(
         report
+            .findings
             .missing_permissions
             .contains(&"routing:queue:edit".to_string()),
         "{:?}",
-        report.missing_permissions
+        report.findings.missing_permissions
     );
     assert!(
         text.contains("genesyscloud_routing_queue (update)"),

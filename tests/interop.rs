@@ -194,8 +194,8 @@ async fn oidc_provider_answers_are_named_right() {
     jwt.required_scopes = vec!["read".into(), "write".into()];
     let report = run(jwt).await;
     let mut problems = problems;
-    let warned = report.checks.iter().any(|c| {
-        c.name == "scopes"
+    let warned = report.findings.checks.iter().any(|c| {
+        c.name() == "scopes"
             && c.status == check::Status::Warn
             && c.detail
                 .render(&Plain)
@@ -205,8 +205,8 @@ async fn oidc_provider_answers_are_named_right() {
         problems.push(format!(
             "jwt scopes: {} {:?} {:?}\n{}",
             report.reason.code(),
-            report.granted_scopes,
-            report.checks,
+            report.findings.granted_scopes,
+            report.findings.checks,
             report.detail_in(&Plain)
         ));
     }
@@ -221,12 +221,12 @@ async fn oidc_provider_answers_are_named_right() {
     ))
     .await;
     if report.reason != Reason::Ok
-        || report.token_url.as_deref() != Some(format!("{}/token", server.base).as_str())
+        || report.findings.token_url.as_deref() != Some(format!("{}/token", server.base).as_str())
     {
         problems.push(format!(
             "discovery: {} {:?}\n{}",
             report.reason.code(),
-            report.token_url,
+            report.findings.token_url,
             report.detail_in(&Plain)
         ));
     }
@@ -329,17 +329,18 @@ async fn required_scopes_are_verified_whatever_the_server_shows() {
                 request
             };
             let report = run(check("cc-readonly", "readonly-secret-1")).await;
-            if report.reason != Reason::MissingScopes || report.missing_scopes != ["write"] {
+            if report.reason != Reason::MissingScopes || report.findings.missing_scopes != ["write"]
+            {
                 problems.push(format!(
                     "{label}: a client not allowed `write`: {} {:?}\n{}",
                     report.reason.code(),
-                    report.missing_scopes,
+                    report.findings.missing_scopes,
                     report.detail_in(&Plain)
                 ));
             }
             let report = run(check("cc-basic", "basic-secret-1")).await;
-            let warned = report.checks.iter().any(|c| {
-                c.name == "scopes"
+            let warned = report.findings.checks.iter().any(|c| {
+                c.name() == "scopes"
                     && c.status == check::Status::Warn
                     && c.detail.render(&Plain).contains("when it asks for it")
             });
@@ -347,7 +348,7 @@ async fn required_scopes_are_verified_whatever_the_server_shows() {
                 problems.push(format!(
                     "{label}: a client given `write` only when asked: {} {:?}\n{}",
                     report.reason.code(),
-                    report.checks,
+                    report.findings.checks,
                     report.detail_in(&Plain)
                 ));
             }

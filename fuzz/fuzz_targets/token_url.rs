@@ -55,7 +55,7 @@ fn check_report(report: &Report, leak_check: bool) {
     assert_one_line("summary", &summary);
     assert_not_quoted(leak_check, &summary);
     assert_not_quoted(leak_check, &report.detail_in(&Plain));
-    for item in &report.checks {
+    for item in &report.findings.checks {
         assert_not_quoted(leak_check, &item.detail.render(&Plain));
     }
 }

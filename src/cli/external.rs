@@ -12,8 +12,9 @@ use serde_json::Value;
 
 use super::words::ExternalWords;
 use crate::check::inputs::validate;
+use crate::check::report::values::{CheckRow, OutValue};
 use crate::check::{Given, Inputs, Report};
-use crate::surface::{self, Input, Kind, OutValue, Place};
+use crate::surface::{self, Input, Kind, Place};
 
 /// Keys the query may hold besides the inputs: none are read today, `format_version` is reserved.
 const EXTRA_KEYS: [&str; 1] = ["format_version"];
@@ -120,7 +121,7 @@ pub fn parse_query(input: &[u8]) -> Result<Query, String> {
 pub fn outputs(report: &Report) -> BTreeMap<&'static str, String> {
     surface::outputs_in(Place::External)
         .map(|row| {
-            let text = match surface::output_value(report, row.output, &ExternalWords) {
+            let text = match report.output(row.output, &ExternalWords) {
                 OutValue::Bool(b) => b.to_string(),
                 OutValue::Text(text) => text.unwrap_or_default(),
                 OutValue::Int(n) => n.map(|n| n.to_string()).unwrap_or_default(),
@@ -128,15 +129,9 @@ pub fn outputs(report: &Report) -> BTreeMap<&'static str, String> {
                 // No output of the external program is a secret.
                 OutValue::Secret(_) => String::new(),
                 // A list of objects has no space-separated form; it travels as a JSON string (jsondecode()).
-                OutValue::Checks(items) => Value::Array(
-                    items
-                        .into_iter()
-                        .map(|[name, status, detail]| {
-                            serde_json::json!({"name": name, "status": status, "detail": detail})
-                        })
-                        .collect(),
-                )
-                .to_string(),
+                OutValue::Checks(items) => {
+                    Value::Array(items.into_iter().map(CheckRow::json).collect()).to_string()
+                }
             };
             (row.name, text)
         })

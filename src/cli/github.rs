@@ -42,21 +42,21 @@ pub fn annotations(report: &Report) -> String {
         .map(|fix| format!("{got}\nWhat to do: {}", fix.render(&CliWords)))
         .unwrap_or(got);
     let mut failed_step = false;
-    for item in &report.checks {
+    for item in &report.findings.checks {
         let detail = item.detail.render(&CliWords);
         match item.status {
             Status::Fail => {
                 failed_step = true;
-                let title = format!("authcheck: {reason} ({})", item.name);
+                let title = format!("authcheck: {reason} ({})", item.name());
                 let _ = writeln!(
                     out,
                     "::error title={}::{}",
                     escape_property(&title),
-                    escape_data(&format!("{summary}\n{}: {detail}{fix}", item.name))
+                    escape_data(&format!("{summary}\n{}: {detail}{fix}", item.name()))
                 );
             }
             Status::Warn => {
-                let title = format!("authcheck: warning ({})", item.name);
+                let title = format!("authcheck: warning ({})", item.name());
                 let _ = writeln!(
                     out,
                     "::warning title={}::{}",
@@ -107,14 +107,14 @@ pub fn step_summary(report: &Report) -> String {
     {
         let _ = writeln!(out, "**What to do:** {}\n", cell(&fix.render(&CliWords)));
     }
-    if !report.checks.is_empty() {
+    if !report.findings.checks.is_empty() {
         let _ = writeln!(out, "| status | step | detail |\n|---|---|---|");
-        for item in &report.checks {
+        for item in &report.findings.checks {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
                 item.status.code(),
-                item.name,
+                item.name(),
                 cell(&item.detail.render(&CliWords))
             );
         }

@@ -27,8 +27,15 @@ pub fn escape(text: &str) -> String {
 /// The report as JUnit XML. Failed steps are failures (message: reason and summary; body: the detail);
 /// skipped steps are skipped; warnings pass and carry their words in `system-out`.
 pub fn junit(report: &Report, client_id: Option<&str>, timestamp: &str) -> String {
-    let count = |status: Status| report.checks.iter().filter(|c| c.status == status).count();
-    let tests = report.checks.len().max(1);
+    let count = |status: Status| {
+        report
+            .findings
+            .checks
+            .iter()
+            .filter(|c| c.status == status)
+            .count()
+    };
+    let tests = report.findings.checks.len().max(1);
     let mut failures = count(Status::Fail);
     let skipped = count(Status::Skip);
     let unflagged_failure = !report.valid && failures == 0;
@@ -44,6 +51,7 @@ pub fn junit(report: &Report, client_id: Option<&str>, timestamp: &str) -> Strin
             .map(|id| format!("client {id}"))
             .unwrap_or_default(),
         report
+            .findings
             .token_url
             .as_deref()
             .map(|url| format!(" at {url}"))
@@ -66,19 +74,19 @@ pub fn junit(report: &Report, client_id: Option<&str>, timestamp: &str) -> Strin
         report.valid
     );
     let mut seen: Vec<&str> = Vec::new();
-    for item in &report.checks {
-        let nth = seen.iter().filter(|n| **n == item.name).count();
-        seen.push(item.name);
+    for item in &report.findings.checks {
+        let nth = seen.iter().filter(|n| **n == item.name()).count();
+        seen.push(item.name());
         let name = if nth == 0 {
-            item.name.to_string()
+            item.name().to_string()
         } else {
-            format!("{} #{}", item.name, nth + 1)
+            format!("{} #{}", item.name(), nth + 1)
         };
         let words = item.detail.render(&CliWords);
         let _ = write!(
             out,
             "    <testcase classname=\"authcheck.{}\" name=\"{}\" time=\"0\"",
-            escape(item.name),
+            escape(item.name()),
             escape(&name)
         );
         match item.status {
@@ -109,7 +117,7 @@ pub fn junit(report: &Report, client_id: Option<&str>, timestamp: &str) -> Strin
             }
         }
     }
-    if unflagged_failure || report.checks.is_empty() {
+    if unflagged_failure || report.findings.checks.is_empty() {
         let _ = write!(
             out,
             "    <testcase classname=\"authcheck.check\" name=\"check\" time=\"0\""

@@ -6,26 +6,24 @@ use std::fmt::Write;
 use serde_json::{Map, Value, json};
 
 use super::words::CliWords;
+use crate::check::report::values::{CheckRow, OutValue};
 use crate::check::{Report, Status};
-use crate::surface::{self, OutValue, Output, Place};
+use crate::surface::{self, Output, Place};
 
 /// The report as JSON, with the data source's output names.
 pub fn json(report: &Report) -> Value {
     let mut object = Map::new();
     for row in surface::outputs_in(Place::Cli) {
-        let value = match surface::output_value(report, row.output, &CliWords) {
+        let value = match report.output(row.output, &CliWords) {
             OutValue::Bool(b) => json!(b),
             OutValue::Text(text) => json!(text),
             OutValue::Int(n) => json!(n),
             OutValue::List(items) => json!(items),
             // No CLI output is a secret.
             OutValue::Secret(_) => Value::Null,
-            OutValue::Checks(items) => Value::Array(
-                items
-                    .into_iter()
-                    .map(|[name, status, detail]| json!({"name": name, "status": status, "detail": detail}))
-                    .collect(),
-            ),
+            OutValue::Checks(items) => {
+                Value::Array(items.into_iter().map(CheckRow::json).collect())
+            }
         };
         object.insert(row.name.to_string(), value);
     }
@@ -63,11 +61,17 @@ fn mark(status: Status, inconclusive: bool, style: Style) -> String {
 
 /// The value of one fact as the human report shows it, when there is one.
 pub(super) fn fact(report: &Report, output: Output) -> Option<String> {
-    match (output, surface::output_value(report, output, &CliWords)) {
+    match (output, report.output(output, &CliWords)) {
         (Output::ExpiresIn, OutValue::Int(n)) => n.map(|s| format!("{s}s")),
-        (Output::GrantedScopes, OutValue::List(items)) => (!items.is_empty()
-            || report.token_type.is_some())
-        .then(|| format!("{} (from {})", items.join(" "), report.scopes_source.code())),
+        (Output::GrantedScopes, OutValue::List(items)) => {
+            (!items.is_empty() || report.findings.token_type.is_some()).then(|| {
+                format!(
+                    "{} (from {})",
+                    items.join(" "),
+                    report.findings.scopes_source.code()
+                )
+            })
+        }
         (_, OutValue::List(items)) => (!items.is_empty()).then(|| items.join(" ")),
         (_, OutValue::Text(text)) => text,
         (_, OutValue::Int(n)) => n.map(|n| n.to_string()),
@@ -109,20 +113,21 @@ pub fn text(report: &Report, style: Style) -> String {
             let _ = writeln!(out, "  {line}");
         }
     }
-    if !report.checks.is_empty() {
+    if !report.findings.checks.is_empty() {
         let _ = writeln!(out, "\nChecks:");
         let width = report
+            .findings
             .checks
             .iter()
-            .map(|c| c.name.len())
+            .map(|c| c.name().len())
             .max()
             .unwrap_or(0);
-        for item in &report.checks {
+        for item in &report.findings.checks {
             let _ = writeln!(
                 out,
                 "  [{}] {:width$}  {}",
                 mark(item.status, report.reason.is_inconclusive(), style),
-                item.name,
+                item.name(),
                 item.detail.render(&CliWords)
             );
         }

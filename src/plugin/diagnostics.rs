@@ -206,10 +206,11 @@ pub fn report_diagnostics(
         ));
     }
     let warnings: Vec<String> = report
+        .findings
         .checks
         .iter()
         .filter(|item| item.status == Status::Warn)
-        .map(|item| format!("- {}: {}", item.name, item.detail.render(&words)))
+        .map(|item| format!("- {}: {}", item.name(), item.detail.render(&words)))
         .collect();
     if !warnings.is_empty() {
         diags.push(diagnostic(
@@ -276,7 +277,11 @@ mod tests {
     #[test]
     fn a_failure_points_at_the_secret_source_the_data_source_sets() {
         let mut found = Findings::default();
-        found.push("token_request", Status::Fail, "rejected");
+        found.push(
+            crate::check::report::Step::TokenRequest,
+            Status::Fail,
+            "rejected",
+        );
         let report = found.conclude(
             Outcome::new(
                 Reason::InvalidSecret,

@@ -74,7 +74,7 @@ pub async fn open(
     let renew_at = done
         .report
         .valid
-        .then(|| renewal_time(done.report.expires_in))
+        .then(|| renewal_time(done.report.findings.expires_in))
         .flatten();
     let handle = provider
         .next_handle
@@ -139,7 +139,7 @@ pub async fn renew(
         diagnostics,
         renew_at: report
             .valid
-            .then(|| renewal_time(report.expires_in))
+            .then(|| renewal_time(report.findings.expires_in))
             .flatten(),
         private: request.private,
     }

@@ -1,6 +1,6 @@
 //! The provider's, data source's and ephemeral resource's schemas, derived from the surface table.
 
-use std::collections::BTreeMap;
+use crate::check::report::values::CheckRow;
 
 use super::cty::CtyType;
 use super::proto::tfplugin6 as tf;
@@ -37,11 +37,12 @@ pub struct Attr {
 
 /// The type of one entry of `checks`.
 pub fn check_item_type() -> CtyType {
-    CtyType::Object(BTreeMap::from([
-        ("name".to_string(), CtyType::String),
-        ("status".to_string(), CtyType::String),
-        ("detail".to_string(), CtyType::String),
-    ]))
+    CtyType::Object(
+        CheckRow::KEYS
+            .iter()
+            .map(|key| (key.to_string(), CtyType::String))
+            .collect(),
+    )
 }
 
 /// The cty type an input kind decodes from.

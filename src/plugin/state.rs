@@ -7,7 +7,8 @@ use super::cty::{Number, Value};
 use super::diagnostics::TerraformWords;
 use super::schema;
 use crate::check::Report;
-use crate::surface::{self, OutValue, Place};
+use crate::check::report::values::OutValue;
+use crate::surface::{self, Place};
 
 fn encode(value: OutValue) -> Value {
     match value {
@@ -22,12 +23,13 @@ fn encode(value: OutValue) -> Value {
         OutValue::Checks(items) => Value::List(
             items
                 .into_iter()
-                .map(|[name, status, detail]| {
-                    Value::Object(BTreeMap::from([
-                        ("name".to_string(), Value::String(name)),
-                        ("status".to_string(), Value::String(status)),
-                        ("detail".to_string(), Value::String(detail)),
-                    ]))
+                .map(|row| {
+                    Value::Object(
+                        row.fields()
+                            .into_iter()
+                            .map(|(key, text)| (key.to_string(), Value::String(text)))
+                            .collect(),
+                    )
                 })
                 .collect(),
         ),
@@ -52,7 +54,7 @@ pub fn state_value(config: &Value, report: &Report, object: Place) -> Value {
         if !configured {
             fields.insert(
                 row.name.to_string(),
-                encode(surface::output_value(report, row.output, &words)),
+                encode(report.output(row.output, &words)),
             );
         }
     }

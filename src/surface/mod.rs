@@ -8,11 +8,9 @@
 
 mod outputs;
 mod table;
-mod values;
 
 pub use outputs::OUTPUTS;
 pub use table::INPUTS;
-pub use values::{OutValue, output_value};
 
 /// A place an input or output can appear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

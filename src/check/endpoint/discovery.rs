@@ -1,6 +1,7 @@
 //! Authorisation server metadata (OIDC discovery, RFC 8414): where the issuer's documents are, what they say
 //! about its endpoints, and the discovery step of a check.
 
+use crate::check::report::Step;
 use reqwest::header::HeaderMap;
 use tokio::time::Instant;
 
@@ -182,12 +183,8 @@ pub async fn discover(
                     failure.reason,
                     Reason::TlsError | Reason::EndpointUnreachable
                 ) {
-                    found.push("discovery", Status::Fail, failure.summary.clone());
-                    let mut outcome = crate::check::exchange::outcome::failed(
-                        &failure,
-                        words![format!("GET {candidate}")],
-                        None,
-                    );
+                    found.push(Step::Discovery, Status::Fail, failure.summary.clone());
+                    let mut outcome = failure.outcome(words![format!("GET {candidate}")], None);
                     outcome.blame = Some(Input::Issuer);
                     return Err(outcome);
                 }
@@ -213,7 +210,7 @@ pub async fn discover(
                             found,
                         )?;
                         found.push(
-                            "discovery",
+                            Step::Discovery,
                             Status::Pass,
                             format!("{candidate} names token endpoint {url}"),
                         );
@@ -236,7 +233,7 @@ pub async fn discover(
         }
     }
     let summary = words![format!("No usable discovery document for issuer {base}")];
-    found.push("discovery", Status::Fail, summary.clone());
+    found.push(Step::Discovery, Status::Fail, summary.clone());
     let diagnosis = Diagnosis {
         lines: vec![
             Line::List("Tried", tried),

@@ -3,6 +3,7 @@
 
 pub mod discovery;
 
+use crate::check::report::Step;
 use tokio::time::Instant;
 
 use crate::check::inputs::request::{CheckRequest, Endpoint};
@@ -64,7 +65,7 @@ pub fn host_label(url: &url::Url) -> String {
 
 /// A failed endpoint step: an outcome that records the step too.
 fn endpoint_failure(found: &mut Findings, outcome: Outcome) -> Outcome {
-    found.push("endpoint", Status::Fail, outcome.summary.clone());
+    found.push(Step::Endpoint, Status::Fail, outcome.summary.clone());
     outcome
 }
 
@@ -164,7 +165,11 @@ pub async fn resolve(
                     .blaming(Input::TokenUrl);
                 return Err(endpoint_failure(found, outcome));
             }
-            found.push("endpoint", Status::Pass, format!("token endpoint {url}"));
+            found.push(
+                Step::Endpoint,
+                Status::Pass,
+                format!("token endpoint {url}"),
+            );
             Ok(Resolved::direct(url))
         }
         Endpoint::Entra {
@@ -180,7 +185,7 @@ pub async fn resolve(
             };
             let url = usable_url(&text, words![blame], blame, request.allow_http, found)?;
             found.push(
-                "endpoint",
+                Step::Endpoint,
                 Status::Pass,
                 format!(
                     "Microsoft Entra ID tenant {tenant} ({} cloud): token endpoint {url}",
@@ -204,7 +209,7 @@ pub async fn resolve(
                 Some(region) => format!("Genesys Cloud region {region}: token endpoint {url}"),
                 None => format!("Genesys Cloud token endpoint {url}"),
             };
-            found.push("endpoint", Status::Pass, detail);
+            found.push(Step::Endpoint, Status::Pass, detail);
             Ok(Resolved {
                 genesys: true,
                 ..Resolved::direct(url)

@@ -15,13 +15,15 @@ use crate::check::base::heard::Scrubber;
 use crate::check::base::http::{self, TransportError};
 use crate::check::base::secret::Secret;
 use crate::check::endpoint::{Resolved, host_label};
-use crate::check::exchange::interpret::{Context, ErrorCode, Failure, Retry, Verdict};
+use crate::check::exchange::interpret::{Context, Verdict};
 use crate::check::exchange::present::{Prepared, Presentation, Unmade, assertion_for, plan};
 use crate::check::exchange::transport::transport_failure;
 use crate::check::inputs::credential::federated::obtain;
 use crate::check::inputs::credential::jwt::{self, AssertionFacts};
 use crate::check::inputs::request::{CheckRequest, Endpoint};
+use crate::check::report::Step;
 use crate::check::report::words::{Assign, Words};
+use crate::check::report::{ErrorCode, Failure, Retry};
 use crate::check::report::{Findings, Line, Outcome, Reason, Status};
 use crate::check::vendors::genesys;
 use crate::check::verify::{self, Probe};
@@ -131,7 +133,7 @@ pub async fn exchange(
                 scrub.add_token(token.expose());
                 let facts = jwt::facts_of(token.expose()).unwrap_or_default();
                 found.push(
-                    "federated_token",
+                    Step::FederatedToken,
                     Status::Pass,
                     words![
                         "a federated token from ",
@@ -142,7 +144,7 @@ pub async fn exchange(
                 Some(token)
             }
             Err(outcome) => {
-                found.push("federated_token", Status::Fail, outcome.summary.clone());
+                found.push(Step::FederatedToken, Status::Fail, outcome.summary.clone());
                 return outcome;
             }
         },
@@ -194,7 +196,7 @@ pub async fn exchange(
     }
     let Some(last) = attempts.pop() else {
         found.push(
-            "token_request",
+            Step::TokenRequest,
             Status::Skip,
             "no way to present the credentials",
         );
@@ -212,7 +214,7 @@ pub async fn exchange(
                 if let Ok(Verdict::Failed(failure)) = &earlier.outcome {
                     let got = failure.got.render(&crate::check::report::words::Plain);
                     found.push(
-                        "token_request",
+                        Step::TokenRequest,
                         Status::Warn,
                         format!("{} refused: {got}", earlier.how.describe()),
                     );
@@ -235,7 +237,7 @@ pub async fn exchange(
                         " so clients use what the server accepts."
                     ],
                 };
-                found.push("auth_method", Status::Warn, words![refused, advice]);
+                found.push(Step::AuthMethod, Status::Warn, words![refused, advice]);
             }
             let wants_permissions = !request.required_permissions.is_empty();
             let (facts, subjects_me) = match &request.endpoint {
@@ -364,8 +366,8 @@ pub async fn exchange(
                 line.push(format!("{}: ", other.describe()));
                 line.push(&f.got);
             }
-            found.push("token_request", Status::Fail, chosen.summary.clone());
-            let mut outcome = outcome::failed(&chosen, sent(request, url, how, &origin), also);
+            found.push(Step::TokenRequest, Status::Fail, chosen.summary.clone());
+            let mut outcome = chosen.outcome(sent(request, url, how, &origin), also);
             if let Some(facts) = facts {
                 // What was asserted, next to what the server said about it.
                 outcome

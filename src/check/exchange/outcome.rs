@@ -5,8 +5,9 @@ use sha2::{Digest, Sha256};
 
 use crate::check::base::clock;
 use crate::check::base::heard::{Quoted, Scrubber};
-use crate::check::exchange::interpret::{Failure, Issued, short};
+use crate::check::exchange::interpret::{Issued, short};
 use crate::check::inputs::request::CheckRequest;
+use crate::check::report::Step;
 use crate::check::report::words::{Assign, Words};
 use crate::check::report::{Diagnosis, Findings, Line, Outcome, Reason, Status};
 use crate::check::verify::{ScopeFinding, ScopeVerdict};
@@ -15,24 +16,6 @@ use crate::words;
 
 /// Longest scope shown: scopes are short identifiers, an Entra one a URL.
 const MAX_SCOPE: usize = 500;
-
-/// The outcome a failure explains: what was sent, what came back, what it means, the causes and the fix.
-pub fn failed(failure: &Failure, sent: Words, also: Option<Words>) -> Outcome {
-    let mut lines = vec![Line::Sent(sent), Line::Got(failure.got.clone())];
-    if let Some(also) = also {
-        lines.push(Line::Also(also));
-    }
-    lines.push(Line::Meaning(failure.meaning.clone()));
-    lines.push(Line::Causes(failure.causes.clone()));
-    lines.push(Line::Fix(failure.fix.clone()));
-    Outcome {
-        reason: failure.reason,
-        summary: failure.summary.clone(),
-        diagnosis: Diagnosis { lines },
-        blame: failure.blame,
-        usage: false,
-    }
-}
 
 /// `sha256:` and the first six bytes of the token's digest, in hex.
 pub fn fingerprint(token: &str) -> String {
@@ -75,7 +58,7 @@ pub fn token_issued(
         expires_in.map(|seconds| clock::rfc3339(clock::now_unix().saturating_add(seconds)));
     found.token_fingerprint = Some(fingerprint(access_token.expose()));
     found.push(
-        "token_request",
+        Step::TokenRequest,
         Status::Pass,
         format!(
             "{host} issued a {token_type} token{}",
@@ -85,17 +68,17 @@ pub fn token_issued(
         ),
     );
     for warning in warnings {
-        found.push("token_response", Status::Warn, warning);
+        found.push(Step::TokenResponse, Status::Warn, warning);
     }
     // Along the way some evidence may have failed; it matters only when nothing else told.
     if matches!(scope.verdict, ScopeVerdict::NotRequired) {
         let mut notes = scope.notes.clone();
         notes.dedup();
         for note in notes {
-            found.push("introspection", Status::Warn, note);
+            found.push(Step::Introspection, Status::Warn, note);
         }
     }
-    found.scopes_source = Some(scope.source);
+    found.scopes_source = scope.source;
     let granted: Vec<Quoted> = scope
         .granted
         .iter()
@@ -123,17 +106,17 @@ pub fn token_issued(
     let source = scope.source.code();
     match &scope.verdict {
         ScopeVerdict::NotRequired => found.push(
-            "scopes",
+            Step::Scopes,
             Status::Skip,
             words!["no ", Input::RequiredScopes, " given"],
         ),
         ScopeVerdict::Granted => found.push(
-            "scopes",
+            Step::Scopes,
             Status::Pass,
             format!("every required scope granted ({source}){asked}"),
         ),
         ScopeVerdict::GrantedWhenRequested(scopes) => found.push(
-            "scopes",
+            Step::Scopes,
             Status::Warn,
             words![
                 format!(
@@ -159,7 +142,7 @@ pub fn token_issued(
                 crate::check::verify::how_to_verify()
             ];
             if request.strict {
-                found.push("scopes", Status::Fail, text.clone());
+                found.push(Step::Scopes, Status::Fail, text.clone());
                 lines.push(Line::Meaning(words![
                     "a token was issued, but nothing says whether it carries the required scopes, and ",
                     Assign(Input::Strict, "true".into()),
@@ -183,7 +166,7 @@ pub fn token_issued(
                 )
                 .blaming(Input::RequiredScopes);
             }
-            found.push("scopes", Status::Warn, text);
+            found.push(Step::Scopes, Status::Warn, text);
         }
         ScopeVerdict::Missing(missing) => {
             found.missing_scopes = missing.clone();
@@ -194,7 +177,7 @@ pub fn token_issued(
                 missing.join(", ")
             )];
             found.push(
-                "scopes",
+                Step::Scopes,
                 Status::Fail,
                 words![summary.clone(), asked.clone()],
             );

@@ -3,9 +3,9 @@
 use crate::check::base::heard::{Heard, Scrubber};
 use crate::check::base::http::{self, TlsProblem, TransportError};
 use crate::check::endpoint::{host_label, is_loopback};
-use crate::check::exchange::interpret::{Failure, Retry};
 use crate::check::inputs::request::{CheckRequest, Endpoint};
 use crate::check::report::Reason;
+use crate::check::report::{Failure, Retry};
 use crate::surface::Input;
 use crate::words;
 

@@ -198,6 +198,18 @@ impl Vocabulary for Plain {
     }
 }
 
+impl From<&str> for Words {
+    fn from(text: &str) -> Words {
+        Words::text(text)
+    }
+}
+
+impl From<String> for Words {
+    fn from(text: String) -> Words {
+        Words::text(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

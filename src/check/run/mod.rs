@@ -1,6 +1,8 @@
 //! Running one check end to end inside its time budget, cancellable, and shared between identical checks in
 //! one process.
 
+use crate::check::report::PermissionsSource;
+use crate::check::report::Step;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -193,7 +195,7 @@ async fn run_once(request: CheckRequest, mut cancel: Cancel, keep: Keep) -> Repo
         },
         () = cancelled(&mut cancel) => {
             let mut found = Findings::default();
-            found.push("token_request", Status::Skip, "cancelled");
+            found.push(Step::TokenRequest, Status::Skip, "cancelled");
             found.conclude(Outcome::new(
                 Reason::EndpointUnreachable,
                 words!["The check was cancelled before it finished"],
@@ -213,7 +215,10 @@ async fn run_once(request: CheckRequest, mut cancel: Cancel, keep: Keep) -> Repo
         "check finished",
         &[
             ("reason", report.reason.code()),
-            ("token_url", report.token_url.as_deref().unwrap_or("")),
+            (
+                "token_url",
+                report.findings.token_url.as_deref().unwrap_or(""),
+            ),
             ("client_id", &request.client_id),
         ],
     );
@@ -229,7 +234,7 @@ async fn cancelled(cancel: &mut Cancel) {
 
 fn timed_out(request: &CheckRequest) -> Report {
     let mut found = Findings::default();
-    found.push("token_request", Status::Fail, "timed out");
+    found.push(Step::TokenRequest, Status::Fail, "timed out");
     found.conclude(Outcome::new(
         Reason::EndpointUnreachable,
         words![
@@ -262,7 +267,7 @@ async fn check(request: &CheckRequest, keep: Keep) -> Report {
     let mut found = Findings::default();
     if !request.required_permissions.is_empty() {
         // Until the permission step runs, nothing is known (`none` would say nothing was required).
-        found.permissions_source = Some("unknown");
+        found.permissions_source = PermissionsSource::Unknown;
     }
     let outcome = steps(request, keep, &mut found).await;
     found.conclude(outcome)
@@ -277,7 +282,7 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
     if let Some(fatal) = findings.iter().find(|f| f.fatal) {
         for finding in &findings {
             found.push(
-                "inputs",
+                Step::Inputs,
                 if finding.fatal {
                     Status::Fail
                 } else {
@@ -304,14 +309,14 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
             "secret"
         };
         found.push(
-            "inputs",
+            Step::Inputs,
             Status::Pass,
             format!("client id and {credential} are well-formed"),
         );
     }
     if id_not_uuid {
         found.push(
-            "inputs",
+            Step::Inputs,
             Status::Warn,
             format!(
                 "client id {:?} is not a UUID, and Genesys Cloud OAuth client ids are; check that it is the client \
@@ -321,17 +326,17 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
         );
     }
     if let Some(note) = &request.endpoint_note {
-        found.push("endpoint", Status::Warn, note.clone());
+        found.push(Step::Endpoint, Status::Warn, note.clone());
     }
     if let Some(note) = &request.credential_notes.note {
-        found.push("inputs", Status::Pass, note.clone());
+        found.push(Step::Inputs, Status::Pass, note.clone());
     }
     if let Some(warning) = &request.credential_notes.warning {
-        found.push("inputs", Status::Warn, warning.clone());
+        found.push(Step::Inputs, Status::Warn, warning.clone());
     }
     if request.expected_organization.is_some() && !genesys {
         found.push(
-            "organization",
+            Step::Organization,
             Status::Warn,
             words![
                 Input::ExpectedOrganization,
@@ -340,7 +345,7 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
         );
     }
     for finding in &findings {
-        found.push("inputs", Status::Warn, finding.summary.clone());
+        found.push(Step::Inputs, Status::Warn, finding.summary.clone());
     }
 
     let endpoint_text = match &request.endpoint {
@@ -371,7 +376,7 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
         Ok(client) => client,
         Err(message) => {
             let summary = words![Input::CaCertPem, " ", message];
-            found.push("inputs", Status::Fail, summary.clone());
+            found.push(Step::Inputs, Status::Fail, summary.clone());
             return Outcome::new(
                 Reason::InvalidInput,
                 summary,
@@ -394,7 +399,7 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
     {
         // RFC 8705 section 5: clients that authenticate with a certificate use the alias.
         found.push(
-            "endpoint",
+            Step::Endpoint,
             Status::Pass,
             format!("mutual TLS: the discovery document's mtls_endpoint_aliases names {alias}"),
         );

@@ -5,9 +5,10 @@
 
 use crate::check::base::clock;
 use crate::check::base::heard::{Answer, Heard, Lowered};
-use crate::check::exchange::interpret::oauth::ErrorCode;
-use crate::check::exchange::interpret::{Context, Failure, short};
+use crate::check::exchange::interpret::{Context, short};
 use crate::check::inputs::credential::jwt::AssertionFacts;
+use crate::check::report::ErrorCode;
+use crate::check::report::Failure;
 use crate::check::report::Reason;
 use crate::check::report::words::Words;
 use crate::surface::Input;

@@ -7,7 +7,8 @@
 mod assertion;
 mod oauth;
 
-use std::time::Duration;
+use crate::check::report::Failure;
+use crate::check::report::Retry;
 
 pub use crate::check::base::heard::Body;
 use crate::check::base::heard::{Answer, Heard, Lowered, Quoted, Scrubber};
@@ -16,7 +17,6 @@ use crate::check::report::Reason;
 use crate::check::report::words::Words;
 use crate::surface::Input;
 use crate::words;
-pub use oauth::ErrorCode;
 
 /// What the check knows about the request, for wording the verdict.
 #[derive(Debug, Clone)]
@@ -56,55 +56,6 @@ pub struct Issued {
     pub scope: Option<Heard>,
     /// Oddities that did not stop the token from being usable.
     pub warnings: Vec<String>,
-}
-
-/// A failed exchange, explained.
-#[derive(Debug, Clone)]
-pub struct Failure {
-    /// The reason code.
-    pub reason: Reason,
-    /// One line naming the cause.
-    pub summary: Words,
-    /// What came back, in one line.
-    pub got: Words,
-    /// What it means.
-    pub meaning: Words,
-    /// Likely causes, most likely first.
-    pub causes: Vec<Words>,
-    /// What to do.
-    pub fix: Words,
-    /// The input to blame.
-    pub blame: Option<Input>,
-    /// Whether trying again may help, and after how long the server asked to wait.
-    pub retry: Retry,
-    /// The RFC 6749 `error` code, when there was one.
-    pub error_code: Option<ErrorCode>,
-}
-
-impl Failure {
-    /// A failure of `reason` with nothing filled in yet.
-    pub fn new(reason: Reason, got: impl Into<Words>) -> Failure {
-        Failure {
-            reason,
-            summary: Words::default(),
-            got: got.into(),
-            meaning: Words::default(),
-            causes: Vec::new(),
-            fix: Words::default(),
-            blame: None,
-            retry: Retry::No,
-            error_code: None,
-        }
-    }
-}
-
-/// Whether a failure is worth retrying.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Retry {
-    /// No: the answer will not change.
-    No,
-    /// Yes, after backoff or the server's `Retry-After`.
-    Yes(Option<Duration>),
 }
 
 /// Either a token or a failure.
@@ -457,6 +408,7 @@ pub fn short(id: &str) -> String {
 mod tests {
     use super::*;
     use crate::check::report::words::Plain;
+    use std::time::Duration;
 
     fn answer(status: u16, content_type: &str, body: &str) -> Answer {
         Answer::bare(status, content_type, body.as_bytes())

@@ -2,66 +2,12 @@
 //! codes (Entra AADSTS, Keycloak, Auth0, Okta, Genesys Cloud).
 
 use crate::check::base::heard::{Answer, Body, Heard, Lowered};
-use crate::check::exchange::interpret::{Context, Failure, Retry, got_line, short};
+use crate::check::exchange::interpret::{Context, got_line, short};
 use crate::check::report::Reason;
 use crate::check::report::words::Words;
+use crate::check::report::{ErrorCode, Failure, Retry};
 use crate::surface::Input;
 use crate::words;
-
-/// An RFC 6749 `error` code, read once from what the server said.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ErrorCode {
-    /// `invalid_client`.
-    InvalidClient,
-    /// `unauthorized_client`.
-    UnauthorizedClient,
-    /// `unsupported_grant_type`.
-    UnsupportedGrantType,
-    /// `invalid_request`.
-    InvalidRequest,
-    /// `invalid_scope`.
-    InvalidScope,
-    /// `invalid_grant`.
-    InvalidGrant,
-    /// `access_denied`.
-    AccessDenied,
-    /// `temporarily_unavailable`.
-    TemporarilyUnavailable,
-    /// `server_error`.
-    ServerError,
-    /// A code outside RFC 6749.
-    Other,
-}
-
-impl ErrorCode {
-    const KNOWN: [(&'static str, ErrorCode); 9] = [
-        ("invalid_client", ErrorCode::InvalidClient),
-        ("unauthorized_client", ErrorCode::UnauthorizedClient),
-        ("unsupported_grant_type", ErrorCode::UnsupportedGrantType),
-        ("invalid_request", ErrorCode::InvalidRequest),
-        ("invalid_scope", ErrorCode::InvalidScope),
-        ("invalid_grant", ErrorCode::InvalidGrant),
-        ("access_denied", ErrorCode::AccessDenied),
-        ("temporarily_unavailable", ErrorCode::TemporarilyUnavailable),
-        ("server_error", ErrorCode::ServerError),
-    ];
-
-    /// The code the server sent (exactly, as RFC 6749 spells them).
-    pub fn of(error: &Heard) -> ErrorCode {
-        ErrorCode::KNOWN
-            .iter()
-            .find(|(name, _)| error.is(name))
-            .map_or(ErrorCode::Other, |(_, code)| code.clone())
-    }
-
-    /// The code's name; `None` for one outside RFC 6749 (quote the server's words instead).
-    pub fn name(&self) -> Option<&'static str> {
-        ErrorCode::KNOWN
-            .iter()
-            .find(|(_, code)| code == self)
-            .map(|(name, _)| *name)
-    }
-}
 
 pub(super) fn oauth_error(
     answer: &Answer,

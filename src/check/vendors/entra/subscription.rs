@@ -3,6 +3,7 @@
 //! yes; 403 `AuthorizationFailed` no role; 404 `SubscriptionNotFound` a wrong id or another tenant's subscription;
 //! 401 `InvalidAuthenticationTokenTenant` a token of another tenant.
 
+use crate::check::report::PermissionsSource;
 use tokio::time::Instant;
 
 use crate::check::base::heard::{Quoted, Scrubber};
@@ -11,6 +12,7 @@ use crate::check::base::secret::Secret;
 use crate::check::exchange::interpret::short;
 use crate::check::exchange::transport;
 use crate::check::inputs::request::CheckRequest;
+use crate::check::report::Step;
 use crate::check::report::{Findings, Line, Outcome, Reason, Status};
 use crate::surface::Input;
 use crate::words;
@@ -103,7 +105,7 @@ pub fn apply(
         return;
     };
     let client = short(&request.client_id);
-    found.permissions_source = Some("rbac");
+    found.permissions_source = PermissionsSource::Rbac;
     let fail = |outcome: &mut Outcome, reason, summary: String, lines: Vec<Line>| {
         if outcome.reason != Reason::Ok {
             return;
@@ -119,7 +121,7 @@ pub fn apply(
     };
     match answer {
         Subscription::Readable(name) => found.push(
-            "subscription",
+            Step::Subscription,
             Status::Pass,
             format!(
                 "the service principal has a role on subscription {}{id}",
@@ -128,7 +130,7 @@ pub fn apply(
         ),
         Subscription::NoRole(said) => {
             let summary = format!("Service principal {client} has no role on subscription {id}");
-            found.push("subscription", Status::Fail, summary.clone());
+            found.push(Step::Subscription, Status::Fail, summary.clone());
             found.missing_permissions = vec![SUBSCRIPTION_READ.to_string()];
             fail(outcome, Reason::MissingPermissions, summary, vec![
                 Line::Fact("Resource Manager said", words![format!("HTTP 403 {said}")]),
@@ -146,7 +148,7 @@ pub fn apply(
         }
         Subscription::NotFound(said) => {
             let summary = format!("Subscription {id} is not visible to service principal {client}");
-            found.push("subscription", Status::Fail, summary.clone());
+            found.push(Step::Subscription, Status::Fail, summary.clone());
             fail(outcome, Reason::WrongOrganization, summary, vec![
                 Line::Fact("Resource Manager said", words![format!("HTTP 404 {said}")]),
                 Line::Causes(vec![
@@ -167,7 +169,7 @@ pub fn apply(
         }
         Subscription::OtherTenant(said) => {
             let summary = format!("Subscription {id} belongs to another tenant than the token of {client}");
-            found.push("subscription", Status::Fail, summary.clone());
+            found.push(Step::Subscription, Status::Fail, summary.clone());
             fail(outcome, Reason::WrongOrganization, summary, vec![
                 Line::Fact("Resource Manager said", words![format!("HTTP 401 {said}")]),
                 Line::Fix(words![
@@ -179,7 +181,7 @@ pub fn apply(
             ]);
         }
         Subscription::Unknown(why) => found.push(
-            "subscription",
+            Step::Subscription,
             Status::Warn,
             words![
                 format!("could not check subscription {id}: {why}; the token must be for Resource Manager ("),

@@ -9,39 +9,15 @@ use tokio::time::Instant;
 
 use crate::check::base::heard::{Json, JsonRef, Quoted, Scrubber};
 use crate::check::base::http;
+use crate::check::report::PermissionsSource;
 use crate::check::vendors::genesys::api::{OrgFacts, SUBJECTS_ME, fetch};
 use crate::check::vendors::genesys::permissions::{Held, Policy, Requirement, held, table};
-
-/// Where the client's grants were learnt from (`permissions_source`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    /// The grants the API returned for the client.
-    Grants,
-    /// The policies of the client's roles.
-    Roles,
-    /// Probing endpoints that require the permissions.
-    Probe,
-    /// Nothing told.
-    Unknown,
-}
-
-impl Source {
-    /// The output code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Source::Grants => "grants",
-            Source::Roles => "roles",
-            Source::Probe => "probe",
-            Source::Unknown => "unknown",
-        }
-    }
-}
 
 /// What the permission step found.
 #[derive(Debug, Clone, Default)]
 pub struct PermissionFinding {
     /// Where the grants came from.
-    pub source: Option<Source>,
+    pub source: Option<PermissionsSource>,
     /// Requirements not met: (subject, permissions to grant: one of them when `any`).
     pub missing: Vec<(Requirement, Vec<String>)>,
     /// Requirements nothing could tell about.
@@ -184,13 +160,13 @@ async fn policies(
     subjects_me: Option<Result<Json, String>>,
     client_id: &str,
     tried: &mut Vec<String>,
-) -> Option<(Vec<Policy>, Source)> {
+) -> Option<(Vec<Policy>, PermissionsSource)> {
     let subjects_me = match subjects_me {
         Some(answer) => answer,
         None => api.get(SUBJECTS_ME).await,
     };
     match subjects_me.as_ref().map(|s| from_subject(s, api.scrub)) {
-        Ok(Some(policies)) => return Some((policies, Source::Grants)),
+        Ok(Some(policies)) => return Some((policies, PermissionsSource::Grants)),
         Ok(None) => {
             tried.push("GET /api/v2/authorization/subjects/me answered without grants".to_string())
         }
@@ -204,10 +180,10 @@ async fn policies(
         api.get(&by_subject_path)
     );
     if let Some(policies) = roles {
-        return Some((policies, Source::Roles));
+        return Some((policies, PermissionsSource::Roles));
     }
     match by_subject.map(|v| from_subject(&v, api.scrub)) {
-        Ok(Some(policies)) => Some((policies, Source::Grants)),
+        Ok(Some(policies)) => Some((policies, PermissionsSource::Grants)),
         Ok(None) => None,
         Err(why) => {
             tried.push(why);
@@ -394,9 +370,9 @@ pub async fn check(
         }
     }
     finding.source = Some(if probed.is_empty() {
-        Source::Unknown
+        PermissionsSource::Unknown
     } else {
-        Source::Probe
+        PermissionsSource::Probe
     });
     finding
 }

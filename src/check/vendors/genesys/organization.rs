@@ -3,6 +3,7 @@
 
 use crate::check::exchange::interpret::short;
 use crate::check::inputs::request::CheckRequest;
+use crate::check::report::Step;
 use crate::check::report::{Findings, Line, Outcome, Reason, Status};
 use crate::check::vendors::genesys::api::{OrgFacts, OrgMatch, match_expected};
 use crate::surface::Input;
@@ -20,13 +21,13 @@ pub fn apply(request: &CheckRequest, found: &mut Findings, outcome: &mut Outcome
             .push(Line::Fact("Organisation", words![facts.notes.join("; ")]));
     }
     for warning in &facts.warnings {
-        found.push("organization", Status::Warn, warning.clone());
+        found.push(Step::Organization, Status::Warn, warning.clone());
     }
     if let Some(id) = &facts.client_id
         && !id.eq_ignore_ascii_case(&request.client_id)
     {
         found.push(
-            "organization",
+            Step::Organization,
             Status::Warn,
             format!(
                 "the token belongs to OAuth client {id}, not to the client id sent ({})",
@@ -37,7 +38,7 @@ pub fn apply(request: &CheckRequest, found: &mut Findings, outcome: &mut Outcome
     let Some(expected) = &request.expected_organization else {
         if facts.warnings.is_empty() && facts.organization_id.is_some() {
             found.push(
-                "organization",
+                Step::Organization,
                 Status::Pass,
                 facts.notes.first().cloned().unwrap_or_default(),
             );
@@ -46,7 +47,7 @@ pub fn apply(request: &CheckRequest, found: &mut Findings, outcome: &mut Outcome
     };
     match match_expected(expected, &facts) {
         OrgMatch::Matches => found.push(
-            "organization",
+            Step::Organization,
             Status::Pass,
             words![
                 "organisation matches ",
@@ -55,7 +56,7 @@ pub fn apply(request: &CheckRequest, found: &mut Findings, outcome: &mut Outcome
             ],
         ),
         OrgMatch::Unknown(why) => found.push(
-            "organization",
+            Step::Organization,
             Status::Warn,
             words![
                 "could not verify ",
@@ -68,7 +69,7 @@ pub fn apply(request: &CheckRequest, found: &mut Findings, outcome: &mut Outcome
                 "Client {} belongs to Genesys Cloud organisation {actual}, not {expected}",
                 short(&request.client_id)
             )];
-            found.push("organization", Status::Fail, summary.clone());
+            found.push(Step::Organization, Status::Fail, summary.clone());
             if outcome.reason == Reason::Ok {
                 outcome.diagnosis.push(Line::Fact(
                     "Expected organisation",

@@ -1,6 +1,7 @@
 //! `probe_other_regions`: after Genesys Cloud refused a client, ask the other public regions whether they know
 //! it, to say where it lives.
 
+use crate::check::report::Step;
 use tokio::time::Instant;
 
 use crate::check::base::heard::Scrubber;
@@ -112,7 +113,7 @@ pub async fn step(
     } = &request.endpoint
     else {
         found.push(
-            "region_probe",
+            Step::RegionProbe,
             Status::Skip,
             words![
                 Input::ProbeOtherRegions,
@@ -127,7 +128,7 @@ pub async fn step(
         .is_some_and(|domain| login_base == &format!("https://login.{domain}"));
     let Some(current) = region.as_deref().filter(|_| standard) else {
         found.push(
-            "region_probe",
+            Step::RegionProbe,
             Status::Skip,
             words![
                 Input::ProbeOtherRegions,
@@ -174,7 +175,7 @@ pub fn apply(
             "Client {} lives in Genesys Cloud region {home}, not {current}",
             short(&request.client_id)
         )];
-        found.push("region_probe", Status::Fail, summary.clone());
+        found.push(Step::RegionProbe, Status::Fail, summary.clone());
         outcome.diagnosis.push(Line::Fact(
             "Region probe",
             words![
@@ -198,7 +199,7 @@ pub fn apply(
             known.join(", "),
             if known.len() == 1 { "s" } else { "" }
         );
-        found.push("region_probe", Status::Warn, line.clone());
+        found.push(Step::RegionProbe, Status::Warn, line.clone());
         outcome
             .diagnosis
             .push(Line::Fact("Region probe", words![format!("{line}.")]));
@@ -211,7 +212,7 @@ pub fn apply(
                 String::new()
             }
         );
-        found.push("region_probe", Status::Pass, line.clone());
+        found.push(Step::RegionProbe, Status::Pass, line.clone());
         outcome
             .diagnosis
             .push(Line::Fact("Region probe", words![format!("{line}.")]));
@@ -328,7 +329,7 @@ mod tests {
             found
                 .checks
                 .iter()
-                .any(|c| c.name == "region_probe" && c.status == Status::Skip)
+                .any(|c| c.name() == "region_probe" && c.status == Status::Skip)
         );
         assert_eq!(outcome.reason, Reason::InvalidSecret);
     }

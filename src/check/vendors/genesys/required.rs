@@ -4,9 +4,11 @@
 
 use crate::check::exchange::interpret::short;
 use crate::check::inputs::request::CheckRequest;
+use crate::check::report::PermissionsSource;
+use crate::check::report::Step;
 use crate::check::report::words::{Assign, Words};
 use crate::check::report::{Findings, Line, Outcome, Reason, Status};
-use crate::check::vendors::genesys::grants::{PermissionFinding, Source};
+use crate::check::vendors::genesys::grants::PermissionFinding;
 use crate::check::vendors::genesys::permissions::{Requirement, table};
 use crate::surface::Input;
 use crate::words;
@@ -65,8 +67,8 @@ pub fn apply(
     if request.required_permissions.is_empty() {
         return;
     }
-    let source = finding.source.unwrap_or(Source::Unknown);
-    found.permissions_source = Some(source.code());
+    let source = finding.source.unwrap_or(PermissionsSource::Unknown);
+    found.permissions_source = source;
     found.missing_permissions = finding.to_grant();
     let version = table().map_or("(unreadable)", |t| t.provider_version.as_str());
     let client = short(&request.client_id);
@@ -79,7 +81,7 @@ pub fn apply(
             first_few(&grant)
         )];
         found.push(
-            "permissions",
+            Step::Permissions,
             Status::Fail,
             words![summary.clone(), format!(" (read from {})", source.code())],
         );
@@ -130,7 +132,7 @@ pub fn apply(
             perms.join(", ")
         )];
         if request.strict && outcome.reason == Reason::Ok {
-            found.push("permissions", Status::Fail, text.clone());
+            found.push(Step::Permissions, Status::Fail, text.clone());
             let unverified: Vec<&Requirement> = finding.unverified.iter().collect();
             let lines = &mut outcome.diagnosis.lines;
             lines.retain(|line| !matches!(line, Line::Fix(_)));
@@ -156,12 +158,12 @@ pub fn apply(
             )];
             outcome.blame = Some(blamed(&unverified));
         } else {
-            found.push("permissions", Status::Warn, text);
+            found.push(Step::Permissions, Status::Warn, text);
         }
     } else {
         let count = request.required_permissions.len();
         found.push(
-            "permissions",
+            Step::Permissions,
             Status::Pass,
             format!(
                 "every required permission held ({count} requirement{}, read from {})",
@@ -177,7 +179,11 @@ pub fn apply(
             divisions.join(", ")
         )]));
     }
-    if matches!(source, Source::Probe | Source::Unknown) && !finding.tried.is_empty() {
+    if matches!(
+        source,
+        PermissionsSource::Probe | PermissionsSource::Unknown
+    ) && !finding.tried.is_empty()
+    {
         outcome.diagnosis.push(Line::List(
             "Grants not readable",
             finding.tried.iter().map(|t| words![t.clone()]).collect(),
