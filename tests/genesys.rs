@@ -233,13 +233,14 @@ async fn genesys_mistakes_are_named_before_anything_is_sent() {
     let request = Inputs::default()
         .resolve(&env)
         .expect("resolves from the genesyscloud variables");
+    let endpoint_note = request
+        .notes
+        .iter()
+        .find(|n| n.step == check::report::Step::Endpoint);
     assert!(
-        request
-            .endpoint_note
-            .as_ref()
-            .is_some_and(|n| n.render(&Plain).contains("eu-west-1")),
+        endpoint_note.is_some_and(|n| n.words.render(&Plain).contains("eu-west-1")),
         "{:?}",
-        request.endpoint_note
+        request.notes
     );
 
     let unknown_region = Inputs::new().with_text(Input::GenesysRegion, "eu-west1");

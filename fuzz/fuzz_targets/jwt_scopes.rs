@@ -3,7 +3,7 @@
 #![no_main]
 
 use authcheck::check::base::heard::{Heard, Scrubber};
-use authcheck::check::verify::scopes;
+use authcheck::check::verify::claims as scopes;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -23,7 +23,9 @@ use std::time::Duration;
 
 use authcheck::check::base::heard::{Answer, Body, Heard, Scrubber};
 use authcheck::check::exchange::interpret::{self, Context, Verdict};
-use authcheck::check::{Plain, Secret, Words};
+use authcheck::check::vendors::genesys::wording::WORDING;
+use authcheck::check::vendors::registry;
+use authcheck::check::{AuthMethod, Plain, Secret, Words};
 use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;
 
@@ -137,6 +139,7 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let origin = Words::text("environment variable AUTHCHECK_CLIENT_SECRET");
+    let codes = registry::codes();
     let ctx = Context {
         host: if genesys {
             "login.mypurecloud.ie"
@@ -144,14 +147,15 @@ fuzz_target!(|data: &[u8]| {
             "idp.example"
         },
         client_id: CLIENT_ID,
-        method: "client_secret_basic",
+        method: AuthMethod::ClientSecretBasic,
         secret_origin: &origin,
         secret_input: Input::ClientSecret,
         scopes: &scopes,
-        genesys,
         scrub: &scrub,
         assertion: None,
         key: None,
+        codes: &codes,
+        wording: genesys.then_some(&WORDING),
     };
     match interpret::interpret(&answer, &ctx) {
         Verdict::Failed(failure) => {

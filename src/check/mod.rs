@@ -27,4 +27,4 @@ pub use inputs::given::{Given, Inputs};
 pub use inputs::request::{AuthMethod, CheckRequest, Endpoint, SecretOrigin};
 pub use report::words::{Plain, Vocabulary, Words};
 pub use report::{CheckItem, Diagnosis, Line, Outcome, Reason, Report, ScopesSource, Status};
-pub use run::{Cancel, run, run_for_token, run_fresh};
+pub use run::{Cancel, run, run_for_token, run_fresh, validate};

@@ -230,7 +230,7 @@ fn read_flag_file(flag: &str, path: &str) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|err| {
         format!(
             "--{flag} {path}: {}",
-            crate::check::inputs::resolve::io_reason(&err)
+            crate::check::inputs::env::io_reason(&err)
         )
     })?;
     String::from_utf8(bytes).map_err(|_| format!("--{flag} {path}: not a text (PEM) file"))

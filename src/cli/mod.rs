@@ -155,15 +155,14 @@ fn check_command(matches: &clap::ArgMatches) -> i32 {
     let mut inputs_client_id = None;
     let report = match inputs.resolve(&env) {
         Ok(mut request) => {
-            if let Some(planned) = planned {
-                if !matches!(request.endpoint, check::Endpoint::Genesys { .. }) {
-                    eprintln!(
-                        "authcheck: --plan-json checks Genesys Cloud permissions: give --genesys-region (or \
-                         GENESYSCLOUD_REGION) for the client the plan's genesyscloud provider uses"
-                    );
-                    return EXIT_USAGE;
-                }
-                plan::require(&mut request, planned);
+            if let Some(planned) = planned
+                && !plan::require(&mut request, planned)
+            {
+                eprintln!(
+                    "authcheck: --plan-json checks Genesys Cloud permissions: give --genesys-region (or \
+                     GENESYSCLOUD_REGION) for the client the plan's genesyscloud provider uses"
+                );
+                return EXIT_USAGE;
             }
             inputs_client_id = Some(request.client_id.clone());
             runtime.block_on(run_with_ctrl_c(request))

@@ -4,7 +4,10 @@
 use serde_json::Value;
 
 use crate::check::CheckRequest;
-use crate::check::vendors::genesys::permissions::{self, Op, Requirement};
+use crate::check::vendors::genesys::{
+    self,
+    permissions::{self, Op, Requirement},
+};
 
 /// Largest plan file read: plans of thousands of resources stay far below it; anything larger is not a plan.
 const MAX_PLAN_BYTES: u64 = 64 * 1024 * 1024;
@@ -129,21 +132,18 @@ pub fn parse(text: &[u8]) -> Result<Planned, String> {
     Ok(planned)
 }
 
-/// Adds what the plan needs to `request`: its requirements, and notes for what cannot be checked.
-pub fn require(request: &mut CheckRequest, planned: Planned) {
-    for requirement in planned.requirements {
-        if !request.required_permissions.contains(&requirement) {
-            request.required_permissions.push(requirement);
-        }
-    }
-    request.permission_caveats.extend(planned.caveats);
+/// Adds what the plan needs to `request`: its requirements, and notes for what cannot be checked. `false` when
+/// the check is not a Genesys Cloud one, whose permissions the plan's are.
+pub fn require(request: &mut CheckRequest, planned: Planned) -> bool {
     let version = permissions::table().map_or("", |t| t.provider_version.as_str());
+    let mut caveats = planned.caveats;
     for address in planned.unknown {
-        request.permission_caveats.push(format!(
+        caveats.push(format!(
             "{address}: its type is not in the genesyscloud provider {version} table, so its permissions are not \
              checked"
         ));
     }
+    genesys::vendor::require(request, planned.requirements, caveats)
 }
 
 #[cfg(test)]

@@ -1,19 +1,44 @@
 //! Authorisation server metadata (OIDC discovery, RFC 8414): where the issuer's documents are, what they say
 //! about its endpoints, and the discovery step of a check.
 
-use crate::check::report::Step;
 use reqwest::header::HeaderMap;
 use tokio::time::Instant;
 
 use crate::check::base::heard::{Answer, Heard, Json, JsonRef, Scrubber};
 use crate::check::base::http::{self, TransportError};
-use crate::check::endpoint::{Resolved, usable_url};
-use crate::check::exchange::transport::transport_failure;
+use crate::check::endpoint::hosts::Hosts;
+use crate::check::endpoint::transport::transport_failure;
+use crate::check::endpoint::url::usable_url;
 use crate::check::inputs::request::CheckRequest;
 use crate::check::report::words::Words;
-use crate::check::report::{Diagnosis, Findings, Line, Outcome, Reason, Status};
+use crate::check::report::{Diagnosis, Findings, Line, Outcome, Reason, Status, Step};
 use crate::surface::Input;
 use crate::words;
+
+/// The endpoint resolved to one token URL, with what discovery learnt.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The token endpoint.
+    pub token_url: url::Url,
+    /// Auth methods the server says it supports, when it says (its words).
+    pub methods_supported: Option<Vec<crate::check::base::heard::Heard>>,
+    /// The RFC 7662 introspection endpoint, when discovery named one.
+    pub introspection: Option<String>,
+    /// The token endpoint for clients that authenticate with a certificate (RFC 8705 `mtls_endpoint_aliases`).
+    pub mtls_token_url: Option<url::Url>,
+}
+
+impl Resolved {
+    /// A token URL given or derived directly, with nothing learnt from discovery.
+    pub fn direct(token_url: url::Url) -> Resolved {
+        Resolved {
+            token_url,
+            methods_supported: None,
+            introspection: None,
+            mtls_token_url: None,
+        }
+    }
+}
 
 /// The parts of a metadata document the check uses; every one is the server's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +185,7 @@ pub async fn discover(
     client: &reqwest::Client,
     deadline: Instant,
     found: &mut Findings,
+    hosts: &dyn Hosts,
     scrub: &Scrubber,
 ) -> Result<Resolved, Outcome> {
     let issuer = usable_url(
@@ -178,7 +204,7 @@ pub async fn discover(
                 .unwrap_or(Err(TransportError::Timeout));
         match outcome {
             Err(err) => {
-                let failure = transport_failure(&err, &issuer, request, scrub);
+                let failure = transport_failure(&err, &issuer, request.timeout, hosts, scrub);
                 if matches!(
                     failure.reason,
                     Reason::TlsError | Reason::EndpointUnreachable
@@ -220,7 +246,6 @@ pub async fn discover(
                             introspection: metadata
                                 .introspection_endpoint
                                 .map(|e| named_url(&e, scrub)),
-                            genesys: false,
                             mtls_token_url: metadata
                                 .mtls_token_endpoint
                                 .and_then(|e| url::Url::parse(&named_url(&e, scrub)).ok())

@@ -7,8 +7,9 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
 use crate::check::base::secret::{Secret, SecretBytes, changed_by_form_encoding};
 use crate::check::endpoint::Resolved;
+use crate::check::exchange::conventions::Conventions;
 use crate::check::inputs::credential::jwt::{self, AssertionFacts, Signer};
-use crate::check::inputs::credential::keys::Alg;
+use crate::check::inputs::credential::keys::{Alg, SigningKey};
 use crate::check::inputs::request::{AuthMethod, CheckRequest};
 
 /// RFC 7523's `client_assertion_type`.
@@ -34,16 +35,21 @@ pub enum Presentation {
 }
 
 impl Presentation {
-    /// The registered method name (`client_secret_basic` or `client_secret_post`).
+    /// The registered method's name (`client_secret_basic`, `private_key_jwt`, …).
     pub fn method_name(self) -> &'static str {
+        self.method().code()
+    }
+
+    /// The registered method.
+    pub fn method(self) -> AuthMethod {
         match self {
-            Presentation::Basic | Presentation::BasicRaw => "client_secret_basic",
-            Presentation::Post => "client_secret_post",
-            Presentation::SecretJwt => "client_secret_jwt",
-            Presentation::KeyJwt => "private_key_jwt",
-            Presentation::Federated => "federated",
-            Presentation::Tls(false) => "tls_client_auth",
-            Presentation::Tls(true) => "self_signed_tls_client_auth",
+            Presentation::Basic | Presentation::BasicRaw => AuthMethod::ClientSecretBasic,
+            Presentation::Post => AuthMethod::ClientSecretPost,
+            Presentation::SecretJwt => AuthMethod::ClientSecretJwt,
+            Presentation::KeyJwt => AuthMethod::PrivateKeyJwt,
+            Presentation::Federated => AuthMethod::Federated,
+            Presentation::Tls(false) => AuthMethod::TlsClientAuth,
+            Presentation::Tls(true) => AuthMethod::SelfSignedTlsClientAuth,
         }
     }
 
@@ -74,17 +80,22 @@ impl Presentation {
 }
 
 /// The ways to try, in order. Explicit methods try once; `auto` never sends a secret two ways at once.
-pub fn plan(request: &CheckRequest, resolved: &Resolved) -> Vec<Presentation> {
+pub fn plan(
+    request: &CheckRequest,
+    resolved: &Resolved,
+    conventions: &Conventions<'_>,
+) -> Vec<Presentation> {
     let encoding_matters = changed_by_form_encoding(&request.client_id)
         || changed_by_form_encoding(request.client_secret.expose());
-    if resolved.genesys
+    if conventions.raw_basic
         && matches!(
             request.method(),
             AuthMethod::Auto | AuthMethod::ClientSecretBasic
         )
     {
-        // Genesys Cloud's SDKs and its Terraform provider send base64(id:secret) without form-encoding; check
-        // exactly what the pipeline's provider will send, and the RFC form only when it would differ.
+        // Some vendors' SDKs and Terraform providers (Genesys Cloud's) send base64(id:secret) without
+        // form-encoding; check exactly what the pipeline's provider will send, and the RFC form only when it would
+        // differ.
         let mut plan = vec![Presentation::BasicRaw];
         if encoding_matters && request.auth_method == AuthMethod::Auto {
             plan.push(Presentation::Basic);
@@ -171,14 +182,12 @@ fn basic_header(id: &str, secret: &str) -> Option<HeaderValue> {
     Some(header)
 }
 
-/// The algorithm when none is set: Entra ID documents PS256 for an RSA certificate credential (with the
-/// certificate's `x5t#S256`); elsewhere the key's usual one (RS256 for RSA, which every server takes).
-fn default_alg(
-    request: &CheckRequest,
-    key: &crate::check::inputs::credential::keys::SigningKey,
-) -> Alg {
-    match request.endpoint {
-        crate::check::inputs::request::Endpoint::Entra { .. } if key.fits(Alg::Ps256) => Alg::Ps256,
+/// The algorithm when none is set: the vendor's for an RSA key when it names one (Entra ID documents PS256 for
+/// an RSA certificate credential, with the certificate's `x5t#S256`); else the key's usual one (RS256 for RSA,
+/// which every server takes).
+fn default_alg(conventions: &Conventions<'_>, key: &SigningKey) -> Alg {
+    match conventions.rsa_alg {
+        Some(alg) if key.fits(alg) => alg,
         _ => key.default_alg(),
     }
 }
@@ -215,6 +224,7 @@ pub fn assertion_for(
     how: Presentation,
     audience: &str,
     federated: Option<&Secret>,
+    conventions: &Conventions<'_>,
 ) -> Result<Option<(Secret, AssertionFacts)>, Unmade> {
     let audience = request.assertion_audience.as_deref().unwrap_or(audience);
     let unmade = |unsigned: jwt::Unsigned, why: String| match unsigned {
@@ -250,7 +260,7 @@ pub fn assertion_for(
                 .ok_or(Unmade::Missing("private_key_jwt without a key"))?;
             let alg = request
                 .signing_algorithm
-                .unwrap_or_else(|| default_alg(request, &key.key));
+                .unwrap_or_else(|| default_alg(conventions, &key.key));
             jwt::assertion(
                 &Signer::Key(&key.key),
                 alg,
@@ -390,13 +400,20 @@ mod tests {
         request
     }
 
-    fn resolved(genesys: bool) -> Resolved {
+    fn resolved() -> Resolved {
         Resolved {
             token_url: url::Url::parse("https://x/token").expect("static"),
             methods_supported: None,
             introspection: None,
-            genesys,
             mtls_token_url: None,
+        }
+    }
+
+    /// A vendor's servers that take Basic credentials without form-encoding (Genesys Cloud's), or not.
+    fn raw_basic(raw: bool) -> Conventions<'static> {
+        Conventions {
+            raw_basic: raw,
+            ..Conventions::plain()
         }
     }
 
@@ -442,13 +459,13 @@ mod tests {
         let mut plain = request("id", "abc");
         plain.auth_method = AuthMethod::Auto;
         assert_eq!(
-            plan(&plain, &resolved(false)),
+            plan(&plain, &resolved(), &raw_basic(false)),
             vec![Presentation::Basic, Presentation::Post]
         );
         let mut special = request("id", "a+b/c=");
         special.auth_method = AuthMethod::Auto;
         assert_eq!(
-            plan(&special, &resolved(false)),
+            plan(&special, &resolved(), &raw_basic(false)),
             vec![
                 Presentation::Basic,
                 Presentation::Post,
@@ -462,7 +479,7 @@ mod tests {
         let watch = crate::wiped::Watch::new(&[b"wipe-check-plan-secret-0001"]);
         let mut request = request("ci id", "wipe-check-plan-secret-0001+/=");
         request.auth_method = AuthMethod::Auto;
-        assert_eq!(plan(&request, &resolved(false)).len(), 3);
+        assert_eq!(plan(&request, &resolved(), &raw_basic(false)).len(), 3);
         for how in [
             Presentation::Basic,
             Presentation::BasicRaw,
@@ -478,11 +495,14 @@ mod tests {
     fn genesys_gets_basic_as_its_sdks_send_it_first() {
         let mut plain = request("3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90", "abcDEF123");
         plain.auth_method = AuthMethod::Auto;
-        assert_eq!(plan(&plain, &resolved(true)), vec![Presentation::BasicRaw]);
+        assert_eq!(
+            plan(&plain, &resolved(), &raw_basic(true)),
+            vec![Presentation::BasicRaw]
+        );
         let mut special = request("3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90", "ab+c/d=");
         special.auth_method = AuthMethod::Auto;
         assert_eq!(
-            plan(&special, &resolved(true)),
+            plan(&special, &resolved(), &raw_basic(true)),
             vec![Presentation::BasicRaw, Presentation::Basic]
         );
     }

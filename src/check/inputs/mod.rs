@@ -3,6 +3,7 @@
 //! [`credential`]) and the resolved check ([`request`]).
 
 pub mod credential;
+pub mod env;
 pub mod given;
 pub mod lint;
 pub mod request;

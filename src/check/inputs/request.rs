@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::check::base::secret::Secret;
 use crate::check::report::words::Words;
+use crate::check::report::{Status, Step};
 use crate::surface::Input;
 use crate::words;
 
@@ -100,25 +101,100 @@ pub enum Endpoint {
     TokenUrl(String),
     /// An issuer whose metadata names the token endpoint.
     Issuer(String),
-    /// A Genesys Cloud organisation: login and API base URLs.
-    Genesys {
-        /// Base of the login host, e.g. `https://login.mypurecloud.ie`.
-        login_base: String,
-        /// Base of the API host, e.g. `https://api.mypurecloud.ie`.
-        api_base: String,
-        /// The region name when one was given.
-        region: Option<String>,
-    },
-    /// A Microsoft Entra ID tenant: its v2.0 token endpoint under the cloud's (or the given) login host.
-    Entra {
-        /// The tenant, a GUID or a domain, lower case.
-        tenant: String,
-        /// The cloud.
-        cloud: crate::check::vendors::entra::cloud::Cloud,
-        /// Base of the login host, e.g. `https://login.microsoftonline.com`.
-        login_base: String,
-    },
+    /// A token URL a vendor derives from its own inputs (a region's login host, a tenant's endpoint).
+    Derived(Derived),
 }
+
+/// A token URL a vendor derived, and how to speak of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Derived {
+    /// The token URL.
+    pub url: String,
+    /// What to call it when it is unusable (the input it came from).
+    pub named: Words,
+    /// The input to blame when it is unusable.
+    pub blame: Input,
+    /// The endpoint step's words before the URL (`Genesys Cloud region eu-west-1: token endpoint`).
+    pub described: String,
+}
+
+/// Something learnt while resolving the inputs, for the report's steps (a region given as a URL, the credential
+/// taken from azurerm's environment, a leftover variable that wins).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The step it belongs to.
+    pub step: Step,
+    /// How it went.
+    pub status: Status,
+    /// What to say.
+    pub words: Words,
+}
+
+/// A vendor's own settings for one check (a Genesys region's API host and the permissions to check, an Entra
+/// tenant's subscription): only that vendor reads them. The stages see a vendor id and nothing else.
+#[derive(Clone)]
+pub struct VendorSettings {
+    vendor: &'static str,
+    settings: std::sync::Arc<dyn Setting>,
+}
+
+/// What a vendor may keep in [`VendorSettings`].
+pub trait Setting: std::any::Any + std::fmt::Debug + Send + Sync {
+    /// The settings, to downcast.
+    fn as_any(&self) -> &dyn std::any::Any;
+    /// The settings, to change.
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any;
+}
+
+impl<T: std::any::Any + std::fmt::Debug + Send + Sync> Setting for T {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+impl VendorSettings {
+    /// The settings of `vendor`.
+    pub fn new<T: Setting>(vendor: &'static str, settings: T) -> VendorSettings {
+        VendorSettings {
+            vendor,
+            settings: std::sync::Arc::new(settings),
+        }
+    }
+
+    /// No vendor beyond plain OAuth2.
+    pub fn none() -> VendorSettings {
+        VendorSettings::new(NO_VENDOR, ())
+    }
+
+    /// The vendor these settings belong to.
+    pub fn vendor(&self) -> &'static str {
+        self.vendor
+    }
+
+    /// The settings, when they are of type `T`.
+    pub fn get<T: 'static>(&self) -> Option<&T> {
+        (*self.settings).as_any().downcast_ref()
+    }
+
+    /// The settings to change, when they are of type `T` and not shared yet.
+    pub fn get_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        std::sync::Arc::get_mut(&mut self.settings)?
+            .as_any_mut()
+            .downcast_mut()
+    }
+}
+
+impl std::fmt::Debug for VendorSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {:?}", self.vendor, self.settings)
+    }
+}
+
+/// The vendor id of a plain OAuth2 / OIDC server.
+pub const NO_VENDOR: &str = "oauth";
 
 /// Where the secret was taken from, so messages can say which variable or file to fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,17 +247,11 @@ pub struct CheckRequest {
     pub scopes: Vec<String>,
     /// Scopes the token must carry.
     pub required_scopes: Vec<String>,
-    /// Genesys Cloud permissions the client must hold, each with who needs it.
-    pub required_permissions: Vec<crate::check::vendors::genesys::permissions::Requirement>,
-    /// Where the permissions table is known to be incomplete or over-inclusive for the types required.
-    pub permission_caveats: Vec<String>,
-    /// Entra ID: the subscription the principal must have a role on, and Resource Manager's base URL.
-    pub azure_subscription: Option<(String, String)>,
     /// Auth0-style `audience` parameter.
     pub audience: Option<String>,
     /// RFC 8707 `resource` parameter.
     pub resource: Option<String>,
-    /// Genesys organisation the credentials must belong to.
+    /// The organisation the credentials must belong to (the vendor says how it knows).
     pub expected_organization: Option<String>,
     /// Extra trusted roots, PEM.
     pub ca_cert_pem: Option<String>,
@@ -191,7 +261,7 @@ pub struct CheckRequest {
     pub max_retries: u32,
     /// Allow plain http to hosts that are not loopback.
     pub allow_http: bool,
-    /// Genesys Cloud: on a rejected client, ask the other regions whether they know it.
+    /// On a refused client, ask where else it may live (Genesys Cloud's other regions).
     pub probe_other_regions: bool,
     /// What cannot be verified fails instead of warning.
     pub strict: bool,
@@ -205,10 +275,10 @@ pub struct CheckRequest {
     pub private_key_id: Option<String>,
     /// The assertion's `aud`, when not the token endpoint.
     pub assertion_audience: Option<String>,
-    /// What was assumed while reading the endpoint inputs (e.g. a region given as a URL), for a warning.
-    pub endpoint_note: Option<Words>,
-    /// Which credential was taken from azurerm's environment, and what it overrides.
-    pub credential_notes: crate::check::vendors::entra::azurerm::Adopted,
+    /// What was learnt while resolving the inputs, for the report's steps.
+    pub notes: Vec<Note>,
+    /// The vendor's own settings.
+    pub vendor: VendorSettings,
 }
 
 /// Default budget for a whole check.
@@ -247,9 +317,6 @@ impl CheckRequest {
             auth_method: AuthMethod::Auto,
             scopes: Vec::new(),
             required_scopes: Vec::new(),
-            required_permissions: Vec::new(),
-            permission_caveats: Vec::new(),
-            azure_subscription: None,
             audience: None,
             resource: None,
             expected_organization: None,
@@ -264,8 +331,34 @@ impl CheckRequest {
             signing_algorithm: None,
             private_key_id: None,
             assertion_audience: None,
-            endpoint_note: None,
-            credential_notes: crate::check::vendors::entra::azurerm::Adopted::default(),
+            notes: Vec::new(),
+            vendor: VendorSettings::none(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    struct Region(&'static str);
+
+    #[test]
+    fn a_vendors_settings_read_back_as_its_own_type_only() {
+        let mut settings = VendorSettings::new("genesys", Region("eu-west-1"));
+        assert_eq!(settings.vendor(), "genesys");
+        assert_eq!(settings.get::<Region>(), Some(&Region("eu-west-1")));
+        assert_eq!(settings.get::<String>(), None);
+        if let Some(region) = settings.get_mut::<Region>() {
+            region.0 = "us-east-1";
+        }
+        assert_eq!(settings.get::<Region>(), Some(&Region("us-east-1")));
+        let shared = settings.clone();
+        assert!(
+            settings.get_mut::<Region>().is_none(),
+            "shared settings stay as they are"
+        );
+        assert_eq!(format!("{shared:?}"), "genesys: Region(\"us-east-1\")");
     }
 }

@@ -5,13 +5,28 @@
 use crate::check::base::secret::Secret;
 use crate::check::inputs::credential::federated::{AZURE_AUDIENCE, Federated};
 use crate::check::inputs::credential::keys;
+use crate::check::inputs::env::{Env, from_env, io_reason, refuse, unset_variable};
 use crate::check::inputs::given::Inputs;
 use crate::check::inputs::request::KeyCredential;
-use crate::check::inputs::resolve::{Env, from_env, io_reason, refuse, unset_variable};
 use crate::check::report::Report;
 use crate::check::report::words::Words;
 use crate::surface::{Group, Input};
 use crate::words;
+
+/// What a vendor's Terraform provider's environment gave for the credential (azurerm's `ARM_*`): a neutral
+/// note, a warning when something set is ignored, and where the credential is read from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Adopted {
+    /// Which credential, from which variable.
+    pub note: Option<Words>,
+    /// A variable that would make one expect another credential.
+    pub warning: Option<Words>,
+    /// The variable holding the certificate as base64 PKCS#12 rather than a file (`ARM_CLIENT_CERTIFICATE`).
+    pub pkcs12_base64: Option<&'static str>,
+    /// The federated token comes from the CI's token service only (azurerm's OIDC with neither token nor token
+    /// file: a Kubernetes token file beside it is azurerm's only with `ARM_USE_AKS_WORKLOAD_IDENTITY`).
+    pub ci_request: bool,
+}
 
 /// Reads a file for an input; unreadable is an input error naming the file.
 fn read_file(input: Input, path: &str) -> Result<Vec<u8>, Box<Report>> {

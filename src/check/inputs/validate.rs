@@ -4,7 +4,6 @@
 
 use crate::check::inputs::given::{Given, Inputs};
 use crate::check::report::words::{Words, one_of};
-use crate::check::vendors::genesys;
 use crate::surface::{self, Input, Kind};
 use crate::words;
 
@@ -22,7 +21,8 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(input: Input, summary: Words, detail: Words) -> Problem {
+    /// A problem with one input, not one entry of a list.
+    pub fn new(input: Input, summary: Words, detail: Words) -> Problem {
         Problem {
             input,
             index: None,
@@ -168,8 +168,16 @@ fn item_noun(input: Input) -> &'static str {
     }
 }
 
-/// Every problem with one level's inputs, in table order, then the conflicts between inputs.
+/// Every problem with one level's inputs that the generic rules find, in table order, then the conflicts
+/// between inputs. (The vendors' own rules go in between: `check::validate`.)
 pub fn level(inputs: &Inputs) -> Vec<Problem> {
+    let mut problems = rows(inputs);
+    problems.extend(conflicts(inputs));
+    problems
+}
+
+/// Every problem with one level's inputs, one input at a time, in table order.
+pub fn rows(inputs: &Inputs) -> Vec<Problem> {
     let mut problems = Vec::new();
     for (input, given) in inputs.given() {
         let row = surface::input(input);
@@ -218,18 +226,11 @@ pub fn level(inputs: &Inputs) -> Vec<Problem> {
             _ => {}
         }
     }
-    if let Some(region) = inputs.text(Input::GenesysRegion)
-        && !region.trim().is_empty()
-        && let Err((summary, detail)) = genesys::endpoint(Some(region), None, None)
-    {
-        problems.push(Problem::new(Input::GenesysRegion, summary, detail));
-    }
-    problems.extend(conflicts(inputs));
     problems
 }
 
 /// Inputs of one level that exclude each other.
-fn conflicts(inputs: &Inputs) -> Vec<Problem> {
+pub fn conflicts(inputs: &Inputs) -> Vec<Problem> {
     let mut problems = Vec::new();
     let endpoints: Vec<Input> = [
         Input::TokenUrl,

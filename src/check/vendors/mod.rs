@@ -1,5 +1,17 @@
-//! What each vendor knows: its Terraform provider's environment, how its endpoints are named, what its
-//! refusals mean, and what it can be asked once a token is issued. One folder each.
+//! What each vendor knows, one folder each behind one trait, [`Vendor`]: which inputs and environment variables
+//! its Terraform provider reads and in which order, how its endpoints are named (regions, tenants, clouds), what
+//! its refusals mean (its codes and wording), and what it can ask once a token is issued or the client refused.
+//! [`REGISTERED`] lists them; a plain OAuth2 / OIDC server is the default. The stages below name no vendor: the
+//! run stage hands them what the vendors know ([`registry`]).
+//!
+//! Adding a vendor: a folder here with a type that implements [`Vendor`], its rows in the surface table, and one
+//! line in [`REGISTERED`].
 
 pub mod entra;
 pub mod genesys;
+pub mod oauth;
+pub mod registry;
+pub mod vendor;
+
+pub use registry::{REGISTERED, of};
+pub use vendor::Vendor;

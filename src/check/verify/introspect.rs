@@ -1,30 +1,37 @@
 //! RFC 7662 token introspection: which scopes the token just issued carries, when neither the answer nor the
 //! token says.
 
-use tokio::time::Instant;
-
 use crate::check::base::heard::{Heard, JsonRef, Scrubber};
 use crate::check::base::http::{self, TransportError};
 use crate::check::base::secret::Secret;
-use crate::check::exchange::present::{Prepared, Presentation, assertion_for};
-use crate::check::exchange::transport;
-use crate::check::inputs::request::CheckRequest;
+use crate::check::endpoint::transport;
+use crate::check::exchange::present::{Prepared, assertion_for};
+use crate::check::verify::probe::Probe;
 
 /// Asks the introspection endpoint about `token`, authenticating as the token request did. The error says in
 /// one line why it could not tell.
-#[allow(clippy::too_many_arguments)]
 pub async fn introspect(
-    request: &CheckRequest,
-    client: &reqwest::Client,
+    probe: &Probe<'_>,
     endpoint: &str,
-    how: Presentation,
     token: &Secret,
-    deadline: Instant,
     scrub: &Scrubber,
-    federated: Option<&Secret>,
 ) -> Result<Vec<Heard>, String> {
-    let assertion =
-        assertion_for(request, how, endpoint, federated).map_err(|why| why.describe())?;
+    let Probe {
+        request,
+        client,
+        how,
+        deadline,
+        conventions,
+        ..
+    } = *probe;
+    let assertion = assertion_for(
+        request,
+        how,
+        endpoint,
+        probe.federated.as_ref(),
+        conventions,
+    )
+    .map_err(|why| why.describe())?;
     let prepared = Prepared::introspection(request, how, token, assertion.as_ref().map(|(a, _)| a));
     let sent = tokio::time::timeout_at(
         deadline,

@@ -1,82 +1,340 @@
-//! Learning which scopes a token carries, without trusting it for anything but this report.
+//! Required scopes verified with the strongest evidence there is: the answer's `scope`, the token's claims,
+//! RFC 7662 introspection (an endpoint from discovery, also the discovery the token URL implies), what the
+//! vendor's API says (Genesys' `authorizedScope`), and last of all asking the server: one more token request for the required scopes, and
+//! when that is refused, one per scope to name the ones the client may not have.
 
-use crate::check::base::heard::Heard;
-use crate::check::inputs::credential::jwt::decode_part;
+use tokio::time::Instant;
 
-/// Scopes claimed by a JWT access token (`scope`, `scp` or `roles`), decoded but not verified: the token is the
-/// server's, and so is every word in it.
-pub fn from_jwt(token: &str) -> Option<Vec<Heard>> {
-    let mut parts = token.split('.');
-    let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let claims = decode_part(payload)?;
-    let mut found: Option<Vec<Heard>> = None;
-    for name in ["scope", "scp", "roles"] {
-        match claims.get(name) {
-            Some(claim) if claim.is_text() => found
-                .get_or_insert_with(Vec::new)
-                .extend(claim.text().map(|t| t.words()).unwrap_or_default()),
-            Some(claim) if claim.is_array() => {
-                found.get_or_insert_with(Vec::new).extend(claim.texts());
+use crate::check::base::heard::{Heard, Scrubber};
+use crate::check::base::http::{self, TransportError};
+use crate::check::base::secret::Secret;
+use crate::check::endpoint::discovery;
+use crate::check::endpoint::host_label;
+use crate::check::endpoint::transport;
+use crate::check::exchange::interpret::{self, Context, Verdict};
+use crate::check::exchange::present::{Prepared, assertion_for};
+use crate::check::report::words::Words;
+use crate::check::report::{Reason, ScopesSource};
+use crate::check::verify::claims;
+use crate::check::verify::introspect::introspect;
+use crate::check::verify::probe::Probe;
+use crate::surface::Input;
+use crate::words;
+
+/// A scope no server grants, asked for to learn whether the server reads `scope` at all.
+const CANARY: &str = "authcheck-canary-scope-never-granted";
+
+/// How the required scopes came out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeVerdict {
+    /// No scope is required.
+    NotRequired,
+    /// Every required scope is granted.
+    Granted,
+    /// Granted, but only when asked for: the token the pipeline gets without asking lacks these.
+    GrantedWhenRequested(Vec<String>),
+    /// These required scopes are not granted.
+    Missing(Vec<String>),
+    /// Nothing could tell; says why and what would make it verifiable.
+    Unverifiable(Words),
+}
+
+/// What the scope step learnt.
+#[derive(Debug, Clone)]
+pub struct ScopeFinding {
+    /// The scopes the best evidence shows, when any does (the server's words).
+    pub granted: Option<Vec<Heard>>,
+    /// Where they were learnt.
+    pub source: ScopesSource,
+    /// The verdict on the required scopes.
+    pub verdict: ScopeVerdict,
+    /// Extra token requests made to ask the server.
+    pub asked: u32,
+    /// What a step along the way could not do (an introspection that failed), for a warning.
+    pub notes: Vec<String>,
+}
+
+/// One answer to a token request for some scopes.
+enum Asked {
+    /// A token; its `scope` field, if any.
+    Token(Secret, Option<Heard>),
+    /// `invalid_scope` or its vendor equivalent.
+    Refused,
+    /// Something else; in words.
+    Other(Words),
+}
+
+impl Probe<'_> {
+    async fn ask(&self, wanted: &[String], scrub: &mut Scrubber) -> Asked {
+        let mut request = self.request.clone();
+        request.scopes = wanted.to_vec();
+        let assertion = match assertion_for(
+            &request,
+            self.how,
+            self.token_url.as_str(),
+            self.federated.as_ref(),
+            self.conventions,
+        ) {
+            Ok(assertion) => assertion,
+            Err(why) => return Asked::Other(words![why.describe()]),
+        };
+        let mut local = scrub.clone();
+        if let Some((assertion, _)) = &assertion {
+            local.add_token(assertion.expose());
+        }
+        let prepared = Prepared::token(&request, self.how, assertion.as_ref().map(|(a, _)| a));
+        let sent = tokio::time::timeout_at(
+            self.deadline,
+            http::post_form(
+                self.client,
+                self.token_url.as_str(),
+                prepared.headers,
+                prepared.body,
+            ),
+        )
+        .await
+        .unwrap_or(Err(TransportError::Timeout));
+        let answer = match sent {
+            Ok(answer) => answer,
+            Err(err) => {
+                return Asked::Other(words![format!(
+                    "no answer ({})",
+                    transport::describe(&err, scrub)
+                )]);
             }
-            _ => {}
+        };
+        let host = host_label(self.token_url);
+        let origin = self.request.secret_origin.describe();
+        let ctx = Context {
+            host: &host,
+            client_id: &self.request.client_id,
+            method: self.how.method(),
+            secret_origin: &origin,
+            secret_input: self.request.secret_origin.blame(),
+            scopes: wanted,
+            scrub: &local,
+            assertion: assertion.as_ref().map(|(_, facts)| facts),
+            key: self.request.key.as_ref(),
+            codes: self.conventions.codes,
+            wording: self.conventions.wording,
+        };
+        match interpret::interpret(&answer, &ctx) {
+            Verdict::Token(issued) => {
+                scrub.add_token(issued.access_token.expose());
+                Asked::Token(issued.access_token, issued.scope)
+            }
+            Verdict::Failed(failure) if failure.reason == Reason::InvalidScope => Asked::Refused,
+            Verdict::Failed(failure) => Asked::Other(failure.summary),
         }
     }
-    found
+
+    /// What a token's `scope` field, claims or introspection say it carries.
+    async fn evidence(
+        &self,
+        token: &Secret,
+        scope: Option<&Heard>,
+        introspection: Option<&str>,
+        scrub: &Scrubber,
+        notes: &mut Vec<String>,
+    ) -> Option<(Vec<Heard>, ScopesSource)> {
+        if let Some(scope) = scope {
+            return Some((scope.words(), ScopesSource::Response));
+        }
+        if let Some(found) = claims::from_jwt(token.expose()) {
+            return Some((found, ScopesSource::Jwt));
+        }
+        let endpoint = introspection?;
+        match introspect(self, endpoint, token, scrub).await {
+            Ok(found) => Some((found, ScopesSource::Introspection)),
+            Err(problem) => {
+                notes.push(problem);
+                None
+            }
+        }
+    }
 }
 
-/// Required scopes absent from the granted ones (exact, case-sensitive, per RFC 6749 section 3.3).
-pub fn missing(required: &[String], granted: &[Heard]) -> Vec<String> {
-    required
-        .iter()
-        .filter(|scope| !granted.iter().any(|g| g.is(scope)))
-        .cloned()
-        .collect()
+/// Verifies the required scopes against the token issued (`token`, its `scope` field) and, when that cannot
+/// tell or shows one missing that was not asked for, by asking the server.
+pub async fn verify(
+    probe: &Probe<'_>,
+    token: &Secret,
+    scope: Option<&Heard>,
+    vendor_scopes: Option<Vec<Heard>>,
+    scrub: &mut Scrubber,
+) -> ScopeFinding {
+    let request = probe.request;
+    let required = &request.required_scopes;
+    let mut notes = Vec::new();
+    let mut introspection = probe.introspection.clone();
+    let needs_discovery = !required.is_empty()
+        && introspection.is_none()
+        && scope.is_none()
+        && claims::from_jwt(token.expose()).is_none()
+        && vendor_scopes.is_none()
+        && !probe.conventions.roles_not_scopes;
+    if needs_discovery {
+        introspection = discovery::implied(probe.token_url, probe.client, probe.deadline)
+            .await
+            .and_then(|metadata| metadata.introspection_endpoint)
+            .map(|endpoint| discovery::named_url(&endpoint, scrub));
+    }
+    let mut evidence = probe
+        .evidence(token, scope, introspection.as_deref(), scrub, &mut notes)
+        .await;
+    if evidence.is_none()
+        && let Some(found) = vendor_scopes
+    {
+        evidence = Some((found, ScopesSource::Genesys));
+    }
+    let mut finding = ScopeFinding {
+        granted: evidence.as_ref().map(|(g, _)| g.clone()),
+        source: evidence
+            .as_ref()
+            .map_or(ScopesSource::Unknown, |(_, source)| *source),
+        verdict: ScopeVerdict::NotRequired,
+        asked: 0,
+        notes,
+    };
+    if required.is_empty() {
+        return finding;
+    }
+    let missing_first = evidence
+        .as_ref()
+        .map(|(granted, _)| claims::missing(required, granted));
+    match &missing_first {
+        Some(missing) if missing.is_empty() => {
+            finding.verdict = ScopeVerdict::Granted;
+            return finding;
+        }
+        // Genesys client-credentials clients get their rights from roles: asking for scopes proves nothing.
+        Some(missing) if probe.conventions.roles_not_scopes => {
+            finding.verdict = ScopeVerdict::Missing(missing.clone());
+            return finding;
+        }
+        // Asked for already and not granted: asking again cannot change it.
+        Some(missing) if missing.iter().all(|s| request.scopes.contains(s)) => {
+            finding.verdict = ScopeVerdict::Missing(missing.clone());
+            return finding;
+        }
+        _ => {}
+    }
+
+    // Ask the server for exactly the required scopes.
+    finding.asked += 1;
+    // The first token did not show these: granted only on request, as far as anyone can tell.
+    let not_shown: Vec<String> = missing_first
+        .clone()
+        .unwrap_or_else(|| required.clone())
+        .into_iter()
+        .filter(|s| !request.scopes.contains(s))
+        .collect();
+    let verdict_for = |granted: &[Heard]| {
+        let missing = claims::missing(required, granted);
+        if !missing.is_empty() {
+            ScopeVerdict::Missing(missing)
+        } else if not_shown.is_empty() {
+            ScopeVerdict::Granted
+        } else {
+            ScopeVerdict::GrantedWhenRequested(not_shown.clone())
+        }
+    };
+    match probe.ask(required, scrub).await {
+        Asked::Token(token, scope) => {
+            let mut notes = Vec::new();
+            let evidence = probe
+                .evidence(
+                    &token,
+                    scope.as_ref(),
+                    introspection.as_deref(),
+                    scrub,
+                    &mut notes,
+                )
+                .await;
+            finding.notes.extend(notes);
+            if let Some((granted, source)) = evidence {
+                finding.verdict = verdict_for(&granted);
+                finding.granted = Some(granted);
+                finding.source = source;
+                return finding;
+            }
+            // No scope field, no claims, no introspection: "granted as requested" (RFC 6749 section 3.3), but
+            // only from a server that reads `scope` at all, which a scope it cannot know tells.
+            finding.asked += 1;
+            match probe.ask(&[CANARY.to_string()], scrub).await {
+                Asked::Token(..) => {
+                    finding.verdict = ScopeVerdict::Unverifiable(words![
+                        "the server issues tokens whatever scope is asked for (even a made-up one) and nothing \
+                         says which scopes a token carries (no scope field, no JWT claims, ",
+                        if introspection.is_some() {
+                            "no scope in introspection"
+                        } else {
+                            "no introspection endpoint found"
+                        },
+                        ")"
+                    ]);
+                }
+                Asked::Refused => {
+                    // Granted as requested: the words are the user's own, held like the server's.
+                    let requested: Vec<Heard> = required.iter().map(Heard::new).collect();
+                    finding.verdict = verdict_for(&requested);
+                    finding.granted = Some(requested);
+                    finding.source = ScopesSource::Requested;
+                }
+                Asked::Other(why) => {
+                    finding.verdict = ScopeVerdict::Unverifiable(words![
+                        "a token for the required scopes came back without a scope field, and asking for a \
+                         made-up scope to see whether the server reads scope at all was answered with: ",
+                        why
+                    ]);
+                }
+            }
+            finding
+        }
+        Asked::Refused => {
+            if required.len() == 1 {
+                finding.verdict = ScopeVerdict::Missing(required.clone());
+                return finding;
+            }
+            // Which ones: one request per scope, all at once, inside the budget.
+            let mut refused = Vec::new();
+            for scope in required {
+                if Instant::now() >= probe.deadline {
+                    break;
+                }
+                finding.asked += 1;
+                if matches!(
+                    probe.ask(std::slice::from_ref(scope), scrub).await,
+                    Asked::Refused
+                ) {
+                    refused.push(scope.clone());
+                }
+            }
+            finding.verdict = ScopeVerdict::Missing(if refused.is_empty() {
+                required.clone()
+            } else {
+                refused
+            });
+            finding
+        }
+        Asked::Other(why) => {
+            finding.verdict = ScopeVerdict::Unverifiable(words![
+                "asking the server for the required scopes was answered with: ",
+                why
+            ]);
+            finding
+        }
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    use base64::Engine;
-
-    fn said(words: &[&str]) -> Vec<Heard> {
-        words.iter().map(|w| Heard::new(*w)).collect()
-    }
-
-    fn jwt(claims: &str) -> String {
-        let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        format!(
-            "{}.{}.sig",
-            enc.encode(r#"{"alg":"none"}"#),
-            enc.encode(claims)
-        )
-    }
-
-    #[test]
-    fn jwt_scope_string_and_scp_array_and_roles_are_read() {
-        assert_eq!(
-            from_jwt(&jwt(r#"{"scope":"a b"}"#)),
-            Some(said(&["a", "b"]))
-        );
-        assert_eq!(
-            from_jwt(&jwt(r#"{"scp":["x"],"roles":["R"]}"#)),
-            Some(said(&["x", "R"]))
-        );
-        assert_eq!(from_jwt(&jwt(r#"{"sub":"c"}"#)), None);
-        assert_eq!(from_jwt("opaque-token"), None);
-        assert_eq!(from_jwt("a.!!!.c"), None);
-    }
-
-    #[test]
-    fn missing_is_exact_and_ordered() {
-        let req = vec!["read".to_string(), "Write".to_string(), "admin".to_string()];
-        let granted = said(&["read", "write"]);
-        assert_eq!(
-            missing(&req, &granted),
-            vec!["Write".to_string(), "admin".to_string()]
-        );
-    }
+/// What would make the scopes verifiable, for the warning.
+pub fn how_to_verify() -> Words {
+    words![
+        "a server that returns scope in its token answers, JWT access tokens, or an introspection endpoint in \
+         discovery (give ",
+        Input::Issuer,
+        " instead of ",
+        Input::TokenUrl,
+        " when the server publishes one elsewhere)"
+    ]
 }

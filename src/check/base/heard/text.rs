@@ -160,10 +160,10 @@ impl Lowered {
         self
     }
 
-    /// The Entra ID error code (`aadsts7000215: …` gives 7000215), read whole so that 700021 is never mistaken
-    /// for 7000215 or 700213 for 7002138.
-    pub fn aadsts(&self) -> Option<u32> {
-        let at = self.0.find("aadsts")? + "aadsts".len();
+    /// The whole number written right after `marker` (`aadsts7000215: …` after `aadsts` gives 7000215), read
+    /// whole so that 700021 is never mistaken for 7000215.
+    pub fn number_after(&self, marker: &str) -> Option<u32> {
+        let at = self.0.find(marker)? + marker.len();
         let digits: String = self.0[at..]
             .chars()
             .take_while(char::is_ascii_digit)
@@ -262,7 +262,7 @@ mod tests {
     #[test]
     fn lowered_words_are_matched_whole_and_codes_read_whole() {
         let said = Heard::new("AADSTS7000215: Scope READ already granted").lowered();
-        assert_eq!(said.aadsts(), Some(7000215));
+        assert_eq!(said.number_after("aadsts"), Some(7000215));
         assert!(said.has_word("read"));
         assert!(!said.has_word("ready"));
         assert!(!Heard::new("already").lowered().has_word("read"));

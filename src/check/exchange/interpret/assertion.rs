@@ -1,57 +1,28 @@
-//! Refusals of a client assertion or client certificate, explained: the server's words (Entra AADSTS codes,
-//! Okta, Keycloak, oidc-provider's `invalid_request` descriptions) pick the cause when they can; otherwise the
-//! likely causes for the method used are listed in order, next to the assertion's own facts and a comparison of
-//! the clocks.
+//! Refusals of a client assertion or client certificate, explained: a vendor's code or phrase (Entra's AADSTS
+//! codes, read by [`readings`](super::readings)) or the server's words (Okta, Keycloak, oidc-provider's
+//! `invalid_request` descriptions) pick the cause when they can; otherwise the likely causes for the method used
+//! are listed in order, next to the assertion's own facts and a comparison of the clocks.
 
 use crate::check::base::clock;
 use crate::check::base::heard::{Answer, Heard, Lowered};
-use crate::check::exchange::interpret::{Context, short};
+use crate::check::exchange::interpret::context::Said;
+use crate::check::exchange::interpret::context::{Context, short};
+use crate::check::exchange::interpret::readings::Readings;
 use crate::check::inputs::credential::jwt::AssertionFacts;
-use crate::check::report::ErrorCode;
-use crate::check::report::Failure;
-use crate::check::report::Reason;
+use crate::check::inputs::request::AuthMethod;
+use crate::check::report::refusal::{Cause, ErrorCode};
 use crate::check::report::words::Words;
+use crate::check::report::{Failure, Reason};
 use crate::surface::Input;
 use crate::words;
 
-/// What the server's words say went wrong with the assertion or certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cause {
-    Key,
-    KeyMismatch,
-    Audience,
-    Time,
-    Replay,
-    Algorithm,
-    Method,
-    Subject,
-    NoCertificate,
-    CertificateNotTrusted,
-    CertificateSubject,
-    FederatedIssuer,
-    FederatedSubject,
-    FederatedAudience,
+/// The cause a vendor's code or phrase names, else the one the server's words name.
+fn cause_of(lower: &Lowered, readings: &Readings) -> Option<Cause> {
+    readings.cause().or_else(|| cause_in_words(lower))
 }
 
-fn cause_of(lower: &Lowered) -> Option<Cause> {
-    // Entra ID codes first: they are unambiguous (read whole: 700021 is not 7000215).
-    // Entra found the certificate but its key did not verify the signature (AADSTS50013's reason).
-    if lower.has("key was found, but") {
-        return Some(Cause::KeyMismatch);
-    }
-    let coded = match lower.aadsts() {
-        Some(700027 | 50013) => Some(Cause::Key),
-        Some(700023) => Some(Cause::Audience),
-        Some(700024) => Some(Cause::Time),
-        Some(700021) => Some(Cause::Subject),
-        Some(700211) => Some(Cause::FederatedIssuer),
-        Some(700212) => Some(Cause::FederatedAudience),
-        Some(700213 | 7002138 | 70021) => Some(Cause::FederatedSubject),
-        _ => None,
-    };
-    if coded.is_some() {
-        return coded;
-    }
+/// The cause the server's words name, by the phrases servers use.
+fn cause_in_words(lower: &Lowered) -> Option<Cause> {
     let table: [(&[&str], Cause); 10] = [
         (
             &["certificate was not provided", "no client certificate"],
@@ -117,7 +88,8 @@ fn cause_of(lower: &Lowered) -> Option<Cause> {
         .map(|(_, cause)| *cause)
 }
 
-fn thumbprints(ctx: &Context<'_>) -> String {
+/// Where the assertion's certificate is named, and its SHA-1 thumbprint as portals list certificates.
+pub(crate) fn thumbprints(ctx: &Context<'_>) -> String {
     let portal = ctx
         .key
         .and_then(|k| k.certificate.as_ref())
@@ -221,14 +193,16 @@ fn words_for(cause: Cause, ctx: &Context<'_>) -> Words {
 /// The causes worth listing for a method, most likely first.
 fn causes_for(ctx: &Context<'_>) -> Vec<Cause> {
     match ctx.method {
-        "tls_client_auth" => vec![
+        AuthMethod::TlsClientAuth => vec![
             Cause::CertificateSubject,
             Cause::CertificateNotTrusted,
             Cause::NoCertificate,
             Cause::Method,
         ],
-        "self_signed_tls_client_auth" => vec![Cause::Key, Cause::NoCertificate, Cause::Method],
-        "federated" => vec![
+        AuthMethod::SelfSignedTlsClientAuth => {
+            vec![Cause::Key, Cause::NoCertificate, Cause::Method]
+        }
+        AuthMethod::Federated => vec![
             Cause::FederatedSubject,
             Cause::FederatedIssuer,
             Cause::FederatedAudience,
@@ -246,22 +220,27 @@ fn causes_for(ctx: &Context<'_>) -> Vec<Cause> {
 }
 
 /// Explains a refused assertion or certificate.
-pub(super) fn classify(failure: &mut Failure, lower: &Lowered, quoted: &str, ctx: &Context<'_>) {
+pub(super) fn classify(
+    failure: &mut Failure,
+    said: &Said<'_>,
+    readings: &Readings,
+    ctx: &Context<'_>,
+) {
     let id = short(ctx.client_id);
     let host = ctx.host;
     let what = match ctx.method {
-        "tls_client_auth" | "self_signed_tls_client_auth" => "client certificate",
-        "federated" => "federated token",
+        m if m.is_tls() => "client certificate",
+        AuthMethod::Federated => "federated token",
         _ => "client assertion",
     };
     failure.blame = Some(match ctx.method {
-        "federated" => Input::FederatedTokenFile,
-        "client_secret_jwt" => ctx.secret_input,
+        AuthMethod::Federated => Input::FederatedTokenFile,
+        AuthMethod::ClientSecretJwt => ctx.secret_input,
         _ => ctx.key.map_or(Input::PrivateKeyFile, |k| k.input),
     });
     failure.error_code.get_or_insert(ErrorCode::InvalidClient);
     let mut causes = causes_for(ctx);
-    let told = cause_of(lower);
+    let told = cause_of(said.lower, readings);
     match told {
         Some(cause) => {
             failure.reason = Reason::InvalidAssertion;
@@ -271,8 +250,8 @@ pub(super) fn classify(failure: &mut Failure, lower: &Lowered, quoted: &str, ctx
             ];
             causes.retain(|c| *c != cause);
             causes.insert(0, cause);
-            // An AADSTS code names the one cause; the method's other usual suspects would only distract.
-            if lower.has("aadsts") {
+            // A vendor's code names the one cause; the method's other usual suspects would only distract.
+            if readings.coded {
                 causes.truncate(1);
             }
         }
@@ -284,11 +263,12 @@ pub(super) fn classify(failure: &mut Failure, lower: &Lowered, quoted: &str, ctx
         }
     }
     failure.meaning = words![format!(
-        "Client authentication with the {what} ({}) failed.{quoted}",
-        ctx.method
+        "Client authentication with the {what} ({}) failed.{}",
+        ctx.method.code(),
+        said.quoted
     )];
     failure.causes = causes.into_iter().map(|c| words_for(c, ctx)).collect();
-    if ctx.method == "client_secret_jwt" {
+    if ctx.method == AuthMethod::ClientSecretJwt {
         failure.causes.insert(
             1,
             words![
@@ -298,22 +278,33 @@ pub(super) fn classify(failure: &mut Failure, lower: &Lowered, quoted: &str, ctx
             ],
         );
     }
-    failure.fix = match ctx.method {
-        "tls_client_auth" | "self_signed_tls_client_auth" => words![
+    failure.fix = fix(told, said, readings, ctx);
+}
+
+/// What to do about a refused assertion or certificate, most specific first.
+fn fix(told: Option<Cause>, said: &Said<'_>, readings: &Readings, ctx: &Context<'_>) -> Words {
+    if ctx.method.is_tls() {
+        return words![
             "Compare the certificate (",
             Input::CertificateFile,
             ") with the one registered for the client, and use the mutual-TLS endpoint."
-        ],
-        _ if told == Some(Cause::Time) => time_fix(lower, ctx.method == "federated"),
-        "federated" => federated_fix(lower, ctx),
-        _ if matches!(lower.aadsts(), Some(700027 | 50013)) => entra_certificate_fix(lower, ctx),
-        _ if told == Some(Cause::Subject) => words![
+        ];
+    }
+    if told == Some(Cause::Time) {
+        return time_fix(readings.server_time, ctx.method == AuthMethod::Federated);
+    }
+    if let Some(fix) = readings.fix(said, ctx) {
+        return fix;
+    }
+    match told {
+        _ if ctx.method == AuthMethod::Federated => federated_fix(ctx, None),
+        Some(Cause::Subject) => words![
             "Set ",
             Input::ClientId,
             " to the app's Application (client) ID: the assertion's iss and sub are that id, and so must be the \
              client_id sent beside it."
         ],
-        _ if told == Some(Cause::Audience) => words![
+        Some(Cause::Audience) => words![
             "Remove ",
             Input::AssertionAudience,
             " to send the token endpoint, which Entra ID and Okta expect; set it only for a server that wants \
@@ -328,12 +319,12 @@ pub(super) fn classify(failure: &mut Failure, lower: &Lowered, quoted: &str, ctx
             Input::AssertionAudience,
             " and this machine's clock."
         ],
-    };
+    }
 }
 
-/// The assertion's times were refused. Entra's AADSTS700024 states its own clock ("Current time: …"), so a
+/// The assertion's times were refused. When the server states its own clock (Entra's AADSTS700024 does), a
 /// machine whose clock is off is told by how much; otherwise the usual cause is a token kept past its lifetime.
-fn time_fix(lower: &Lowered, federated: bool) -> Words {
+fn time_fix(server: Option<i64>, federated: bool) -> Words {
     if federated {
         // The token's times are its issuer's (the CI's), not this machine's.
         return words![
@@ -341,7 +332,6 @@ fn time_fix(lower: &Lowered, federated: bool) -> Words {
              one in the job that runs the check instead of reusing one kept from an earlier step or job."
         ];
     }
-    let server = lower.time_after("current time: ");
     let here = clock::now_unix();
     match server {
         Some(server) if (here - server).abs() > 60 => {
@@ -378,40 +368,9 @@ fn duration(seconds: u64) -> String {
     }
 }
 
-/// Entra ID found no certificate of the app with the thumbprint the assertion named, or the one it found does
-/// not verify the signature: which certificate to upload, by the thumbprint the portal shows.
-fn entra_certificate_fix(lower: &Lowered, ctx: &Context<'_>) -> Words {
-    let certificate = ctx.key.and_then(|k| k.certificate.as_ref());
-    let origin = ctx.key.map(|k| k.origin.clone()).unwrap_or_default();
-    let which = match certificate {
-        Some(c) => format!("the certificate with thumbprint {} (from ", c.sha1_hex),
-        None => "the certificate of this key (from ".to_string(),
-    };
-    let mut fix = words![
-        "Upload ",
-        which,
-        origin,
-        format!(
-            ") to app {} under Certificates & secrets > Certificates, or run `az ad app credential reset --id {} \
-             --cert @cert.pem --append` with its PEM; or point ",
-            ctx.client_id, ctx.client_id
-        ),
-        ctx.key.map_or(Input::Pkcs12File, |k| k.input),
-        " at the certificate that is registered."
-    ];
-    if lower.has("key was found") {
-        fix = words![
-            "The app has this certificate, but the private key does not match it: the key and certificate come \
-             from different pairs, or the .pfx was rebuilt with a new key. Export the pair again, or upload the \
-             certificate that belongs to this key."
-        ];
-    }
-    fix
-}
-
 /// The federated credential that would match the token presented, exactly, with what is known to go wrong
-/// with its subject: a difference in letter case only (AADSTS7002138) and GitHub's subject forms.
-fn federated_fix(lower: &Lowered, ctx: &Context<'_>) -> Words {
+/// with its subject: a vendor's `note` (a difference in letter case only) and GitHub's subject forms.
+pub(crate) fn federated_fix(ctx: &Context<'_>, note: Option<&str>) -> Words {
     let or = |value: String, missing: &str| {
         if value.is_empty() {
             missing.to_string()
@@ -426,11 +385,9 @@ fn federated_fix(lower: &Lowered, ctx: &Context<'_>) -> Words {
         "Add a federated credential to the app with exactly issuer {iss:?}, subject {sub:?} and audience {aud:?} \
          (Certificates & secrets > Federated credentials), or run the job an existing credential was made for."
     );
-    if lower.aadsts() == Some(7002138) {
-        text.push_str(
-            " The app's credential differs from the token's subject only in letter case: Entra compares subjects \
-             case-sensitively since August 2024, so copy the subject exactly.",
-        );
+    if let Some(note) = note {
+        text.push(' ');
+        text.push_str(note);
     }
     if let Some(note) = github_subject_note(&iss, &sub) {
         text.push(' ');
@@ -523,7 +480,13 @@ mod tests {
 
     #[test]
     fn aadsts_codes_are_read_whole() {
-        let cause = |text: &str| cause_of(&Heard::new(text).lowered());
+        let cause = |text: &str| {
+            let lower = Heard::new(text).lowered();
+            cause_of(
+                &lower,
+                &Readings::of(&lower, &[&crate::check::vendors::entra::codes::CODES]),
+            )
+        };
         assert_eq!(
             cause("aadsts7000215: invalid client secret provided."),
             None
@@ -536,10 +499,5 @@ mod tests {
             cause("aadsts7002138: no matching federated identity record"),
             Some(Cause::FederatedSubject)
         );
-        assert_eq!(
-            Heard::new("x aadsts90002: tenant").lowered().aadsts(),
-            Some(90002)
-        );
-        assert_eq!(Heard::new("no code here").lowered().aadsts(), None);
     }
 }

@@ -8,7 +8,7 @@
 //! `ARM_CLIENT_SECRET` beats OIDC: that is pointed out.
 
 use crate::check::inputs::given::{Given, Inputs};
-use crate::check::report::words::Words;
+use crate::check::inputs::sources::Adopted;
 use crate::surface::Input;
 use crate::words;
 
@@ -25,20 +25,6 @@ const CREDENTIAL_INPUTS: [Input; 10] = [
     Input::FederatedTokenEnv,
     Input::AuthMethod,
 ];
-
-/// What was taken from azurerm's environment: a neutral note, and a warning when something set is ignored.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Adopted {
-    /// Which credential, from which variable.
-    pub note: Option<Words>,
-    /// A variable that would make one expect another credential.
-    pub warning: Option<Words>,
-    /// `ARM_CLIENT_CERTIFICATE`, when the certificate is that base64 PKCS#12 rather than a file.
-    pub pkcs12_base64: Option<&'static str>,
-    /// OIDC with neither token nor token file: the CI's token service, as azurerm asks it (a Kubernetes token
-    /// file beside it is azurerm's only with `ARM_USE_AKS_WORKLOAD_IDENTITY`).
-    pub ci_request: bool,
-}
 
 fn on(value: Option<String>) -> bool {
     value.is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"))

@@ -9,8 +9,8 @@ use tokio::time::Instant;
 use crate::check::base::heard::{Quoted, Scrubber};
 use crate::check::base::http;
 use crate::check::base::secret::Secret;
+use crate::check::endpoint::transport;
 use crate::check::exchange::interpret::short;
-use crate::check::exchange::transport;
 use crate::check::inputs::request::CheckRequest;
 use crate::check::report::Step;
 use crate::check::report::{Findings, Line, Outcome, Reason, Status};
@@ -97,13 +97,11 @@ pub async fn read(
 /// Adds the subscription step and, for a token that was issued, the failure it means.
 pub fn apply(
     request: &CheckRequest,
+    id: &str,
     found: &mut Findings,
     outcome: &mut Outcome,
     answer: Subscription,
 ) {
-    let Some((id, _)) = &request.azure_subscription else {
-        return;
-    };
     let client = short(&request.client_id);
     found.permissions_source = PermissionsSource::Rbac;
     let fail = |outcome: &mut Outcome, reason, summary: String, lines: Vec<Line>| {
@@ -190,16 +188,4 @@ pub fn apply(
             ],
         ),
     }
-}
-
-/// Reads the subscription for a request that names one, after `access_token` was issued.
-pub async fn check(
-    request: &CheckRequest,
-    client: &reqwest::Client,
-    access_token: &Secret,
-    deadline: Instant,
-    scrub: &Scrubber,
-) -> Option<Subscription> {
-    let (id, base) = request.azure_subscription.as_ref()?;
-    Some(read(client, base, id, access_token, deadline, scrub).await)
 }

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::check::base::heard::{Answer, Heard, Json, JsonRef, Quoted, Scrubber};
 use crate::check::base::http::{self, TransportError};
 use crate::check::base::secret::Secret;
-use crate::check::exchange::transport;
+use crate::check::endpoint::transport;
 use crate::check::vendors::genesys::regions::is_uuid;
 
 const TOKENS_ME: &str = "/api/v2/tokens/me";

@@ -1,18 +1,21 @@
 //! `probe_other_regions`: after Genesys Cloud refused a client, ask the other public regions whether they know
 //! it, to say where it lives.
 
-use crate::check::report::Step;
 use tokio::time::Instant;
 
 use crate::check::base::heard::Scrubber;
 use crate::check::base::http;
+use crate::check::endpoint::transport;
+use crate::check::exchange::interpret::context::Codes;
 use crate::check::exchange::interpret::{self, Context, Verdict, short};
 use crate::check::exchange::present::{Prepared, Presentation};
-use crate::check::exchange::transport;
-use crate::check::inputs::request::{CheckRequest, Endpoint};
+use crate::check::inputs::request::CheckRequest;
 use crate::check::report::words::{Assign, Words};
-use crate::check::report::{Findings, Line, Outcome, Reason, Status};
-use crate::check::vendors::genesys::regions;
+use crate::check::report::{Findings, Line, Outcome, Reason, Status, Step};
+use crate::check::vendors::genesys::regions::{self, Hosts};
+use crate::check::vendors::genesys::settings::Settings;
+use crate::check::vendors::genesys::wording::WORDING;
+use crate::check::vendors::vendor::AfterRefusal;
 use crate::surface::Input;
 use crate::words;
 
@@ -25,8 +28,8 @@ pub enum ProbeOutcome {
     SecretRefused,
     /// The region does not know the client.
     Unknown,
-    /// No clear answer (unreachable, rate limited, …).
-    NoAnswer(String),
+    /// No clear answer (unreachable, rate limited, …): what came back instead.
+    NoAnswer(Words),
 }
 
 /// Asks each (region, token URL) whether it knows the client, all at once, inside the deadline.
@@ -38,6 +41,7 @@ pub async fn probe_regions(
     deadline: Instant,
     scrub: &Scrubber,
 ) -> Vec<(String, ProbeOutcome)> {
+    let codes: Vec<&'static Codes> = crate::check::vendors::registry::codes();
     let prepared = Prepared::token(request, how, None);
     let mut tasks = tokio::task::JoinSet::new();
     for (index, (region, url)) in targets.into_iter().enumerate() {
@@ -45,6 +49,7 @@ pub async fn probe_regions(
         let client = client.clone();
         let id = request.client_id.clone();
         let scrub = scrub.clone();
+        let codes = codes.clone();
         tasks.spawn(async move {
             let answer = tokio::time::timeout_at(
                 deadline,
@@ -53,20 +58,21 @@ pub async fn probe_regions(
             .await;
             let origin = Words::default();
             let outcome = match answer {
-                Err(_) => ProbeOutcome::NoAnswer("no answer in time".to_string()),
-                Ok(Err(err)) => ProbeOutcome::NoAnswer(transport::describe(&err, &scrub)),
+                Err(_) => ProbeOutcome::NoAnswer(words!["no answer in time"]),
+                Ok(Err(err)) => ProbeOutcome::NoAnswer(words![transport::describe(&err, &scrub)]),
                 Ok(Ok(answer)) => {
                     let ctx = Context {
                         host: &url,
                         client_id: &id,
-                        method: how.method_name(),
+                        method: how.method(),
                         secret_origin: &origin,
                         secret_input: Input::ClientSecret,
                         scopes: &[],
-                        genesys: true,
                         scrub: &scrub,
                         assertion: None,
                         key: None,
+                        codes: &codes,
+                        wording: Some(&WORDING),
                     };
                     match interpret::interpret(&answer, &ctx) {
                         Verdict::Token(_) => ProbeOutcome::Accepted,
@@ -76,9 +82,7 @@ pub async fn probe_regions(
                         Verdict::Failed(f) if f.reason == Reason::ClientNotFound => {
                             ProbeOutcome::Unknown
                         }
-                        Verdict::Failed(f) => ProbeOutcome::NoAnswer(
-                            f.got.render(&crate::check::report::words::Plain),
-                        ),
+                        Verdict::Failed(f) => ProbeOutcome::NoAnswer(f.got),
                     }
                 }
             };
@@ -99,27 +103,23 @@ pub async fn probe_regions(
 }
 
 /// The probe step: asks the other regions and refines the outcome with what they said.
-pub async fn step(
-    request: &CheckRequest,
-    client: &reqwest::Client,
-    how: Presentation,
-    deadline: Instant,
-    found: &mut Findings,
-    outcome: &mut Outcome,
-    scrub: &Scrubber,
-) {
-    let Endpoint::Genesys {
-        region, login_base, ..
-    } = &request.endpoint
+pub async fn step(with: AfterRefusal<'_>) {
+    let AfterRefusal {
+        request,
+        client,
+        how,
+        deadline,
+        found,
+        outcome,
+        scrub,
+    } = with;
+    let Some(Settings {
+        hosts: Hosts {
+            region, login_base, ..
+        },
+        ..
+    }) = request.vendor.get::<Settings>()
     else {
-        found.push(
-            Step::RegionProbe,
-            Status::Skip,
-            words![
-                Input::ProbeOtherRegions,
-                " applies to Genesys Cloud endpoints only"
-            ],
-        );
         return;
     };
     let standard = region
@@ -226,8 +226,24 @@ mod tests {
     use super::*;
     use crate::check::base::secret::Secret;
     use crate::check::inputs::request::SecretOrigin;
+    use crate::check::inputs::request::{Endpoint, VendorSettings};
     use crate::check::report::Diagnosis;
     use crate::check::report::words::Plain;
+
+    fn settings(login_base: &str, region: Option<&str>) -> VendorSettings {
+        VendorSettings::new(
+            super::super::vendor::ID,
+            Settings {
+                hosts: Hosts {
+                    login_base: login_base.into(),
+                    api_base: login_base.replace("login", "api"),
+                    region: region.map(str::to_string),
+                },
+                required_permissions: Vec::new(),
+                permission_caveats: Vec::new(),
+            },
+        )
+    }
 
     fn request(id: &str, secret: &str) -> CheckRequest {
         CheckRequest::new(
@@ -252,11 +268,7 @@ mod tests {
             .expect("idp");
         let nowhere = Idp::start(config(vec![])).await.expect("idp");
         let mut req = request(id, "s3cret-value");
-        req.endpoint = Endpoint::Genesys {
-            login_base: "https://login.mypurecloud.com".into(),
-            api_base: "https://api.mypurecloud.com".into(),
-            region: Some("us-east-1".into()),
-        };
+        req.vendor = settings("https://login.mypurecloud.com", Some("us-east-1"));
         let client = http::client(None, Duration::from_secs(5), true).expect("client");
         let targets = vec![
             ("eu-west-1".to_string(), elsewhere.token_url()),
@@ -303,11 +315,7 @@ mod tests {
     #[tokio::test]
     async fn region_probe_is_skipped_when_the_login_url_is_overridden() {
         let mut req = request("3f2a8c1e-0b6d-4c53-9a71-2f0e5d4b8a90", "s3cret-value");
-        req.endpoint = Endpoint::Genesys {
-            login_base: "http://127.0.0.1:9".into(),
-            api_base: "http://127.0.0.1:9".into(),
-            region: None,
-        };
+        req.vendor = settings("http://127.0.0.1:9", None);
         let client = http::client(None, Duration::from_secs(1), true).expect("client");
         let mut outcome = Outcome::new(
             Reason::InvalidSecret,
@@ -315,15 +323,15 @@ mod tests {
             Diagnosis::default(),
         );
         let mut found = Findings::default();
-        step(
-            &req,
-            &client,
-            Presentation::Basic,
-            Instant::now() + Duration::from_secs(1),
-            &mut found,
-            &mut outcome,
-            &Scrubber::default(),
-        )
+        step(AfterRefusal {
+            request: &req,
+            client: &client,
+            how: Presentation::Basic,
+            deadline: Instant::now() + Duration::from_secs(1),
+            found: &mut found,
+            outcome: &mut outcome,
+            scrub: &Scrubber::default(),
+        })
         .await;
         assert!(
             found

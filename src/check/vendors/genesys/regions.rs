@@ -1,9 +1,19 @@
 //! Genesys Cloud regions and how their login and API hosts are named; the API-host mistake in a token URL.
 
-use crate::check::inputs::request::Endpoint;
 use crate::check::report::words::Words;
 use crate::surface::Input;
 use crate::words;
+
+/// An organisation's login and API hosts, and the region they are in when one was named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hosts {
+    /// Base of the login host, e.g. `https://login.mypurecloud.ie`.
+    pub login_base: String,
+    /// Base of the API host, e.g. `https://api.mypurecloud.ie`.
+    pub api_base: String,
+    /// The region name when one was given.
+    pub region: Option<String>,
+}
 
 /// Every region the official `genesyscloud` provider accepts, with its domain.
 pub const REGIONS: [(&str, &str); 20] = [
@@ -86,7 +96,7 @@ pub fn endpoint(
     region: Option<&str>,
     api_url: Option<&str>,
     login_url: Option<&str>,
-) -> Result<Endpoint, (Words, Words)> {
+) -> Result<Hosts, (Words, Words)> {
     let trim_base = |url: &str| url.trim().trim_end_matches('/').to_string();
     let from_region = match region {
         Some(text) => Some(resolve_region(text)?),
@@ -107,7 +117,7 @@ pub fn endpoint(
         (None, Some(domain)) => format!("https://api.{domain}"),
         (None, None) => derive_api_from_login(&login_base),
     };
-    Ok(Endpoint::Genesys {
+    Ok(Hosts {
         login_base,
         api_base,
         region: region_name,
@@ -325,11 +335,8 @@ mod tests {
     use super::*;
     use crate::check::report::words::Plain;
 
-    fn login(ep: &Endpoint) -> &str {
-        match ep {
-            Endpoint::Genesys { login_base, .. } => login_base,
-            _ => "",
-        }
+    fn login(hosts: &Hosts) -> &str {
+        &hosts.login_base
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::check::report::words::{Assign, Words};
 use crate::check::report::{Findings, Line, Outcome, Reason, Status};
 use crate::check::vendors::genesys::grants::PermissionFinding;
 use crate::check::vendors::genesys::permissions::{Requirement, table};
+use crate::check::vendors::genesys::settings::Settings;
 use crate::surface::Input;
 use crate::words;
 
@@ -60,11 +61,12 @@ fn blamed(requirements: &[&Requirement]) -> Input {
 /// missing (or unverifiable under `strict`), turns the outcome into that failure.
 pub fn apply(
     request: &CheckRequest,
+    settings: &Settings,
     found: &mut Findings,
     outcome: &mut Outcome,
     finding: PermissionFinding,
 ) {
-    if request.required_permissions.is_empty() {
+    if settings.required_permissions.is_empty() {
         return;
     }
     let source = finding.source.unwrap_or(PermissionsSource::Unknown);
@@ -161,7 +163,7 @@ pub fn apply(
             found.push(Step::Permissions, Status::Warn, text);
         }
     } else {
-        let count = request.required_permissions.len();
+        let count = settings.required_permissions.len();
         found.push(
             Step::Permissions,
             Status::Pass,
@@ -189,7 +191,7 @@ pub fn apply(
             finding.tried.iter().map(|t| words![t.clone()]).collect(),
         ));
     }
-    for caveat in &request.permission_caveats {
+    for caveat in &settings.permission_caveats {
         outcome.diagnosis.push(Line::Note(words![format!(
             "Permissions table: {}.",
             caveat.trim_end_matches('.')

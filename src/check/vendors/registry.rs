@@ -1,0 +1,113 @@
+//! The vendors there are, and what the run stage asks of them all: which one a check's inputs select, the input
+//! rules and inputs of each, their codes, and what they know about any host or token URL.
+
+use crate::check::endpoint::Hosts;
+use crate::check::exchange::interpret::context::Codes;
+use crate::check::inputs::env::{Env, refuse};
+use crate::check::inputs::given::Inputs;
+use crate::check::inputs::request::{NO_VENDOR, VendorSettings};
+use crate::check::inputs::validate::Problem;
+use crate::check::report::Report;
+use crate::check::report::words::Words;
+use crate::check::vendors::vendor::{Selected, Vendor};
+use crate::check::vendors::{entra, genesys, oauth};
+use crate::surface::Input;
+use crate::words;
+
+/// Every vendor, the default first; the order is the order endpoint inputs and variables are read in.
+pub static REGISTERED: [&dyn Vendor; 3] = [&oauth::OAuth, &genesys::Genesys, &entra::Entra];
+
+/// The vendor a check's settings belong to.
+pub fn of(settings: &VendorSettings) -> &'static dyn Vendor {
+    REGISTERED
+        .iter()
+        .copied()
+        .find(|vendor| vendor.id() == settings.vendor())
+        .unwrap_or(&oauth::OAuth)
+}
+
+/// The input rules of every vendor.
+pub fn validate(inputs: &Inputs) -> Vec<Problem> {
+    REGISTERED.iter().flat_map(|v| v.validate(inputs)).collect()
+}
+
+/// The vendor whose endpoint the inputs name (the inputs first, then the environment), and what it selected.
+pub fn select(
+    inputs: &Inputs,
+    env: Env<'_>,
+) -> Result<(&'static dyn Vendor, Selected), Box<Report>> {
+    for from_env in [false, true] {
+        for vendor in REGISTERED {
+            if let Some(selected) = vendor.select(inputs, env, from_env) {
+                return Ok((vendor, selected?));
+            }
+        }
+    }
+    Err(refuse(
+        Input::TokenUrl,
+        words![
+            "No token endpoint: set ",
+            Input::TokenUrl,
+            ", ",
+            Input::Issuer,
+            " or ",
+            Input::GenesysRegion
+        ],
+        words![
+            "authcheck needs to know where to ask for a token. Set ",
+            Input::TokenUrl,
+            " (the OAuth2 token endpoint), ",
+            Input::Issuer,
+            " (an OIDC issuer, whose discovery document names the endpoint) or ",
+            Input::GenesysRegion,
+            "; or set AUTHCHECK_TOKEN_URL, AUTHCHECK_ISSUER or GENESYSCLOUD_REGION in the environment."
+        ],
+    ))
+}
+
+/// Each vendor's own inputs, in registration order: the check's vendor completes its settings with them,
+/// every other vendor refuses them.
+pub fn own_inputs(
+    inputs: &Inputs,
+    env: Env<'_>,
+    settings: &mut VendorSettings,
+) -> Result<(), Box<Report>> {
+    let selected = settings.vendor();
+    for vendor in REGISTERED {
+        let own = (vendor.id() == selected).then_some(&mut *settings);
+        vendor.own_inputs(inputs, env, own)?;
+    }
+    Ok(())
+}
+
+/// Every vendor's codes and phrases.
+pub fn codes() -> Vec<&'static Codes> {
+    REGISTERED.iter().filter_map(|v| v.codes()).collect()
+}
+
+/// What the vendors know about hosts, for a check of `selected`.
+pub struct Known {
+    /// The check's vendor.
+    pub selected: &'static dyn Vendor,
+}
+
+impl Hosts for Known {
+    fn dns_causes(&self, host: &str) -> Vec<Words> {
+        REGISTERED
+            .iter()
+            .map(|vendor| vendor.dns_causes(host, vendor.id() == self.selected.id()))
+            .find(|causes| !causes.is_empty())
+            .unwrap_or_default()
+    }
+
+    fn token_url_mistake(&self, url: &str) -> Option<(Words, Words)> {
+        REGISTERED
+            .iter()
+            .find_map(|vendor| vendor.token_url_mistake(url))
+    }
+}
+
+/// True when `settings` are a plain OAuth2 server's.
+pub fn is_default(settings: &VendorSettings) -> bool {
+    settings.vendor() == NO_VENDOR
+}

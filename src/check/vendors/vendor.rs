@@ -1,0 +1,193 @@
+//! The one trait every vendor implements, and what it is told and tells back at each stage.
+
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::check::base::heard::{Heard, Scrubber};
+use crate::check::base::secret::Secret;
+use crate::check::exchange::interpret::context::{Codes, Wording};
+use crate::check::exchange::present::Presentation;
+use crate::check::inputs::credential::keys::Alg;
+use crate::check::inputs::env::Env;
+use crate::check::inputs::given::Inputs;
+use crate::check::inputs::request::{CheckRequest, Endpoint, VendorSettings};
+use crate::check::inputs::sources::Adopted;
+use crate::check::inputs::validate::Problem;
+use crate::check::report::words::Words;
+use crate::check::report::{Findings, Outcome, Report, Status, Step};
+use crate::surface::Input;
+use crate::words;
+
+/// A future a vendor's follow-up returns (boxed, since a trait object cannot name its own).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// The endpoint a vendor's inputs name, what was assumed reading them, and the vendor's settings so far.
+#[derive(Debug)]
+pub struct Selected {
+    /// Where to ask for the token.
+    pub endpoint: Endpoint,
+    /// What was assumed (a region given as a URL), for a warning.
+    pub note: Option<Words>,
+    /// The vendor's own settings, to be completed from its other inputs.
+    pub settings: VendorSettings,
+}
+
+/// How a vendor's servers are spoken to and read.
+#[derive(Clone, Copy, Default)]
+pub struct Manner {
+    /// The vendor's SDKs send Basic credentials without form-encoding them: check that first.
+    pub raw_basic: bool,
+    /// The algorithm an RSA key signs assertions with when none is asked for.
+    pub rsa_alg: Option<Alg>,
+    /// Clients get their rights from roles: asking for scopes proves nothing.
+    pub roles_not_scopes: bool,
+    /// The vendor can hold a token to `expected_organization`.
+    pub checks_organization: bool,
+    /// The vendor's own wording of a refused client.
+    pub wording: Option<&'static Wording>,
+}
+
+/// What a vendor is told once a token is issued.
+pub struct AfterToken<'a> {
+    /// The check.
+    pub request: &'a CheckRequest,
+    /// The HTTP client of the check.
+    pub client: &'a reqwest::Client,
+    /// The token just issued.
+    pub token: &'a Secret,
+    /// The end of the budget.
+    pub deadline: Instant,
+    /// Removes the check's secrets from what the vendor's API says.
+    pub scrub: &'a Scrubber,
+}
+
+/// What a vendor applies to the outcome once the token's own facts are in.
+pub type Apply = Box<dyn FnOnce(&CheckRequest, &mut Findings, &mut Outcome) + Send>;
+
+/// What a vendor learnt with a token.
+#[derive(Default)]
+pub struct FollowUp {
+    /// The scopes the vendor's API says the token carries.
+    pub scopes: Option<Vec<Heard>>,
+    /// What it learnt (organisation, permissions, a subscription role), applied to the outcome.
+    pub apply: Option<Apply>,
+}
+
+/// What a vendor is told once the client is refused.
+pub struct AfterRefusal<'a> {
+    /// The check.
+    pub request: &'a CheckRequest,
+    /// The HTTP client of the check.
+    pub client: &'a reqwest::Client,
+    /// The way the client was presented.
+    pub how: Presentation,
+    /// The end of the budget.
+    pub deadline: Instant,
+    /// The steps so far.
+    pub found: &'a mut Findings,
+    /// How the check ends so far.
+    pub outcome: &'a mut Outcome,
+    /// Removes the check's secrets from what servers say.
+    pub scrub: &'a Scrubber,
+}
+
+/// One vendor: what it knows, from the inputs to the follow-ups.
+pub trait Vendor: Sync {
+    /// The id its settings carry.
+    fn id(&self) -> &'static str;
+
+    /// The input rules for this vendor's own inputs, which every face runs.
+    fn validate(&self, _inputs: &Inputs) -> Vec<Problem> {
+        Vec::new()
+    }
+
+    /// The endpoint these inputs name for this vendor: by the inputs themselves, or (`from_env`) by the
+    /// environment its Terraform provider reads. `None` when they name none.
+    fn select(
+        &self,
+        inputs: &Inputs,
+        env: Env<'_>,
+        from_env: bool,
+    ) -> Option<Result<Selected, Box<Report>>>;
+
+    /// Reads the credential its Terraform provider's environment names into the inputs, when they name none.
+    fn adopt(&self, _inputs: &mut Inputs, _env: Env<'_>) -> Adopted {
+        Adopted::default()
+    }
+
+    /// Completes the vendor's settings from its other inputs when it is the vendor of the check (`settings`),
+    /// or refuses them when another vendor is (`None`): they would be ignored.
+    fn own_inputs(
+        &self,
+        _inputs: &Inputs,
+        _env: Env<'_>,
+        _settings: Option<&mut VendorSettings>,
+    ) -> Result<(), Box<Report>> {
+        Ok(())
+    }
+
+    /// Scopes to request when none are given.
+    fn default_scopes(&self, _settings: &VendorSettings) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// How its servers are spoken to and read.
+    fn manner(&self) -> Manner {
+        Manner::default()
+    }
+
+    /// A warning about the client id's shape (Genesys Cloud's are UUIDs), quoting it through `scrub`.
+    fn client_id_note(&self, _client_id: &str, _scrub: &Scrubber) -> Option<Words> {
+        None
+    }
+
+    /// True when the check has permissions for the vendor to verify.
+    fn wants_permissions(&self, _request: &CheckRequest) -> bool {
+        false
+    }
+
+    /// Its codes and phrases, read in every answer.
+    fn codes(&self) -> Option<&'static Codes> {
+        None
+    }
+
+    /// What to suspect when a host of this vendor does not resolve.
+    /// (`selected`: this vendor is the check's, whatever the host.)
+    fn dns_causes(&self, _host: &str, _selected: bool) -> Vec<Words> {
+        Vec::new()
+    }
+
+    /// A token URL that is a known mistake for this vendor (an API host given as the login host): the summary
+    /// and what to do.
+    fn token_url_mistake(&self, _url: &str) -> Option<(Words, Words)> {
+        None
+    }
+
+    /// Opens, while the token is requested, the connections the follow-ups will use.
+    fn prewarm(
+        &self,
+        _request: &CheckRequest,
+        _client: &reqwest::Client,
+        _deadline: Instant,
+    ) -> Option<JoinSet<()>> {
+        None
+    }
+
+    /// What the vendor asks with a token just issued.
+    fn after_token<'a>(&'a self, _with: AfterToken<'a>) -> BoxFuture<'a, FollowUp> {
+        Box::pin(std::future::ready(FollowUp::default()))
+    }
+
+    /// What the vendor asks once the client is refused, when `probe_other_regions` asks for it.
+    fn after_refusal<'a>(&'a self, with: AfterRefusal<'a>) -> BoxFuture<'a, ()> {
+        with.found.push(
+            Step::RegionProbe,
+            Status::Skip,
+            words![
+                Input::ProbeOtherRegions,
+                " applies to Genesys Cloud endpoints only"
+            ],
+        );
+        Box::pin(std::future::ready(()))
+    }
+}
