@@ -10,7 +10,6 @@ use std::io::Read;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
 use super::words::CliWords;
-use crate::check::inputs::validate;
 use crate::check::{Given, Inputs, Secret, SecretOrigin};
 use crate::surface::{self, Input, Kind, Place};
 
@@ -170,7 +169,7 @@ impl Args {
             // Marked for the input rules (one secret source), read later.
             given.set(Input::ClientSecretStdin, Given::Bool(true));
         }
-        if let Some(problem) = validate::level(&given).into_iter().next() {
+        if let Some(problem) = crate::check::validate(&given).into_iter().next() {
             return Err(format!(
                 "{} ({})",
                 problem.summary.render(&CliWords),

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::words::ExternalWords;
-use crate::check::inputs::validate;
 use crate::check::report::values::{CheckRow, OutValue};
 use crate::check::{Given, Inputs, Report};
 use crate::surface::{self, Input, Kind, Place};
@@ -103,7 +102,7 @@ pub fn parse_query(input: &[u8]) -> Result<Query, String> {
         };
         inputs.set(row.input, given);
     }
-    if let Some(problem) = validate::level(&inputs).into_iter().next() {
+    if let Some(problem) = crate::check::validate(&inputs).into_iter().next() {
         return Err(format!(
             "{} ({})",
             problem.summary.render(&ExternalWords),

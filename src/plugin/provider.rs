@@ -15,7 +15,6 @@ use super::proto::tfplugin6 as tf;
 use super::proto::tfplugin6::provider_server::Provider;
 use super::schema::{self, DATA_SOURCE};
 use super::{data_source, ephemeral, state};
-use crate::check::inputs::validate;
 use crate::check::{self, Inputs, Report};
 use crate::surface::{Input, Place};
 
@@ -78,7 +77,7 @@ pub(super) fn validate_config(value: &Value, place: Place) -> Vec<tf::Diagnostic
     let decoded = config::decode(value, place);
     let mut diags = diagnostics::decode_problems(&decoded.problems, place);
     diags.extend(diagnostics::problems(
-        &validate::level(&decoded.inputs),
+        &check::validate(&decoded.inputs),
         place,
     ));
     diags

@@ -52,3 +52,30 @@ impl Inputs {
         Ok(request)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::report::words::Plain;
+    use crate::surface::Input;
+
+    #[test]
+    fn every_face_runs_the_vendors_input_rules_between_the_generic_ones_and_the_conflicts() {
+        let inputs = Inputs::new()
+            .with_text(Input::GenesysRegion, "eu-west1")
+            .with_text(Input::TokenUrl, "https://idp.example/token");
+        let problems: Vec<String> = validate(&inputs)
+            .iter()
+            .map(|p| p.summary.render(&Plain))
+            .collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].contains("did you mean eu-west-1"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].contains("Conflicting endpoint inputs"),
+            "{problems:?}"
+        );
+    }
+}
