@@ -91,18 +91,27 @@ fn is_basic_credential(client_id: &str, secret: &str) -> bool {
 /// Looks for mistakes in id and secret. Never quotes the secret.
 pub fn lint(request: &CheckRequest) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let id = request.client_id.as_str();
-    let secret = request.client_secret.expose();
-    let origin = request.secret_origin.describe();
-    let secret_input = request.secret_origin.blame();
-    let mut add = |fatal: bool, blame: Input, summary: Words, detail: Words| {
-        findings.push(Finding {
-            fatal,
-            blame,
-            summary,
-            detail,
-        })
-    };
+    client_id(&request.client_id, &mut findings);
+    if request.uses_secret() {
+        secret(request, &mut findings);
+    }
+    // No secret is sent otherwise (a key, a certificate or a federated token authenticates): nothing to lint.
+    findings
+}
+
+/// Adds a finding.
+fn add(findings: &mut Vec<Finding>, fatal: bool, blame: Input, summary: Words, detail: Words) {
+    findings.push(Finding {
+        fatal,
+        blame,
+        summary,
+        detail,
+    });
+}
+
+/// Mistakes in the client id: empty, whitespace, control characters, a placeholder.
+fn client_id(id: &str, findings: &mut Vec<Finding>) {
+    let mut add = |fatal, blame, summary, detail| add(findings, fatal, blame, summary, detail);
     let id_input = Input::ClientId;
 
     if id.trim().is_empty() {
@@ -145,10 +154,17 @@ pub fn lint(request: &CheckRequest) -> Vec<Finding> {
             ],
         );
     }
+}
 
-    if !request.uses_secret() {
-        // No secret is sent (a key, a certificate or a federated token authenticates): nothing to lint.
-    } else if secret.trim().is_empty() {
+/// Mistakes in the secret: empty, whitespace, control characters, a placeholder, a pasted Basic credential, the
+/// id itself, characters no generator makes.
+fn secret(request: &CheckRequest, findings: &mut Vec<Finding>) {
+    let id = request.client_id.as_str();
+    let secret = request.client_secret.expose();
+    let origin = request.secret_origin.describe();
+    let secret_input = request.secret_origin.blame();
+    let mut add = |fatal, blame, summary, detail| add(findings, fatal, blame, summary, detail);
+    if secret.trim().is_empty() {
         add(
             true,
             secret_input,
@@ -260,7 +276,6 @@ pub fn lint(request: &CheckRequest) -> Vec<Finding> {
             );
         }
     }
-    findings
 }
 
 fn whitespace_kind(text: &str) -> &'static str {
