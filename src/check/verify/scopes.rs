@@ -1,7 +1,7 @@
 //! Required scopes verified with the strongest evidence there is: the answer's `scope`, the token's claims,
 //! RFC 7662 introspection (an endpoint from discovery, also the discovery the token URL implies), what the
-//! vendor's API says (Genesys' `authorizedScope`), and last of all asking the server: one more token request for the required scopes, and
-//! when that is refused, one per scope to name the ones the client may not have.
+//! vendor's API says (Genesys' `authorizedScope`), and last of all asking the server: one more token request
+//! for the required scopes, and when that is refused, one per scope to name the ones the client may not have.
 
 use tokio::time::Instant;
 
@@ -163,22 +163,10 @@ pub async fn verify(
     vendor_scopes: Option<Vec<Heard>>,
     scrub: &mut Scrubber,
 ) -> ScopeFinding {
-    let request = probe.request;
-    let required = &request.required_scopes;
+    let required = &probe.request.required_scopes;
+    let introspection =
+        introspection_endpoint(probe, token, scope, vendor_scopes.is_some(), scrub).await;
     let mut notes = Vec::new();
-    let mut introspection = probe.introspection.clone();
-    let needs_discovery = !required.is_empty()
-        && introspection.is_none()
-        && scope.is_none()
-        && claims::from_jwt(token.expose()).is_none()
-        && vendor_scopes.is_none()
-        && !probe.conventions.roles_not_scopes;
-    if needs_discovery {
-        introspection = discovery::implied(probe.token_url, probe.client, probe.deadline)
-            .await
-            .and_then(|metadata| metadata.introspection_endpoint)
-            .map(|endpoint| discovery::named_url(&endpoint, scrub));
-    }
     let mut evidence = probe
         .evidence(token, scope, introspection.as_deref(), scrub, &mut notes)
         .await;
@@ -202,129 +190,187 @@ pub async fn verify(
     let missing_first = evidence
         .as_ref()
         .map(|(granted, _)| claims::missing(required, granted));
-    match &missing_first {
-        Some(missing) if missing.is_empty() => {
-            finding.verdict = ScopeVerdict::Granted;
-            return finding;
-        }
-        // Genesys client-credentials clients get their rights from roles: asking for scopes proves nothing.
-        Some(missing) if probe.conventions.roles_not_scopes => {
-            finding.verdict = ScopeVerdict::Missing(missing.clone());
-            return finding;
-        }
-        // Asked for already and not granted: asking again cannot change it.
-        Some(missing) if missing.iter().all(|s| request.scopes.contains(s)) => {
-            finding.verdict = ScopeVerdict::Missing(missing.clone());
-            return finding;
-        }
-        _ => {}
+    if let Some(verdict) = settled(probe, missing_first.as_deref()) {
+        finding.verdict = verdict;
+        return finding;
     }
-
-    // Ask the server for exactly the required scopes.
-    finding.asked += 1;
     // The first token did not show these: granted only on request, as far as anyone can tell.
-    let not_shown: Vec<String> = missing_first
-        .clone()
+    let not_shown = missing_first
         .unwrap_or_else(|| required.clone())
         .into_iter()
-        .filter(|s| !request.scopes.contains(s))
+        .filter(|s| !probe.request.scopes.contains(s))
         .collect();
-    let verdict_for = |granted: &[Heard]| {
-        let missing = claims::missing(required, granted);
+    let judge = Judge {
+        required,
+        not_shown,
+    };
+    ask_again(probe, &mut finding, introspection.as_deref(), &judge, scrub).await;
+    finding
+}
+
+/// The introspection endpoint to ask: the one given, or, when nothing else could tell which scopes a token
+/// carries, the one the discovery document the token URL implies names.
+async fn introspection_endpoint(
+    probe: &Probe<'_>,
+    token: &Secret,
+    scope: Option<&Heard>,
+    vendor_scopes: bool,
+    scrub: &Scrubber,
+) -> Option<String> {
+    let needs_discovery = !probe.request.required_scopes.is_empty()
+        && probe.introspection.is_none()
+        && scope.is_none()
+        && claims::from_jwt(token.expose()).is_none()
+        && !vendor_scopes
+        && !probe.conventions.roles_not_scopes;
+    if !needs_discovery {
+        return probe.introspection.clone();
+    }
+    discovery::implied(probe.token_url, probe.client, probe.deadline)
+        .await
+        .and_then(|metadata| metadata.introspection_endpoint)
+        .map(|endpoint| discovery::named_url(&endpoint, scrub))
+}
+
+/// The verdict when the first token's evidence settles it, with no need to ask the server again.
+fn settled(probe: &Probe<'_>, missing_first: Option<&[String]>) -> Option<ScopeVerdict> {
+    let missing = missing_first?;
+    if missing.is_empty() {
+        return Some(ScopeVerdict::Granted);
+    }
+    // Genesys client-credentials clients get their rights from roles: asking for scopes proves nothing.
+    // Asked for already and not granted: asking again cannot change it.
+    if probe.conventions.roles_not_scopes
+        || missing.iter().all(|s| probe.request.scopes.contains(s))
+    {
+        return Some(ScopeVerdict::Missing(missing.to_vec()));
+    }
+    None
+}
+
+/// Judges the scopes a token shows against the required ones.
+struct Judge<'a> {
+    required: &'a [String],
+    /// Required scopes the first token did not show and the pipeline does not ask for.
+    not_shown: Vec<String>,
+}
+
+impl Judge<'_> {
+    fn verdict(&self, granted: &[Heard]) -> ScopeVerdict {
+        let missing = claims::missing(self.required, granted);
         if !missing.is_empty() {
             ScopeVerdict::Missing(missing)
-        } else if not_shown.is_empty() {
+        } else if self.not_shown.is_empty() {
             ScopeVerdict::Granted
         } else {
-            ScopeVerdict::GrantedWhenRequested(not_shown.clone())
+            ScopeVerdict::GrantedWhenRequested(self.not_shown.clone())
         }
-    };
-    match probe.ask(required, scrub).await {
+    }
+}
+
+/// Asks the server for exactly the required scopes and reads what comes back.
+async fn ask_again(
+    probe: &Probe<'_>,
+    finding: &mut ScopeFinding,
+    introspection: Option<&str>,
+    judge: &Judge<'_>,
+    scrub: &mut Scrubber,
+) {
+    finding.asked += 1;
+    match probe.ask(judge.required, scrub).await {
         Asked::Token(token, scope) => {
             let mut notes = Vec::new();
             let evidence = probe
-                .evidence(
-                    &token,
-                    scope.as_ref(),
-                    introspection.as_deref(),
-                    scrub,
-                    &mut notes,
-                )
+                .evidence(&token, scope.as_ref(), introspection, scrub, &mut notes)
                 .await;
             finding.notes.extend(notes);
             if let Some((granted, source)) = evidence {
-                finding.verdict = verdict_for(&granted);
+                finding.verdict = judge.verdict(&granted);
                 finding.granted = Some(granted);
                 finding.source = source;
-                return finding;
-            }
-            // No scope field, no claims, no introspection: "granted as requested" (RFC 6749 section 3.3), but
-            // only from a server that reads `scope` at all, which a scope it cannot know tells.
-            finding.asked += 1;
-            match probe.ask(&[CANARY.to_string()], scrub).await {
-                Asked::Token(..) => {
-                    finding.verdict = ScopeVerdict::Unverifiable(words![
-                        "the server issues tokens whatever scope is asked for (even a made-up one) and nothing \
-                         says which scopes a token carries (no scope field, no JWT claims, ",
-                        if introspection.is_some() {
-                            "no scope in introspection"
-                        } else {
-                            "no introspection endpoint found"
-                        },
-                        ")"
-                    ]);
-                }
-                Asked::Refused => {
-                    // Granted as requested: the words are the user's own, held like the server's.
-                    let requested: Vec<Heard> = required.iter().map(Heard::new).collect();
-                    finding.verdict = verdict_for(&requested);
-                    finding.granted = Some(requested);
-                    finding.source = ScopesSource::Requested;
-                }
-                Asked::Other(why) => {
-                    finding.verdict = ScopeVerdict::Unverifiable(words![
-                        "a token for the required scopes came back without a scope field, and asking for a \
-                         made-up scope to see whether the server reads scope at all was answered with: ",
-                        why
-                    ]);
-                }
-            }
-            finding
-        }
-        Asked::Refused => {
-            if required.len() == 1 {
-                finding.verdict = ScopeVerdict::Missing(required.clone());
-                return finding;
-            }
-            // Which ones: one request per scope, all at once, inside the budget.
-            let mut refused = Vec::new();
-            for scope in required {
-                if Instant::now() >= probe.deadline {
-                    break;
-                }
-                finding.asked += 1;
-                if matches!(
-                    probe.ask(std::slice::from_ref(scope), scrub).await,
-                    Asked::Refused
-                ) {
-                    refused.push(scope.clone());
-                }
-            }
-            finding.verdict = ScopeVerdict::Missing(if refused.is_empty() {
-                required.clone()
             } else {
-                refused
-            });
-            finding
+                granted_unseen(probe, finding, introspection.is_some(), judge, scrub).await;
+            }
         }
+        Asked::Refused => which_refused(probe, finding, judge.required, scrub).await,
         Asked::Other(why) => {
             finding.verdict = ScopeVerdict::Unverifiable(words![
                 "asking the server for the required scopes was answered with: ",
                 why
             ]);
-            finding
         }
     }
+}
+
+/// A token for the required scopes came back and nothing says what it carries: no scope field, no claims, no
+/// introspection. That means "granted as requested" (RFC 6749 section 3.3), but only from a server that reads
+/// `scope` at all, which asking for a scope it cannot know tells.
+async fn granted_unseen(
+    probe: &Probe<'_>,
+    finding: &mut ScopeFinding,
+    introspected: bool,
+    judge: &Judge<'_>,
+    scrub: &mut Scrubber,
+) {
+    finding.asked += 1;
+    match probe.ask(&[CANARY.to_string()], scrub).await {
+        Asked::Token(..) => {
+            finding.verdict = ScopeVerdict::Unverifiable(words![
+                "the server issues tokens whatever scope is asked for (even a made-up one) and nothing \
+                 says which scopes a token carries (no scope field, no JWT claims, ",
+                if introspected {
+                    "no scope in introspection"
+                } else {
+                    "no introspection endpoint found"
+                },
+                ")"
+            ]);
+        }
+        Asked::Refused => {
+            // Granted as requested: the words are the user's own, held like the server's.
+            let requested: Vec<Heard> = judge.required.iter().map(Heard::new).collect();
+            finding.verdict = judge.verdict(&requested);
+            finding.granted = Some(requested);
+            finding.source = ScopesSource::Requested;
+        }
+        Asked::Other(why) => {
+            finding.verdict = ScopeVerdict::Unverifiable(words![
+                "a token for the required scopes came back without a scope field, and asking for a \
+                 made-up scope to see whether the server reads scope at all was answered with: ",
+                why
+            ]);
+        }
+    }
+}
+
+/// The required scopes were refused together: with more than one, one request per scope (while the budget
+/// lasts) names the ones the client may not have.
+async fn which_refused(
+    probe: &Probe<'_>,
+    finding: &mut ScopeFinding,
+    required: &[String],
+    scrub: &mut Scrubber,
+) {
+    let mut refused = Vec::new();
+    if required.len() > 1 {
+        for scope in required {
+            if Instant::now() >= probe.deadline {
+                break;
+            }
+            finding.asked += 1;
+            if matches!(
+                probe.ask(std::slice::from_ref(scope), scrub).await,
+                Asked::Refused
+            ) {
+                refused.push(scope.clone());
+            }
+        }
+    }
+    finding.verdict = ScopeVerdict::Missing(if refused.is_empty() {
+        required.to_vec()
+    } else {
+        refused
+    });
 }
 
 /// What would make the scopes verifiable, for the warning.
