@@ -173,38 +173,7 @@ async fn serve(mode: Mode) -> Result<(), String> {
     crate::log::set_sink(super::hclog::sink);
 
     if !debug {
-        // If Terraform dies without calling Shutdown (killed, crashed), nobody will ever call it: leave too, rather
-        // than linger as an orphan holding a socket.
-        let parent = std::os::unix::process::parent_id();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                if std::os::unix::process::parent_id() != parent {
-                    crate::log::emit(
-                        crate::log::Level::Warn,
-                        "Terraform went away without shutting the plugin down; exiting",
-                        &[],
-                    );
-                    exit_now(0);
-                }
-            }
-        });
-        // Asked to terminate (a supervisor, not Terraform, which calls Shutdown): leave no socket behind.
-        if let Ok(mut terminate) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            tokio::spawn(async move {
-                if terminate.recv().await.is_some() {
-                    exit_now(0);
-                }
-            });
-        }
-        // Ctrl-C reaches the whole process group; Terraform turns it into StopProvider, so the signal is eaten.
-        if let Ok(mut interrupts) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        {
-            tokio::spawn(async move { while interrupts.recv().await.is_some() {} });
-        }
+        leave_with_terraform();
     }
 
     let dir = PrivateDir::create()?;
@@ -237,33 +206,12 @@ async fn serve(mode: Mode) -> Result<(), String> {
         .add_service(health_service);
 
     let socket_text = socket.display().to_string();
-    {
-        let mut out = std::io::stdout().lock();
-        let line = match &tls {
-            Some(tls) => format!("1|{protocol}|unix|{socket_text}|grpc|{}\n", tls.cert_base64),
-            None => format!("1|{protocol}|unix|{socket_text}|grpc|\n"),
-        };
-        if debug {
-            let reattach = serde_json::json!({
-                PROVIDER_ADDRESS: {
-                    "Protocol": "grpc",
-                    "ProtocolVersion": 6,
-                    "Pid": std::process::id(),
-                    "Test": true,
-                    "Addr": {"Network": "unix", "String": socket_text},
-                }
-            });
-            let _ = writeln!(
-                out,
-                "terraform-provider-authcheck is serving in debug mode: plaintext gRPC on a private unix socket, \
-                 for attaching Terraform by hand.\nIn the shell where you run terraform:\n\n  \
-                 export TF_REATTACH_PROVIDERS='{reattach}'\n\nPress Ctrl-C to stop."
-            );
-        } else {
-            let _ = out.write_all(line.as_bytes());
-        }
-        let _ = out.flush();
-    }
+    announce(
+        debug,
+        protocol,
+        &socket_text,
+        tls.as_ref().map(|tls| tls.cert_base64.as_str()),
+    );
     crate::log::emit(
         crate::log::Level::Debug,
         "plugin serving",
@@ -273,9 +221,105 @@ async fn serve(mode: Mode) -> Result<(), String> {
         ],
     );
 
-    // Connections are accepted (and TLS handshakes done) off the accept loop, so one slow peer blocks nobody.
+    let incoming = accept(
+        listener,
+        tls.map(|tls| tokio_rustls::TlsAcceptor::from(tls.config)),
+    );
+
+    let mut hard_stop = shutdown_rx.clone();
+    let stop = async move {
+        if debug {
+            let _ = tokio::signal::ctrl_c().await;
+        } else {
+            let _ = shutdown_rx.wait_for(|stop| *stop).await;
+        }
+    };
+    let graceful = router.serve_with_incoming_shutdown(incoming, stop);
+    let served = tokio::select! {
+        result = graceful => result,
+        // Terraform waits up to 2s for the process after Shutdown; do not let a lingering connection hold it.
+        () = async {
+            let _ = hard_stop.wait_for(|stop| *stop).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        } => Ok(()),
+    };
+    drop(dir);
+    served.map_err(|err| format!("gRPC server failed: {err}"))
+}
+
+/// Managed by Terraform: leave when Terraform goes away or a supervisor terminates the process, and let Ctrl-C
+/// (which Terraform turns into StopProvider) pass.
+fn leave_with_terraform() {
+    // If Terraform dies without calling Shutdown (killed, crashed), nobody will ever call it: leave too, rather
+    // than linger as an orphan holding a socket.
+    let parent = std::os::unix::process::parent_id();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            if std::os::unix::process::parent_id() != parent {
+                crate::log::emit(
+                    crate::log::Level::Warn,
+                    "Terraform went away without shutting the plugin down; exiting",
+                    &[],
+                );
+                exit_now(0);
+            }
+        }
+    });
+    // Asked to terminate (a supervisor, not Terraform, which calls Shutdown): leave no socket behind.
+    if let Ok(mut terminate) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
+        tokio::spawn(async move {
+            if terminate.recv().await.is_some() {
+                exit_now(0);
+            }
+        });
+    }
+    // Ctrl-C reaches the whole process group; Terraform turns it into StopProvider, so the signal is eaten.
+    if let Ok(mut interrupts) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+    {
+        tokio::spawn(async move { while interrupts.recv().await.is_some() {} });
+    }
+}
+
+/// Prints go-plugin's handshake line (with the certificate Terraform is to pin, under mutual TLS), or in debug
+/// mode the reattach line a person pastes into their shell.
+fn announce(debug: bool, protocol: u32, socket_text: &str, cert_base64: Option<&str>) {
+    let mut out = std::io::stdout().lock();
+    let line = format!(
+        "1|{protocol}|unix|{socket_text}|grpc|{}\n",
+        cert_base64.unwrap_or_default()
+    );
+    if debug {
+        let reattach = serde_json::json!({
+            PROVIDER_ADDRESS: {
+                "Protocol": "grpc",
+                "ProtocolVersion": 6,
+                "Pid": std::process::id(),
+                "Test": true,
+                "Addr": {"Network": "unix", "String": socket_text},
+            }
+        });
+        let _ = writeln!(
+            out,
+            "terraform-provider-authcheck is serving in debug mode: plaintext gRPC on a private unix socket, \
+             for attaching Terraform by hand.\nIn the shell where you run terraform:\n\n  \
+             export TF_REATTACH_PROVIDERS='{reattach}'\n\nPress Ctrl-C to stop."
+        );
+    } else {
+        let _ = out.write_all(line.as_bytes());
+    }
+    let _ = out.flush();
+}
+
+/// Accepts connections (and does TLS handshakes) off the accept loop, so one slow peer blocks nobody.
+fn accept(
+    listener: UnixListener,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+) -> ReceiverStream<Result<Connection, std::io::Error>> {
     let (tx, rx) = mpsc::channel::<Result<Connection, std::io::Error>>(16);
-    let acceptor = tls.map(|tls| tokio_rustls::TlsAcceptor::from(tls.config));
     tokio::spawn(async move {
         loop {
             let stream = match listener.accept().await {
@@ -310,26 +354,7 @@ async fn serve(mode: Mode) -> Result<(), String> {
             });
         }
     });
-
-    let mut hard_stop = shutdown_rx.clone();
-    let stop = async move {
-        if debug {
-            let _ = tokio::signal::ctrl_c().await;
-        } else {
-            let _ = shutdown_rx.wait_for(|stop| *stop).await;
-        }
-    };
-    let graceful = router.serve_with_incoming_shutdown(ReceiverStream::new(rx), stop);
-    let served = tokio::select! {
-        result = graceful => result,
-        // Terraform waits up to 2s for the process after Shutdown; do not let a lingering connection hold it.
-        () = async {
-            let _ = hard_stop.wait_for(|stop| *stop).await;
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        } => Ok(()),
-    };
-    drop(dir);
-    served.map_err(|err| format!("gRPC server failed: {err}"))
+    ReceiverStream::new(rx)
 }
 
 #[cfg(test)]
