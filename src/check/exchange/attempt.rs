@@ -71,13 +71,13 @@ pub async fn attempt_with_retries(
 ) -> Attempt {
     let Attempting {
         request,
-        client,
-        token_url: parsed,
+        token_url,
         conventions,
         deadline,
         federated,
+        ..
     } = *with;
-    let url = parsed.as_str();
+    let url = token_url.as_str();
     // Built once when nothing in it changes, so every retry sends the same zeroed-on-drop bytes; an assertion is
     // signed again for every try, since its jti may be used only once.
     let fixed = (!how.asserts()).then(|| Prepared::token(request, how, None));
@@ -97,28 +97,9 @@ pub async fn attempt_with_retries(
                     Prepared::token(request, how, assertion.as_ref().map(|(a, _)| a))
                 }
                 Err(why) => {
-                    let text = why.describe();
-                    let mut failure = Failure::new(Reason::InvalidInput, words![text.clone()]);
-                    failure.summary =
-                        words![format!("Could not build the client assertion: {text}")];
-                    failure.meaning = words!["Nothing was sent."];
-                    if why == Unmade::NoRandomness {
-                        // Not the inputs: an assertion with a predictable jti must never be sent.
-                        failure.fix = words![
-                            "Retry. If it persists, the operating system's random number source (getrandom) is \
-                             broken on this machine: fix or replace the runner."
-                        ];
-                    } else {
-                        failure.fix = words![
-                            "Check ",
-                            Input::SigningAlgorithm,
-                            " against the key (RS256 or PS256 for RSA, ES256 for P-256, ES384 for P-384)."
-                        ];
-                        failure.blame = Some(Input::SigningAlgorithm);
-                    }
                     return Attempt {
                         how,
-                        outcome: Err(failure),
+                        outcome: Err(unmade(why)),
                         tries,
                         facts: None,
                     };
@@ -130,49 +111,7 @@ pub async fn attempt_with_retries(
             assertion: facts.as_ref(),
             ..ctx.clone()
         };
-        emit(
-            Level::Debug,
-            "requesting a token",
-            &[
-                ("token_url", url),
-                ("client_id", &request.client_id),
-                ("auth_method", how.describe()),
-            ],
-        );
-        let sent = tokio::time::timeout_at(
-            deadline,
-            http::post_form(client, url, prepared.headers.clone(), prepared.body.clone()),
-        )
-        .await
-        .unwrap_or(Err(TransportError::Timeout));
-        let (outcome, retry) = match sent {
-            Err(err) => {
-                let transient = err.is_transient();
-                let failure =
-                    transport_failure(&err, parsed, request.timeout, conventions.hosts, ctx.scrub);
-                (
-                    Err(failure),
-                    if transient {
-                        Retry::Yes(None)
-                    } else {
-                        Retry::No
-                    },
-                )
-            }
-            Ok(answer) => {
-                emit(
-                    Level::Debug,
-                    "token endpoint answered",
-                    &[("status", &answer.status.to_string())],
-                );
-                let verdict = interpret::interpret(&answer, &ctx);
-                let retry = match &verdict {
-                    Verdict::Failed(failure) => failure.retry,
-                    Verdict::Token(_) => Retry::No,
-                };
-                (Ok(verdict), retry)
-            }
-        };
+        let (outcome, retry) = send(with, how, &prepared, &ctx).await;
         let done = |outcome| Attempt {
             how,
             outcome,
@@ -192,5 +131,88 @@ pub async fn attempt_with_retries(
             &[("wait_ms", &wait.as_millis().to_string())],
         );
         tokio::time::sleep(wait).await;
+    }
+}
+
+/// Why no assertion could be made, as a failure: nothing was sent.
+fn unmade(why: Unmade) -> Failure {
+    let text = why.describe();
+    let mut failure = Failure::new(Reason::InvalidInput, words![text.clone()]);
+    failure.summary = words![format!("Could not build the client assertion: {text}")];
+    failure.meaning = words!["Nothing was sent."];
+    if why == Unmade::NoRandomness {
+        // Not the inputs: an assertion with a predictable jti must never be sent.
+        failure.fix = words![
+            "Retry. If it persists, the operating system's random number source (getrandom) is broken on this \
+             machine: fix or replace the runner."
+        ];
+    } else {
+        failure.fix = words![
+            "Check ",
+            Input::SigningAlgorithm,
+            " against the key (RS256 or PS256 for RSA, ES256 for P-256, ES384 for P-384)."
+        ];
+        failure.blame = Some(Input::SigningAlgorithm);
+    }
+    failure
+}
+
+/// Sends one token request and reads the answer; says whether trying again could help.
+async fn send(
+    with: &Attempting<'_>,
+    how: Presentation,
+    prepared: &Prepared,
+    ctx: &Context<'_>,
+) -> (Result<Verdict, Failure>, Retry) {
+    let url = with.token_url.as_str();
+    emit(
+        Level::Debug,
+        "requesting a token",
+        &[
+            ("token_url", url),
+            ("client_id", &with.request.client_id),
+            ("auth_method", how.describe()),
+        ],
+    );
+    let sent = tokio::time::timeout_at(
+        with.deadline,
+        http::post_form(
+            with.client,
+            url,
+            prepared.headers.clone(),
+            prepared.body.clone(),
+        ),
+    )
+    .await
+    .unwrap_or(Err(TransportError::Timeout));
+    match sent {
+        Err(err) => {
+            let retry = if err.is_transient() {
+                Retry::Yes(None)
+            } else {
+                Retry::No
+            };
+            let failure = transport_failure(
+                &err,
+                with.token_url,
+                with.request.timeout,
+                with.conventions.hosts,
+                ctx.scrub,
+            );
+            (Err(failure), retry)
+        }
+        Ok(answer) => {
+            emit(
+                Level::Debug,
+                "token endpoint answered",
+                &[("status", &answer.status.to_string())],
+            );
+            let verdict = interpret::interpret(&answer, ctx);
+            let retry = match &verdict {
+                Verdict::Failed(failure) => failure.retry,
+                Verdict::Token(_) => Retry::No,
+            };
+            (Ok(verdict), retry)
+        }
     }
 }
