@@ -320,6 +320,19 @@ fn assemble(
     };
     let token = token.as_ref().map(Json::root);
     let org = org.as_ref().map(Json::root);
+    read(&mut facts, token, org, scrub);
+    remark_on_organisation(&mut facts, token, org, scrub);
+    remark_on_client(&mut facts);
+    facts
+}
+
+/// The facts the two answers hold: the organisation and the OAuth client behind the token.
+fn read(
+    facts: &mut OrgFacts,
+    token: Option<JsonRef<'_>>,
+    org: Option<JsonRef<'_>>,
+    scrub: &Scrubber,
+) {
     let oauth_client = token.and_then(|t| t.get("OAuthClient"));
     let token_org = token.and_then(|t| t.get("organization"));
 
@@ -356,11 +369,21 @@ fn assemble(
             })
             .unwrap_or_default();
     }
+}
 
+/// Notes and warnings on the organisation (its name, a trustee's token, a state other than active) and on how
+/// the token was issued.
+fn remark_on_organisation(
+    facts: &mut OrgFacts,
+    token: Option<JsonRef<'_>>,
+    org: Option<JsonRef<'_>>,
+    scrub: &Scrubber,
+) {
+    let oauth_client = token.and_then(|t| t.get("OAuthClient"));
     if facts.organization_id.is_some() || facts.organization_name.is_some() {
         facts
             .notes
-            .push(format!("organisation {}", describe_org(&facts)));
+            .push(format!("organisation {}", describe_org(facts)));
     }
     if let (Some(token), Some(current)) = (token, &facts.organization_id) {
         // A token acting in another organisation than its home one comes from a trustee arrangement.
@@ -385,7 +408,7 @@ fn assemble(
         ));
     }
     if oauth_client.is_some() {
-        facts.notes.push(describe_client(&facts));
+        facts.notes.push(describe_client(facts));
     }
     if oauth_client
         .and_then(|c| named_id(c, "organization", scrub))
@@ -396,6 +419,10 @@ fn assemble(
                 .to_string(),
         );
     }
+}
+
+/// Warnings on the OAuth client: no roles, or a state other than active.
+fn remark_on_client(facts: &mut OrgFacts) {
     let client_label = facts
         .client_name
         .as_ref()
@@ -427,7 +454,6 @@ fn assemble(
              switch to an active client"
         ));
     }
-    facts
 }
 
 /// `OAuth client 'CI deployer', grant CLIENT-CREDENTIALS, 2 role-division pairs`, with whatever is known.
