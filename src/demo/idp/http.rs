@@ -242,12 +242,57 @@ fn head_end(buf: &[u8]) -> Option<usize> {
 async fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
-    let end = loop {
-        if let Some(end) = head_end(&buf) {
+    let end = read_head(stream, &mut buf, &mut chunk).await?;
+    let (mut request, http11) = parse_head(&buf[..end])?;
+    let length = content_length(&request)?;
+
+    let mut body = buf.split_off(end);
+    if body.len() < length
+        && http11
+        && request
+            .header("expect")
+            .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
+    {
+        stream
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+            .await
+            .map_err(|_| ReadError::Closed)?;
+    }
+    while body.len() < length {
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|_| ReadError::Closed)?;
+        if n == 0 {
+            return Err(ReadError::Reply(status_page(400)));
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    // Bytes past Content-Length would be a pipelined request, which this server does not serve: it answers this
+    // one and closes.
+    let pipelined = body.len() > length;
+    body.truncate(length);
+    request.body = body;
+    request.keep_alive = http11
+        && !pipelined
+        && !request
+            .header("connection")
+            .is_some_and(|c| c.eq_ignore_ascii_case("close"));
+    Ok(request)
+}
+
+/// Reads until the blank line that ends the head, within the size limits; returns where the head ends.
+async fn read_head(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    chunk: &mut [u8],
+) -> Result<usize, ReadError> {
+    loop {
+        if let Some(end) = head_end(buf) {
             if end > MAX_HEAD {
                 return Err(ReadError::Reply(status_page(431)));
             }
-            break end;
+            return Ok(end);
         }
         if !buf.contains(&b'\n') && buf.len() > MAX_REQUEST_LINE {
             return Err(ReadError::Reply(status_page(414)));
@@ -255,10 +300,7 @@ async fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
         if buf.len() > MAX_HEAD {
             return Err(ReadError::Reply(status_page(431)));
         }
-        let n = stream
-            .read(&mut chunk)
-            .await
-            .map_err(|_| ReadError::Closed)?;
+        let n = stream.read(chunk).await.map_err(|_| ReadError::Closed)?;
         if n == 0 {
             return Err(if buf.is_empty() {
                 ReadError::Closed
@@ -267,10 +309,13 @@ async fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
             });
         }
         buf.extend_from_slice(&chunk[..n]);
-    };
+    }
+}
 
+/// The request line and headers, strictly: a request without a body yet, and whether it is HTTP/1.1.
+fn parse_head(head: &[u8]) -> Result<(Request, bool), ReadError> {
     let bad = || ReadError::Reply(status_page(400));
-    let head = std::str::from_utf8(&buf[..end]).map_err(|_| bad())?;
+    let head = std::str::from_utf8(head).map_err(|_| bad())?;
     let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let request_line = lines.next().ok_or_else(bad)?;
     if request_line.len() > MAX_REQUEST_LINE {
@@ -285,7 +330,6 @@ async fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
     if method.is_empty() || !target.starts_with(['/', 'h']) || !version.starts_with("HTTP/1.") {
         return Err(bad());
     }
-    let http11 = version == "HTTP/1.1";
     let mut headers = Vec::new();
     for line in lines {
         if line.is_empty() {
@@ -298,14 +342,19 @@ async fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
         }
         headers.push((name.to_owned(), value.trim().to_owned()));
     }
-    let mut request = Request {
+    let request = Request {
         method: method.to_owned(),
         target: target.to_owned(),
         headers,
         body: Vec::new(),
         keep_alive: false,
     };
+    Ok((request, version == "HTTP/1.1"))
+}
 
+/// The body's length: no chunked bodies, one Content-Length of digits only (repeats must agree), within limits.
+fn content_length(request: &Request) -> Result<usize, ReadError> {
+    let bad = || ReadError::Reply(status_page(400));
     if request.header("transfer-encoding").is_some() {
         return Err(ReadError::Reply(status_page(411)));
     }
@@ -328,40 +377,7 @@ async fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
     if length > MAX_BODY {
         return Err(ReadError::Reply(status_page(413)));
     }
-
-    let mut body = buf.split_off(end);
-    if body.len() < length
-        && http11
-        && request
-            .header("expect")
-            .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
-    {
-        stream
-            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
-            .await
-            .map_err(|_| ReadError::Closed)?;
-    }
-    while body.len() < length {
-        let n = stream
-            .read(&mut chunk)
-            .await
-            .map_err(|_| ReadError::Closed)?;
-        if n == 0 {
-            return Err(bad());
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    // Bytes past Content-Length would be a pipelined request, which this server does not serve: it answers this
-    // one and closes.
-    let pipelined = body.len() > length;
-    body.truncate(length);
-    request.body = body;
-    request.keep_alive = http11
-        && !pipelined
-        && !request
-            .header("connection")
-            .is_some_and(|c| c.eq_ignore_ascii_case("close"));
-    Ok(request)
+    Ok(length)
 }
 
 // ---------------------------------------------------------------------------------------------------------

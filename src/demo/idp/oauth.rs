@@ -473,11 +473,27 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
             (lookup(state, &credentials)?, Some(credentials))
         }
     };
+    let client = &state.clients[index].client;
+    misbehave(state, index, request, credentials.as_ref()).await?;
+    if let Some(credentials) = &credentials {
+        check_secret(state, index, credentials)?;
+    }
+    grant_type(flavor, client, &form)?;
+    let granted = scopes(flavor, client, &form)?;
+    Ok(issue(state, index, granted))
+}
+
+/// Behaviours that model the server or a gateway in front of it act before the secret is checked: a rate
+/// limiter or a broken backend says nothing about whether the secret was right.
+async fn misbehave(
+    state: &State,
+    index: usize,
+    request: &Request,
+    credentials: Option<&Credentials>,
+) -> Result<(), Response> {
+    let flavor = state.flavor;
     let entry = &state.clients[index];
     let client = &entry.client;
-
-    // Behaviours that model the server or a gateway in front of it act before the secret is checked:
-    // a rate limiter or a broken backend says nothing about whether the secret was right.
     if let Behavior::Slow(delay) = client.behavior {
         tokio::time::sleep(delay).await;
     }
@@ -493,7 +509,7 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
                 "invalid_client",
                 &format!(
                     "client secret {:?} is not valid for this client",
-                    credentials.as_ref().map_or("", |c| c.secret.as_str())
+                    credentials.map_or("", |c| c.secret.as_str())
                 ),
             ));
         }
@@ -520,26 +536,30 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
         }
         _ => {}
     }
+    Ok(())
+}
 
-    if let Some(credentials) = &credentials {
-        verify_secret(state, index, credentials)?;
-        if client.behavior == Behavior::SecretExpired {
-            return Err(match flavor {
-                Flavor::Entra => super::entra::expired_secret(&credentials.id),
-                _ => oauth_error(flavor, 401, "invalid_client", "client secret expired"),
-            });
-        }
-        if client.key.is_some() {
-            // A client registered for private_key_jwt has no secret to accept.
-            return Err(oauth_error(
-                flavor,
-                401,
-                "invalid_client",
-                "client authentication method client_secret is not registered for this client (it uses private_key_jwt)",
-            ));
-        }
+/// A secret: right, unexpired, for a client that has one, sent the way the client may send it.
+fn check_secret(state: &State, index: usize, credentials: &Credentials) -> Result<(), Response> {
+    let flavor = state.flavor;
+    let client = &state.clients[index].client;
+    verify_secret(state, index, credentials)?;
+    if client.behavior == Behavior::SecretExpired {
+        return Err(match flavor {
+            Flavor::Entra => super::entra::expired_secret(&credentials.id),
+            _ => oauth_error(flavor, 401, "invalid_client", "client secret expired"),
+        });
     }
-    let method = credentials.as_ref().map(|c| c.method);
+    if client.key.is_some() {
+        // A client registered for private_key_jwt has no secret to accept.
+        return Err(oauth_error(
+            flavor,
+            401,
+            "invalid_client",
+            "client authentication method client_secret is not registered for this client (it uses private_key_jwt)",
+        ));
+    }
+    let method = Some(credentials.method);
     let method_refused = matches!(
         (&client.behavior, method),
         (Behavior::BasicOnly, Some(AuthMethod::Post))
@@ -561,8 +581,12 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
             response
         });
     }
+    Ok(())
+}
 
-    match form_value(&form, "grant_type") {
+/// Only the client-credentials grant, for a client allowed to use it.
+fn grant_type(flavor: Flavor, client: &Client, form: &Form) -> Result<(), Response> {
+    match form_value(form, "grant_type") {
         None => {
             return Err(oauth_error(
                 flavor,
@@ -589,12 +613,17 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
             "the client is not authorized to use the client_credentials grant",
         ));
     }
+    Ok(())
+}
 
+/// The scopes granted: those asked for, each allowed to the client, or its defaults (Entra: the app's roles
+/// through `<resource>/.default`).
+fn scopes(flavor: Flavor, client: &Client, form: &Form) -> Result<Vec<String>, Response> {
     let mut granted: Vec<String> = Vec::new();
     let requested = if client.behavior == Behavior::IgnoresScope {
         ""
     } else {
-        form_value(&form, "scope").unwrap_or("")
+        form_value(form, "scope").unwrap_or("")
     };
     if flavor == Flavor::Entra {
         // Entra grants an app's roles through `<resource>/.default`, whatever the client's scope list says.
@@ -622,7 +651,7 @@ pub(super) async fn token_endpoint(state: &State, request: &Request) -> Result<R
             .clone()
             .unwrap_or_else(|| client.scopes.clone());
     }
-    Ok(issue(state, index, granted))
+    Ok(granted)
 }
 
 fn issue(state: &State, index: usize, granted: Vec<String>) -> Response {
