@@ -6,18 +6,21 @@
 
 use std::sync::Mutex;
 
+use aws_lc_rs::digest::{SHA1_FOR_LEGACY_USE_ONLY, SHA256, digest};
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED, ECDSA_P384_SHA384_FIXED, RSA_PKCS1_2048_8192_SHA256,
-    RSA_PSS_2048_8192_SHA256, UnparsedPublicKey, VerificationAlgorithm,
+    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED,
+    ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RSA_PKCS1_2048_8192_SHA256,
+    RSA_PSS_2048_8192_SHA256, RsaKeyPair, UnparsedPublicKey, VerificationAlgorithm,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::Value;
 
 use super::http::{Form, Request, Response, form_value};
 use super::oauth::oauth_error;
 use super::{State, unix_now};
-use crate::check::inputs::credential::keys::{self, Certificate};
 
 /// The assertion type RFC 7523 section 2.2 defines.
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -38,38 +41,75 @@ pub struct RegisteredKey {
     /// The `kid` the client registered, when it did.
     pub kid: Option<String>,
     /// The certificate registered with the key (Entra finds the key by its thumbprint).
-    pub certificate: Option<Certificate>,
+    pub certificate: Option<Thumbprints>,
+}
+
+/// A registered certificate as Entra knows it: by the digests of its DER.
+#[derive(Clone, Debug)]
+pub struct Thumbprints {
+    /// SHA-1 of the DER (`x5t`, and the thumbprint portals show).
+    pub sha1: Vec<u8>,
+    /// SHA-256 of the DER (`x5t#S256`).
+    pub sha256: Vec<u8>,
+}
+
+impl Thumbprints {
+    /// The thumbprints of a PEM file's first certificate; `None` when it holds none.
+    pub fn from_pem(pem: &str) -> Option<Self> {
+        let der = CertificateDer::pem_slice_iter(pem.as_bytes())
+            .next()?
+            .ok()?;
+        Some(Thumbprints {
+            sha1: digest(&SHA1_FOR_LEGACY_USE_ONLY, &der).as_ref().to_vec(),
+            sha256: digest(&SHA256, &der).as_ref().to_vec(),
+        })
+    }
 }
 
 impl RegisteredKey {
-    /// The public half of a PEM private key, registered with `kid` and, for Entra, with `certificate_pem`'s first
-    /// certificate; `None` when either does not parse.
+    /// The public half of a PEM private key (PKCS#8, PKCS#1 or SEC1; not encrypted), registered with `kid` and,
+    /// for Entra, with `certificate_pem`'s first certificate; `None` when either does not parse. The server reads
+    /// keys with its own code (rustls-pki-types' PEM reader, aws-lc-rs' key parsers), not the checker's, so a
+    /// bug in the checker's key handling cannot pass on both sides.
     pub fn from_pem(
         key_pem: &str,
         kid: Option<&str>,
         certificate_pem: Option<&str>,
     ) -> Option<Self> {
-        let (key, _) = keys::from_pem(crate::surface::Input::PrivateKeyFile, key_pem).ok()?;
+        let (public_key, kind) = public_half(key_pem)?;
         let certificate = match certificate_pem {
-            Some(pem) => Some(
-                keys::certificates_from_pem(crate::surface::Input::CertificateFile, pem)
-                    .ok()?
-                    .into_iter()
-                    .next()?,
-            ),
+            Some(pem) => Some(Thumbprints::from_pem(pem)?),
             None => None,
         };
         Some(RegisteredKey {
-            public_key: key.public_key(),
-            kind: match key.kind() {
-                "RSA" => "rsa",
-                "EC P-256" => "p256",
-                _ => "p384",
-            },
+            public_key,
+            kind,
             kid: kid.map(str::to_owned),
             certificate,
         })
     }
+}
+
+/// The public key of a PEM private key and its kind.
+fn public_half(key_pem: &str) -> Option<(Vec<u8>, &'static str)> {
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).ok()?;
+    let der = key.secret_der();
+    let rsa = match &key {
+        PrivateKeyDer::Pkcs1(_) => RsaKeyPair::from_der(der),
+        _ => RsaKeyPair::from_pkcs8(der),
+    };
+    if let Ok(pair) = rsa {
+        return Some((pair.public_key().as_ref().to_vec(), "rsa"));
+    }
+    [
+        (&ECDSA_P256_SHA256_FIXED_SIGNING, "p256"),
+        (&ECDSA_P384_SHA384_FIXED_SIGNING, "p384"),
+    ]
+    .into_iter()
+    .find_map(|(alg, kind)| {
+        let pair = EcdsaKeyPair::from_private_key_der(alg, der).ok()?;
+        Some((pair.public_key().as_ref().to_vec(), kind))
+    })
 }
 
 /// The `jti`s already used, so a replay is refused as servers do.
@@ -354,14 +394,12 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The registered key's certificate named by the header: `x5t#S256`, else `x5t`, else a `kid` that is the SHA-1
 /// thumbprint (go-azure-sdk's form). `Ok(thumbprint hex)` when it is the registered one; `Err(hex)` otherwise.
-fn named_certificate(header: &Value, certificate: &Certificate) -> Result<String, String> {
+fn named_certificate(header: &Value, certificate: &Thumbprints) -> Result<String, String> {
     let field = |name: &str| header.get(name).and_then(Value::as_str);
-    let registered_sha1 = thumbprint_hex(&certificate.x5t).unwrap_or_default();
-    let registered_sha256 = thumbprint_hex(&certificate.x5t_s256).unwrap_or_default();
     let presented = [
-        (field("x5t#S256"), &registered_sha256),
-        (field("x5t"), &registered_sha1),
-        (field("kid"), &registered_sha1),
+        (field("x5t#S256"), &certificate.sha256),
+        (field("x5t"), &certificate.sha1),
+        (field("kid"), &certificate.sha1),
     ];
     let mut named = String::new();
     for (value, registered) in presented {
@@ -452,28 +490,82 @@ mod tests {
     use base64::engine::general_purpose::{STANDARD, URL_SAFE};
     use serde_json::json;
 
-    fn certificate() -> Certificate {
-        let pem = std::fs::read_to_string(
+    fn fixture(path: &str) -> String {
+        std::fs::read_to_string(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/certs/rsa-2048.crt"),
+                .join("tests/fixtures")
+                .join(path),
         )
-        .expect("fixture");
-        keys::certificates_from_pem(crate::surface::Input::CertificateFile, &pem)
-            .expect("certificate")
-            .remove(0)
+        .expect("fixture")
+    }
+
+    fn certificate() -> Thumbprints {
+        Thumbprints::from_pem(&fixture("certs/rsa-2048.crt")).expect("certificate")
+    }
+
+    #[test]
+    fn the_certificate_thumbprints_are_those_the_fixtures_list() {
+        // tests/fixtures/certs/thumbprints.txt was written by node's crypto when the fixtures were made.
+        let listed = fixture("certs/thumbprints.txt");
+        let row: Vec<&str> = listed
+            .lines()
+            .find(|line| line.starts_with("certs/rsa-2048.crt "))
+            .expect("a row for rsa-2048.crt")
+            .split_whitespace()
+            .collect();
+        let cert = certificate();
+        assert_eq!(URL_SAFE_NO_PAD.encode(&cert.sha1), row[1]);
+        assert_eq!(URL_SAFE_NO_PAD.encode(&cert.sha256), row[2]);
+        assert_eq!(hex(&cert.sha1), row[3]);
+    }
+
+    #[test]
+    fn every_fixture_key_form_registers() {
+        for (name, kind) in [
+            ("keys/rsa-2048.pem", "rsa"),
+            ("keys/rsa-2048-pkcs1.pem", "rsa"),
+            ("keys/ec-p256.pem", "p256"),
+            ("keys/ec-p256-pkcs8.pem", "p256"),
+            ("keys/ec-p384.pem", "p384"),
+        ] {
+            let key = RegisteredKey::from_pem(&fixture(name), None, None).expect(name);
+            assert_eq!(key.kind, kind, "{name}");
+        }
+        let pkcs8 = RegisteredKey::from_pem(&fixture("keys/rsa-2048.pem"), None, None);
+        let pkcs1 = RegisteredKey::from_pem(&fixture("keys/rsa-2048-pkcs1.pem"), None, None);
+        assert_eq!(
+            pkcs8.map(|k| k.public_key),
+            pkcs1.map(|k| k.public_key),
+            "the same key in two encodings"
+        );
+        assert!(RegisteredKey::from_pem(&fixture("certs/rsa-2048.crt"), None, None).is_none());
+        // The EC points node exported as JWKs when the fixtures were made.
+        for (pem, jwk) in [
+            ("keys/ec-p256.pem", "keys/ec-p256.jwk.json"),
+            ("keys/ec-p384.pem", "keys/ec-p384.jwk.json"),
+        ] {
+            let jwk: Value = serde_json::from_str(&fixture(jwk)).expect("jwk");
+            let coordinate = |name: &str| {
+                URL_SAFE_NO_PAD
+                    .decode(jwk[name].as_str().expect("coordinate"))
+                    .expect("base64url")
+            };
+            let point = [vec![4], coordinate("x"), coordinate("y")].concat();
+            let key = RegisteredKey::from_pem(&fixture(pem), None, None).expect(pem);
+            assert_eq!(key.public_key, point, "{pem}");
+        }
     }
 
     #[test]
     fn entra_finds_the_certificate_by_any_thumbprint_form_clients_send() {
         let cert = certificate();
-        let sha1 = URL_SAFE_NO_PAD.decode(&cert.x5t).expect("sha1");
-        let sha256 = URL_SAFE_NO_PAD.decode(&cert.x5t_s256).expect("sha256");
+        let (sha1, sha256) = (&cert.sha1, &cert.sha256);
         let headers = [
             // The documented form, MSAL Go's standard-base64 variant, the older x5t, go-azure-sdk's padded kid.
-            json!({"x5t#S256": cert.x5t_s256}),
-            json!({"x5t#S256": STANDARD.encode(&sha256)}),
-            json!({"x5t": cert.x5t}),
-            json!({"kid": URL_SAFE.encode(&sha1)}),
+            json!({"x5t#S256": URL_SAFE_NO_PAD.encode(sha256)}),
+            json!({"x5t#S256": STANDARD.encode(sha256)}),
+            json!({"x5t": URL_SAFE_NO_PAD.encode(sha1)}),
+            json!({"kid": URL_SAFE.encode(sha1)}),
         ];
         for header in headers {
             assert!(named_certificate(&header, &cert).is_ok(), "{header}");

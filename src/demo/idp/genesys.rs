@@ -3,6 +3,7 @@
 use std::sync::atomic::Ordering;
 
 use super::State;
+use super::enforced;
 use super::http::{Request, Response, js, obj};
 
 /// A Genesys Cloud organisation, as reported by `/api/v2/tokens/me` and `/api/v2/organizations/me`.
@@ -23,23 +24,6 @@ pub(super) enum GenesysApi {
     /// Self-inspection (`authorization/subjects`, `authorization/roles`) and any endpoint the permissions table
     /// knows a required read permission of, enforced from the client's roles.
     Other,
-}
-
-/// A policy for each permission the client holds (its own role, `role-N`).
-fn policies(client: &super::Client) -> Vec<crate::check::vendors::genesys::permissions::Policy> {
-    client
-        .permissions
-        .iter()
-        .map(|(permission, division)| {
-            let mut parts = permission.splitn(3, ':');
-            crate::check::vendors::genesys::permissions::Policy {
-                domain: parts.next().unwrap_or_default().to_owned(),
-                entity: parts.next().unwrap_or_default().to_owned(),
-                actions: vec![parts.next().unwrap_or_default().to_owned()],
-                division: division.clone(),
-            }
-        })
-        .collect()
 }
 
 /// A Genesys API error body.
@@ -75,7 +59,6 @@ fn not_a_user() -> Response {
 /// The answers for self-inspection and permission-enforced endpoints.
 fn other(client: &super::Client, request: &Request) -> Response {
     use super::oauth::Inspect;
-    let held = policies(client);
     let role = |(i, (permission, _)): (usize, &(String, Option<String>))| {
         let mut parts = permission.splitn(3, ':');
         let (domain, entity, action) = (
@@ -167,27 +150,28 @@ fn other(client: &super::Client, request: &Request) -> Response {
             .collect();
         return Response::json(200, obj(&[("entities", format!("[{}]", roles.join(",")))]));
     }
-    // An endpoint the permissions table probes: the permission it requires decides.
-    let required = crate::check::vendors::genesys::permissions::table().and_then(|table| {
-        table
-            .probes
-            .iter()
-            .find(|(_, probe)| probe.split('?').next() == Some(path))
-            .map(|(permission, _)| permission.clone())
-    });
-    match required {
-        Some(permission) if held.iter().any(|p| p.grants(&permission)) => Response::json(
+    // An endpoint the swagger gives requirements for: the client's roles decide.
+    let Some(required) = enforced::requirement(path) else {
+        return error(404, "not.found", "The requested resource was not found.");
+    };
+    let held: Vec<&str> = client.permissions.iter().map(|(p, _)| p.as_str()).collect();
+    let lacking = required.lacking(&held);
+    if lacking.is_empty() {
+        Response::json(
             200,
             obj(&[("entities", "[]".to_owned()), ("pageSize", js(1))]),
-        ),
-        Some(permission) => error(
+        )
+    } else if required.any && required.permissions.len() > 1 {
+        missing_any(&lacking.join(", "))
+    } else {
+        error(
             403,
             "missing.permissions",
             &format!(
-                "Unable to perform the requested action. You are missing the following permission(s): [{permission}]"
+                "Unable to perform the requested action. You are missing the following permission(s): [{}]",
+                lacking.join(", ")
             ),
-        ),
-        None => error(404, "not.found", "The requested resource was not found."),
+        )
     }
 }
 

@@ -9,7 +9,8 @@
 //! teach the wrong habit and leak into CI logs.
 //!
 //! `http` reads requests and writes responses, `oauth` holds the clients and the OAuth endpoints, `genesys`
-//! imitates Genesys Cloud's API and `cases` has the demo's fixed clients and cases. This module has the
+//! imitates Genesys Cloud's API (`enforced`: the permissions its endpoints require) and `cases` has the demo's
+//! fixed clients and cases. This module has the
 //! configuration, the server handle, the state the endpoints share and the routing between them.
 
 use std::collections::HashMap;
@@ -26,6 +27,7 @@ use tokio::task::JoinHandle;
 mod actions;
 mod assertion;
 mod cases;
+mod enforced;
 mod entra;
 mod genesys;
 mod http;
