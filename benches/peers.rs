@@ -234,7 +234,8 @@ fn in_process(full: bool) {
         runs,
         batch.min(20),
         || {
-            check::http::client(None, Duration::from_secs(30), true).expect("engine client");
+            check::internals::http::client(None, Duration::from_secs(30), true)
+                .expect("engine client");
         },
         || {
             reqwest::Client::builder()

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use authcheck::check::report::values::CheckRow;
-use authcheck::check::report::words::one_of;
-use authcheck::check::report::{Status, Step};
+use authcheck::check::internals::values::CheckRow;
+use authcheck::check::internals::words::one_of;
+use authcheck::check::{Status, Step};
 use authcheck::plugin::schema::{self, Attr, Role};
 
 const MARKER: &str =

@@ -236,7 +236,7 @@ async fn genesys_mistakes_are_named_before_anything_is_sent() {
     let endpoint_note = request
         .notes
         .iter()
-        .find(|n| n.step == check::report::Step::Endpoint);
+        .find(|n| n.step == check::Step::Endpoint);
     assert!(
         endpoint_note.is_some_and(|n| n.words.render(&Plain).contains("eu-west-1")),
         "{:?}",

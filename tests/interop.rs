@@ -571,13 +571,13 @@ async fn keys_certificates_and_federated_tokens_against_oidc_provider() {
 fn expired_assertion(client_id: &str, audience: &str) -> String {
     use base64::Engine;
     let key_pem = std::fs::read_to_string(fixture("keys/rsa-2048.pem")).expect("key");
-    let (key, _) = authcheck::check::inputs::credential::keys::from_pem(
+    let (key, _) = authcheck::check::internals::credential::keys::from_pem(
         authcheck::surface::Input::PrivateKeyFile,
         &key_pem,
     )
     .expect("key");
     let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let now = authcheck::check::base::clock::now_unix();
+    let now = authcheck::check::internals::clock::now_unix();
     let header = serde_json::json!({"alg": "RS256", "kid": "rsa-1"});
     let claims = serde_json::json!({"iss": client_id, "sub": client_id, "aud": audience, "iat": now - 4000, "exp": now - 3600, "jti": format!("expired-{now}")});
     let input = format!(
@@ -587,7 +587,7 @@ fn expired_assertion(client_id: &str, audience: &str) -> String {
     );
     let signature = key
         .sign(
-            authcheck::check::inputs::credential::keys::Alg::Rs256,
+            authcheck::check::internals::credential::keys::Alg::Rs256,
             input.as_bytes(),
         )
         .expect("sign");

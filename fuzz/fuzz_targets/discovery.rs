@@ -2,7 +2,7 @@
 //! Never panics; a document it accepts names a token endpoint.
 #![no_main]
 
-use authcheck::check::endpoint::discovery::parse_metadata;
+use authcheck::check::internals::discovery::parse_metadata;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,8 +4,8 @@
 #![no_main]
 
 use authcheck::check::Plain;
-use authcheck::check::vendors::genesys;
-use authcheck::check::vendors::genesys::regions::Hosts;
+use authcheck::check::internals::genesys;
+use authcheck::check::internals::genesys::regions::Hosts;
 use libfuzzer_sys::fuzz_target;
 
 fn assert_one_line(what: &str, text: &str) {

@@ -1,9 +1,9 @@
-//! A server's `Retry-After` header (seconds or an IMF-fixdate), as `check::http::parse_retry_after` reads it.
+//! A server's `Retry-After` header (seconds or an IMF-fixdate), as `check::internals::http::parse_retry_after` reads it.
 //! Any header text reqwest hands over must be handled without panicking, overflow included (fuzz builds have
 //! overflow checks on, as debug builds and `cargo test` do).
 #![no_main]
 
-use authcheck::check::base::http::parse_retry_after;
+use authcheck::check::internals::http::parse_retry_after;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

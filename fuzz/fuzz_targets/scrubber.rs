@@ -5,8 +5,8 @@
 //! Input: the first line is the secret, the rest the text a server sends around it.
 #![no_main]
 
-use authcheck::check::base::heard::{Heard, REDACTED, Scrubber};
-use authcheck::check::base::secret::Secret;
+use authcheck::check::internals::heard::{Heard, REDACTED, Scrubber};
+use authcheck::check::internals::secret::Secret;
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
 

@@ -21,10 +21,10 @@ mod common;
 
 use std::time::Duration;
 
-use authcheck::check::base::heard::{Answer, Body, Heard, Scrubber};
-use authcheck::check::exchange::interpret::{self, Context, Verdict};
-use authcheck::check::vendors::genesys::wording::WORDING;
-use authcheck::check::vendors::registry;
+use authcheck::check::internals::heard::{Answer, Body, Heard, Scrubber};
+use authcheck::check::internals::interpret::{self, Context, Verdict};
+use authcheck::check::internals::genesys::wording::WORDING;
+use authcheck::check::internals::registry;
 use authcheck::check::{AuthMethod, Plain, Secret, Words};
 use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;

@@ -2,29 +2,40 @@
 //! named by the surface's [`crate::surface::Input`] keys and each face renders them in its own words.
 //!
 //! The tree is the pipeline (the module map is in ARCHITECTURE.md):
-//! - [`base`]: secret types, the clock, what servers say and the one scrubber, one capped HTTP exchange.
-//! - [`report`]: the outcome as data and the words it is told in.
-//! - [`inputs`]: what the faces gave, the input rules, credential sources, the resolved [`CheckRequest`].
-//! - [`endpoint`]: one token URL (given, derived or discovered).
-//! - [`exchange`]: presenting the client, retries, one answer to a verdict.
-//! - [`verify`]: the required scopes, with the strongest evidence there is.
-//! - [`vendors`]: what each vendor knows (Genesys Cloud, Microsoft Entra ID).
-//! - [`run`](mod@run): the budget, cancellation, the identical-check cache, and the stages in order.
+//! - `base/`: secret types, the clock, what servers say and the one scrubber, one capped HTTP exchange.
+//! - `report/`: the outcome as data and the words it is told in.
+//! - `inputs/`: what the faces gave, the input rules, credential sources, the resolved [`CheckRequest`].
+//! - `endpoint/`: one token URL (given, derived or discovered).
+//! - `exchange/`: presenting the client, retries, one answer to a verdict.
+//! - `verify/`: the required scopes, with the strongest evidence there is.
+//! - `vendors/`: what each vendor knows (Genesys Cloud, Microsoft Entra ID).
+//! - `run/`: the budget, cancellation, the identical-check cache, and the stages in order.
 
-pub mod base;
-pub mod endpoint;
-pub mod exchange;
-pub mod inputs;
-pub mod report;
-pub mod run;
-pub mod vendors;
-pub mod verify;
+pub(crate) mod base;
+pub(crate) mod endpoint;
+pub(crate) mod exchange;
+pub(crate) mod inputs;
+pub(crate) mod report;
+pub(crate) mod run;
+pub(crate) mod vendors;
+pub(crate) mod verify;
 
 pub use base::secret::Secret;
-pub use base::{clock, heard, http, secret};
-pub use inputs::credential;
 pub use inputs::given::{Given, Inputs};
 pub use inputs::request::{AuthMethod, CheckRequest, Endpoint, SecretOrigin};
 pub use report::words::{Plain, Vocabulary, Words};
-pub use report::{CheckItem, Diagnosis, Line, Outcome, Reason, Report, ScopesSource, Status};
+pub use report::{CheckItem, Diagnosis, Line, Outcome, Reason, Report, ScopesSource, Status, Step};
 pub use run::{Cancel, run, run_for_token, run_fresh, validate};
+
+/// What the fuzz targets, benchmarks and tests reach inside the engine for: parsers and tables they drive
+/// directly. Not an API: paths here move with the engine.
+#[doc(hidden)]
+pub mod internals {
+    pub use super::base::{clock, heard, http, secret};
+    pub use super::endpoint::discovery;
+    pub use super::exchange::interpret;
+    pub use super::inputs::{credential, lint};
+    pub use super::report::{values, words};
+    pub use super::vendors::{genesys, registry};
+    pub use super::verify::claims;
+}

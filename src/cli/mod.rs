@@ -187,7 +187,7 @@ fn check_command(matches: &clap::ArgMatches) -> i32 {
         Format::Junit => junit::junit(
             &report,
             inputs_client_id.as_deref(),
-            &check::clock::rfc3339(check::clock::now_unix()),
+            &check::base::clock::rfc3339(check::base::clock::now_unix()),
         ),
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());

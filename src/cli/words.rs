@@ -58,6 +58,10 @@ impl Vocabulary for ExternalWords {
         format!("{} = \"{value}\" in the query", input.name())
     }
 
+    fn place(&self, input: Input) -> String {
+        format!("the {} query key", input.name())
+    }
+
     fn group(&self, group: Group) -> String {
         let names: Vec<&str> = surface::group_members(group)
             .filter(|row| row.places.has(Place::External))
@@ -99,5 +103,12 @@ mod tests {
             words![Assign(Input::GenesysRegion, "eu-west-1".into())].render(&CliWords),
             "--genesys-region eu-west-1"
         );
+    }
+
+    #[test]
+    fn where_a_value_was_given_is_named_as_each_face_takes_it() {
+        let sentence = words![crate::check::report::words::Place(Input::ClientId)];
+        assert_eq!(sentence.render(&CliWords), "--client-id");
+        assert_eq!(sentence.render(&ExternalWords), "the client_id query key");
     }
 }

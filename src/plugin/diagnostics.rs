@@ -35,6 +35,14 @@ impl Vocabulary for TerraformWords {
         }
     }
 
+    fn place(&self, input: Input) -> String {
+        if self.provider_only(input) {
+            format!("the {} attribute in the provider block", input.name())
+        } else {
+            format!("the {} attribute", input.name())
+        }
+    }
+
     fn assign(&self, input: Input, value: &str) -> String {
         if self.provider_only(input) {
             format!("{} in the provider block", hcl_assign(input, value))
@@ -243,6 +251,20 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
                 .collect::<BTreeMap<_, _>>(),
         )
+    }
+
+    #[test]
+    fn where_a_value_was_given_is_an_attribute_of_this_object_or_of_the_provider_block() {
+        let place = |object| {
+            words![crate::check::report::words::Place(Input::ClientSecret)]
+                .render(&TerraformWords { object })
+        };
+        assert_eq!(
+            place(Place::DataSource),
+            "the client_secret attribute in the provider block"
+        );
+        assert_eq!(place(Place::Provider), "the client_secret attribute");
+        assert_eq!(place(Place::Ephemeral), "the client_secret attribute");
     }
 
     #[test]

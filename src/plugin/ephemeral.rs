@@ -14,7 +14,7 @@ pub fn renewal_time(expires_in: Option<i64>) -> Option<prost_types::Timestamp> {
     let life = expires_in.filter(|s| *s > 0)?;
     let margin = (life / 10).max(30).min(life / 2);
     Some(prost_types::Timestamp {
-        seconds: check::clock::now_unix().saturating_add(life - margin),
+        seconds: check::base::clock::now_unix().saturating_add(life - margin),
         nanos: 0,
     })
 }
@@ -29,7 +29,7 @@ pub fn wipe_token(value: &mut Value) {
     if let Value::Object(object) = value
         && let Some(Value::String(token)) = object.get_mut("access_token")
     {
-        check::secret::wipe(token);
+        check::base::secret::wipe(token);
     }
 }
 
@@ -164,7 +164,7 @@ mod tests {
 
     #[test]
     fn renewal_comes_a_tenth_of_the_life_early_but_not_too_early() {
-        let now = check::clock::now_unix();
+        let now = check::base::clock::now_unix();
         let at = renewal_time(Some(3600)).expect("renewal").seconds;
         assert!((now + 3240 - 2..=now + 3240 + 2).contains(&at), "{at}");
         let at = renewal_time(Some(40)).expect("renewal").seconds;

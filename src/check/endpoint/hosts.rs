@@ -12,8 +12,10 @@ pub trait Hosts: Sync {
 }
 
 /// Knows nothing: a check without vendors.
+#[cfg(test)]
 pub struct NoHosts;
 
+#[cfg(test)]
 impl Hosts for NoHosts {
     fn dns_causes(&self, _host: &str) -> Vec<Words> {
         Vec::new()

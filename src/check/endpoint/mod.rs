@@ -11,4 +11,4 @@ pub mod url;
 pub use discovery::Resolved;
 pub use hosts::Hosts;
 pub use resolve::resolve;
-pub use url::{host_label, is_loopback, usable_url};
+pub use url::{host_label, is_loopback};

@@ -24,6 +24,7 @@ pub struct Conventions<'a> {
     pub hosts: &'a dyn Hosts,
 }
 
+#[cfg(test)]
 impl Conventions<'static> {
     /// A plain OAuth2 server's, knowing nothing of any vendor.
     pub fn plain() -> Conventions<'static> {

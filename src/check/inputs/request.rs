@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::check::base::secret::Secret;
-use crate::check::report::words::Words;
+use crate::check::report::words::{Place, Words};
 use crate::check::report::{Status, Step};
 use crate::surface::Input;
 use crate::words;
@@ -213,7 +213,7 @@ impl SecretOrigin {
     /// How to name the origin in a sentence.
     pub fn describe(&self) -> Words {
         match self {
-            SecretOrigin::Input(input) => words!["the ", *input, " attribute"],
+            SecretOrigin::Input(input) => words![Place(*input)],
             SecretOrigin::Env(name) => Words::text(format!("environment variable {name}")),
             SecretOrigin::File(path) => Words::text(format!("file {path}")),
             SecretOrigin::Stdin => Words::text("standard input"),

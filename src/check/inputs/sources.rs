@@ -9,7 +9,7 @@ use crate::check::inputs::env::{Env, from_env, io_reason, refuse, unset_variable
 use crate::check::inputs::given::Inputs;
 use crate::check::inputs::request::KeyCredential;
 use crate::check::report::Report;
-use crate::check::report::words::Words;
+use crate::check::report::words::{Place, Words};
 use crate::surface::{Group, Input};
 use crate::words;
 
@@ -155,7 +155,7 @@ impl Inputs {
             (
                 key,
                 certs,
-                words!["the ", Input::PrivateKeyPem, " attribute"],
+                words![Place(Input::PrivateKeyPem)],
                 Input::PrivateKeyPem,
             )
         } else {

@@ -168,14 +168,6 @@ fn item_noun(input: Input) -> &'static str {
     }
 }
 
-/// Every problem with one level's inputs that the generic rules find, in table order, then the conflicts
-/// between inputs. (The vendors' own rules go in between: `check::validate`.)
-pub fn level(inputs: &Inputs) -> Vec<Problem> {
-    let mut problems = rows(inputs);
-    problems.extend(conflicts(inputs));
-    problems
-}
-
 /// Every problem with one level's inputs, one input at a time, in table order.
 pub fn rows(inputs: &Inputs) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -313,6 +305,13 @@ pub fn conflicts(inputs: &Inputs) -> Vec<Problem> {
 mod tests {
     use super::*;
     use crate::check::report::words::Plain;
+
+    /// What the generic rules find: each input, then the conflicts (the vendors' rules go in between).
+    fn level(inputs: &Inputs) -> Vec<Problem> {
+        let mut problems = rows(inputs);
+        problems.extend(conflicts(inputs));
+        problems
+    }
 
     fn summaries(inputs: &Inputs) -> Vec<String> {
         level(inputs)

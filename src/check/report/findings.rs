@@ -105,7 +105,7 @@ impl Findings {
     }
 }
 
-/// Everything a check found out; faces render it, none of them adds to it. Only [`Findings::conclude`] builds
+/// Everything a check found out; faces render it, none of them adds to it. Only `Findings::conclude` builds
 /// one, so a report always says how the check ended.
 #[derive(Debug, Clone)]
 pub struct Report {

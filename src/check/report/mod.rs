@@ -17,5 +17,5 @@ pub use diagnosis::{Diagnosis, Line};
 pub use failure::{Failure, Retry};
 pub use findings::{Findings, Outcome, Report};
 pub use reason::{PermissionsSource, Reason, ScopesSource, Status};
-pub use refusal::{Cause, ErrorCode};
+pub use refusal::ErrorCode;
 pub use step::{CheckItem, Step};

@@ -15,7 +15,14 @@ pub enum Piece {
     Assign(Input, String),
     /// The inputs of a group the face offers (e.g. every way to give the secret).
     Group(Group),
+    /// Where an input's value was given, as a phrase (`the client_secret attribute`, `the client_secret query
+    /// key`): the face knows what its inputs are called, the engine does not.
+    Place(Input),
 }
+
+/// Where an input's value was given, for sentences such as "the secret in the client_secret attribute".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place(pub Input);
 
 /// An input set to a value, for advice such as "set allow_http = true".
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +64,12 @@ impl From<Group> for Piece {
     }
 }
 
+impl From<Place> for Piece {
+    fn from(place: Place) -> Self {
+        Piece::Place(place.0)
+    }
+}
+
 impl From<Assign> for Piece {
     fn from(assign: Assign) -> Self {
         Piece::Assign(assign.0, assign.1)
@@ -71,6 +84,10 @@ pub trait Vocabulary {
     fn assign(&self, input: Input, value: &str) -> String;
     /// Every way this face offers to give a group's value, as a phrase.
     fn group(&self, group: Group) -> String;
+    /// Where the input's value was given, as a phrase; by default the input's name.
+    fn place(&self, input: Input) -> String {
+        self.name(input)
+    }
 }
 
 /// A sentence (or a few) for people. Build it with [`words!`](crate::words).
@@ -143,6 +160,7 @@ impl Words {
                 Piece::Name(input) => out.push_str(&vocabulary.name(*input)),
                 Piece::Assign(input, value) => out.push_str(&vocabulary.assign(*input, value)),
                 Piece::Group(group) => out.push_str(&vocabulary.group(*group)),
+                Piece::Place(input) => out.push_str(&vocabulary.place(*input)),
             }
         }
         out
@@ -151,7 +169,7 @@ impl Words {
     /// True when the words mention `input` by name.
     pub fn mentions(&self, input: Input) -> bool {
         self.0.iter().any(|p| match p {
-            Piece::Name(i) | Piece::Assign(i, _) => *i == input,
+            Piece::Name(i) | Piece::Assign(i, _) | Piece::Place(i) => *i == input,
             _ => false,
         })
     }
@@ -195,6 +213,10 @@ impl Vocabulary for Plain {
             .map(|row| row.name)
             .collect();
         one_of(&names)
+    }
+
+    fn place(&self, input: Input) -> String {
+        format!("the {} input", input.name())
     }
 }
 

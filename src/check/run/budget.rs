@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use crate::check::inputs::request::CheckRequest;
-use crate::check::report::words::Plain;
 use crate::check::report::{Diagnosis, Findings, Line, Outcome, Reason, Report, Status, Step};
 use crate::check::run::steps::{Keep, check};
 use crate::log::{Level, emit};
@@ -91,9 +90,4 @@ fn timed_out(request: &CheckRequest) -> Report {
             ],
         },
     ))
-}
-
-/// The report's summary in the engine's neutral words, for logs.
-pub fn log_summary(report: &Report) -> String {
-    report.summary.render(&Plain)
 }

@@ -8,7 +8,6 @@ pub mod resolve;
 pub mod shared;
 pub mod steps;
 
-pub use budget::{Cancel, log_summary};
+pub use budget::Cancel;
 pub use resolve::validate;
 pub use shared::{run, run_for_token, run_fresh};
-pub use steps::Keep;

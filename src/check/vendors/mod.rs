@@ -12,6 +12,3 @@ pub mod genesys;
 pub mod oauth;
 pub mod registry;
 pub mod vendor;
-
-pub use registry::{REGISTERED, of};
-pub use vendor::Vendor;

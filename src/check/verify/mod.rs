@@ -11,4 +11,4 @@ pub mod scopes;
 
 pub use conclusion::token_issued;
 pub use probe::Probe;
-pub use scopes::{ScopeFinding, ScopeVerdict, verify};
+pub use scopes::verify;

@@ -3,7 +3,7 @@
 //! Everything that comes from outside the check (an answer's body, its headers, a JSON field, a JWT claim, a
 //! library's words about a connection) is born here as [`Heard`], [`Json`] or an [`Answer`]. None of them has
 //! `Display` or an accessor that hands their text out: code can ask questions of them (is it this word, does it
-//! hold that one, which number is it), turn a token into a [`Secret`], or quote them through the one
+//! hold that one, which number is it), turn a token into a [`Secret`](crate::check::Secret), or quote them through the one
 //! [`Scrubber`], whose [`Quoted`] is the only type that carries server text into a report. A path that forgets
 //! the scrubber does not compile. Every buffer here is wiped when dropped, since an answer may hold a token.
 //!

@@ -4,7 +4,7 @@
 use crate::check::base::secret::{Secret, wipe};
 
 /// Text a server sent (or a library said about a connection). It has no `Display` and no accessor for its
-/// text: it reaches a report only through [`Scrubber::quote`]. Wiped when dropped.
+/// text: it reaches a report only through [`Scrubber::quote`](super::Scrubber::quote). Wiped when dropped.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Heard(pub(super) String);
 
