@@ -4,9 +4,9 @@
 #![no_main]
 
 use authcheck::check::Plain;
+use authcheck::check::internals::credential::{jwt, keys};
 use authcheck::check::internals::heard::Scrubber;
 use authcheck::check::internals::secret::Secret;
-use authcheck::check::internals::credential::{jwt, keys};
 use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;
 

@@ -2,8 +2,8 @@
 //! server sent. Never panics; what it returns is a list of scopes the granted/missing comparison can use.
 #![no_main]
 
-use authcheck::check::internals::heard::{Heard, Scrubber};
 use authcheck::check::internals::claims as scopes;
+use authcheck::check::internals::heard::{Heard, Scrubber};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

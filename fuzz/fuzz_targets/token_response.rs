@@ -21,9 +21,9 @@ mod common;
 
 use std::time::Duration;
 
+use authcheck::check::internals::genesys::wording::WORDING;
 use authcheck::check::internals::heard::{Answer, Body, Heard, Scrubber};
 use authcheck::check::internals::interpret::{self, Context, Verdict};
-use authcheck::check::internals::genesys::wording::WORDING;
 use authcheck::check::internals::registry;
 use authcheck::check::{AuthMethod, Plain, Secret, Words};
 use authcheck::surface::Input;

@@ -7,8 +7,8 @@
 //! is read from the real environment or the file system.
 #![no_main]
 
-use authcheck::check::internals::lint::lint;
 use authcheck::check::internals::genesys;
+use authcheck::check::internals::lint::lint;
 use authcheck::check::{Given, Inputs, Plain, Report};
 use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;
