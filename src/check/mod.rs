@@ -1,14 +1,15 @@
 //! The check engine: from inputs to a [`Report`]. Knows nothing of Terraform, gRPC or terminals: inputs are
 //! named by the surface's [`crate::surface::Input`] keys and each face renders them in its own words.
 //!
-//! The tree is the pipeline (the module map is in ARCHITECTURE.md):
+//! The tree is the pipeline; imports only point down this list (ARCHITECTURE.md has a paragraph per stage):
 //! - `base/`: secret types, the clock, what servers say and the one scrubber, one capped HTTP exchange.
 //! - `report/`: the outcome as data and the words it is told in.
 //! - `inputs/`: what the faces gave, the input rules, credential sources, the resolved [`CheckRequest`].
 //! - `endpoint/`: one token URL (given, derived or discovered).
 //! - `exchange/`: presenting the client, retries, one answer to a verdict.
 //! - `verify/`: the required scopes, with the strongest evidence there is.
-//! - `vendors/`: what each vendor knows (Genesys Cloud, Microsoft Entra ID).
+//! - `vendors/`: what each vendor knows, one folder behind the `Vendor` trait (the default OAuth2 / OIDC server,
+//!   Genesys Cloud, Microsoft Entra ID); a new vendor is a folder, its surface rows and one line in `REGISTERED`.
 //! - `run/`: the budget, cancellation, the identical-check cache, and the stages in order.
 
 pub(crate) mod base;

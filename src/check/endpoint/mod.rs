@@ -1,5 +1,5 @@
 //! The second stage: one token URL. A URL given is checked ([`url`]); a vendor's derived one is used as it is;
-//! an issuer's discovery document names one ([`discovery`]); [`resolve`] picks the way. [`transport`] explains a
+//! an issuer's discovery document names one ([`discovery`]); [`resolve`](mod@resolve) picks the way. [`transport`] explains a
 //! request that got no answer, and [`hosts`] is what the vendors know about hosts and token URLs.
 
 pub mod discovery;

@@ -1,6 +1,7 @@
 //! The input rules that need nothing but the inputs: empty values, URL shape, choices, ranges, list entries and
-//! conflicting inputs. Written once; the plugin's validation, the CLI's usage errors, the external program and
-//! the engine itself all call [`level`].
+//! conflicting inputs ([`rows`], [`conflicts`]). Written once; the plugin's validation, the CLI's usage errors,
+//! the external program and the engine itself all run them through `check::validate`, with the vendors' own
+//! rules in between.
 
 use crate::check::inputs::given::{Given, Inputs};
 use crate::check::report::words::{Words, one_of};

@@ -1,11 +1,11 @@
-//! What each vendor knows, one folder each behind one trait, [`Vendor`]: which inputs and environment variables
+//! What each vendor knows, one folder each behind one trait, [`Vendor`](vendor::Vendor): which inputs and environment variables
 //! its Terraform provider reads and in which order, how its endpoints are named (regions, tenants, clouds), what
 //! its refusals mean (its codes and wording), and what it can ask once a token is issued or the client refused.
-//! [`REGISTERED`] lists them; a plain OAuth2 / OIDC server is the default. The stages below name no vendor: the
+//! [`REGISTERED`](registry::REGISTERED) lists them; a plain OAuth2 / OIDC server is the default. The stages below name no vendor: the
 //! run stage hands them what the vendors know ([`registry`]).
 //!
-//! Adding a vendor: a folder here with a type that implements [`Vendor`], its rows in the surface table, and one
-//! line in [`REGISTERED`].
+//! Adding a vendor: a folder here with a type that implements [`Vendor`](vendor::Vendor), its rows in the surface table, and one
+//! line in [`REGISTERED`](registry::REGISTERED).
 
 pub mod entra;
 pub mod genesys;

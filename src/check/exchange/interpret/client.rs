@@ -1,5 +1,5 @@
 //! A refused client, explained: the client is unknown, its secret is wrong, or the server does not say which; a
-//! refused assertion or certificate goes to [`assertion`](super::assertion). Vendors' codes and the selected
+//! refused assertion or certificate goes to [`assertion`]. Vendors' codes and the selected
 //! vendor's wording refine the words.
 
 use crate::check::exchange::interpret::assertion;
