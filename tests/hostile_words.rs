@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use authcheck::demo::idp::{Behavior, Client, Flavor, Idp, IdpConfig};
+use support::pki::TestCa;
 use support::terraform::{command, contains_token, secret_forms, terraforms, workspace};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -194,37 +195,13 @@ fn oauth_scenario(name: &'static str, idp: &Idp, client_id: &'static str) -> Sce
 /// (no scope field), and whose later connections present one whose names hold escape sequences: asking it again
 /// about the scopes fails with the TLS library's words, which quote those names.
 async fn tls_server(dir: &Path) -> (u16, PathBuf) {
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "hostile words test CA");
-    ca_params.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca_key = rcgen::KeyPair::generate().expect("key");
-    let ca_cert = ca_params.self_signed(&ca_key).expect("ca");
+    let ca = TestCa::new("hostile words test CA");
     let ca_file = dir.join("ca.pem");
-    std::fs::write(&ca_file, ca_cert.pem()).expect("ca file");
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    std::fs::write(&ca_file, &ca.pem).expect("ca file");
     let acceptor = |names: Vec<rcgen::SanType>| {
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
         params.subject_alt_names = names;
-        let key = rcgen::KeyPair::generate().expect("key");
-        let cert = params.signed_by(&key, &issuer).expect("leaf");
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![cert.der().clone()],
-            rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).expect("key der"),
-        )
-        .expect("server config");
-        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+        ca.acceptor(params)
     };
     let dns = |name: &str| rcgen::SanType::DnsName(name.to_string().try_into().expect("ia5"));
     let good = acceptor(vec![dns("localhost")]);

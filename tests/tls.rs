@@ -1,38 +1,17 @@
 //! TLS failures are named by what the user can do: untrusted CA (ca_cert_pem fixes it), wrong name, expired, not TLS.
 
-use std::sync::Arc;
+mod support;
+
 use std::time::Duration;
 
 use authcheck::check::{
     self, AuthMethod, CheckRequest, Endpoint, Plain, Reason, Report, Secret, SecretOrigin,
 };
+use support::pki::TestCa;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-struct Pki {
-    ca_pem: String,
-    ca: rcgen::Issuer<'static, rcgen::KeyPair>,
-}
-
-fn pki() -> Pki {
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "authcheck test CA");
-    params.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::DigitalSignature,
-    ];
-    let key = rcgen::KeyPair::generate().expect("key");
-    let cert = params.self_signed(&key).expect("ca");
-    Pki {
-        ca_pem: cert.pem(),
-        ca: rcgen::Issuer::new(params, key),
-    }
-}
-
 /// Serves a fixed token answer over TLS with a leaf certificate for `names`, valid in `window`.
-async fn tls_server(pki: &Pki, names: &[&str], expired: bool) -> u16 {
+async fn tls_server(ca: &TestCa, names: &[&str], expired: bool) -> u16 {
     let mut params =
         rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
             .expect("params");
@@ -40,20 +19,7 @@ async fn tls_server(pki: &Pki, names: &[&str], expired: bool) -> u16 {
         params.not_before = rcgen::date_time_ymd(2001, 1, 1);
         params.not_after = rcgen::date_time_ymd(2002, 1, 1);
     }
-    let key = rcgen::KeyPair::generate().expect("key");
-    let cert = params.signed_by(&key, &pki.ca).expect("leaf");
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![cert.der().clone()],
-        rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).expect("key der"),
-    )
-    .expect("server config");
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let acceptor = ca.acceptor(params);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -100,7 +66,7 @@ async fn run(request: CheckRequest) -> Report {
 
 #[tokio::test]
 async fn tls_failures_are_classified_and_ca_cert_pem_fixes_a_private_ca() {
-    let pki = pki();
+    let pki = TestCa::new("authcheck test CA");
     let port = tls_server(&pki, &["localhost"], false).await;
     let url = format!("https://localhost:{port}/token");
 
@@ -124,13 +90,13 @@ async fn tls_failures_are_classified_and_ca_cert_pem_fixes_a_private_ca() {
         report.detail_in(&Plain)
     );
 
-    let report = run(request(url.clone(), Some(&pki.ca_pem))).await;
+    let report = run(request(url.clone(), Some(&pki.pem))).await;
     assert_eq!(report.reason, Reason::Ok, "{}", report.detail_in(&Plain));
 
     let other = tls_server(&pki, &["other.example"], false).await;
     let report = run(request(
         format!("https://localhost:{other}/token"),
-        Some(&pki.ca_pem),
+        Some(&pki.pem),
     ))
     .await;
     assert_eq!(
@@ -148,7 +114,7 @@ async fn tls_failures_are_classified_and_ca_cert_pem_fixes_a_private_ca() {
     let expired = tls_server(&pki, &["localhost"], true).await;
     let report = run(request(
         format!("https://localhost:{expired}/token"),
-        Some(&pki.ca_pem),
+        Some(&pki.pem),
     ))
     .await;
     assert_eq!(
