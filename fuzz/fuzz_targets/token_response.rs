@@ -23,22 +23,12 @@ use std::time::Duration;
 
 use authcheck::check::internals::genesys::wording::WORDING;
 use authcheck::check::internals::heard::{Answer, Body, Heard, Scrubber};
+use authcheck::check::internals::http::REQUEST_ID_HEADERS;
 use authcheck::check::internals::interpret::{self, Context, Verdict};
 use authcheck::check::internals::registry;
 use authcheck::check::{AuthMethod, Plain, Secret, Words};
 use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;
-
-const REQUEST_ID_HEADERS: [&str; 8] = [
-    "x-request-id",
-    "x-correlation-id",
-    "inin-correlation-id",
-    "x-ms-request-id",
-    "client-request-id",
-    "x-okta-request-id",
-    "x-amzn-requestid",
-    "cf-ray",
-];
 
 const SUMMARY_MAX: usize = 2000;
 const CLIENT_ID: &str = "3f2a9c1e-8d7b-4c6a-9e5f-0a1b2c3d4e5f";

@@ -7,6 +7,19 @@ use reqwest::header::{HeaderMap, HeaderValue};
 pub use crate::check::base::heard::answer::MAX_BODY_BYTES;
 use crate::check::base::heard::{Answer, Heard, Received};
 
+/// The headers a request id is read from, first found first: vendors quote it in support cases (Genesys'
+/// `ININ-Correlation-Id`, Entra's `x-ms-request-id`, Okta's, AWS', Cloudflare's ray).
+pub const REQUEST_ID_HEADERS: [&str; 8] = [
+    "x-request-id",
+    "x-correlation-id",
+    "inin-correlation-id",
+    "x-ms-request-id",
+    "client-request-id",
+    "x-okta-request-id",
+    "x-amzn-requestid",
+    "cf-ray",
+];
+
 /// Why no answer came back. The library's words are outside words too: they may quote what a peer presented
 /// (a TLS certificate's names), so they are [`Heard`]; `host:port` targets are the check's own URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,18 +187,9 @@ async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Answer,
     let location = heard("location");
     let www_authenticate = heard("www-authenticate");
     let date = heard("date");
-    let request_id = [
-        "x-request-id",
-        "x-correlation-id",
-        "inin-correlation-id",
-        "x-ms-request-id",
-        "client-request-id",
-        "x-okta-request-id",
-        "x-amzn-requestid",
-        "cf-ray",
-    ]
-    .iter()
-    .find_map(|name| heard(name).map(|value| (*name, value)));
+    let request_id = REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| heard(name).map(|value| (*name, value)));
     // Sized for the whole answer when the server says how long it is, so that the body (which may hold a token)
     // is not copied as it grows.
     let mut body = Received::with_capacity(
