@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod entra;
+pub mod moto;
 pub mod pki;
 pub mod terraform;
 
