@@ -6,11 +6,17 @@
 //! are all derived from [`INPUTS`] and [`OUTPUTS`]. Adding an attribute is one row here plus its behaviour in the
 //! engine. The table is face-neutral: it says *that* an input is a CLI flag, not how the CLI parses it.
 
+mod clouds;
 mod outputs;
 mod table;
 
 pub use outputs::OUTPUTS;
-pub use table::INPUTS;
+
+/// Every input row, in documentation order: the generic and OAuth2 vendors' (`table.rs`), then the cloud
+/// identities' (`clouds.rs`).
+pub fn inputs() -> impl Iterator<Item = &'static InputSpec> {
+    table::INPUTS.iter().chain(clouds::CLOUD_INPUTS)
+}
 
 /// A place an input or output can appear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,6 +223,18 @@ pub enum Input {
     FederatedTokenEnv,
     /// `federated_token_audience`: the audience to request a CI's ID token for.
     FederatedTokenAudience,
+    /// `aws_region`: the region whose STS is asked; any `aws_*` input selects AWS.
+    AwsRegion,
+    /// `aws_sts_url`: an STS endpoint instead of the region's.
+    AwsStsUrl,
+    /// `aws_role_arn`: the IAM role to assume.
+    AwsRoleArn,
+    /// `aws_role_session_name`: the assumed role's session name.
+    AwsRoleSessionName,
+    /// `aws_profile`: a profile of the shared config and credentials files.
+    AwsProfile,
+    /// `aws_account_id`: the account the identity must be in.
+    AwsAccountId,
 }
 
 /// One row of the input table.
@@ -281,6 +299,10 @@ pub enum Output {
     OrganizationName,
     /// `client_name`.
     ClientName,
+    /// `principal`: who the credentials are, as the vendor names it.
+    Principal,
+    /// `account_id`: the account the identity belongs to.
+    AccountId,
     /// `token_fingerprint`.
     TokenFingerprint,
     /// `checks`.
@@ -325,10 +347,9 @@ pub struct OutputSpec {
 
 /// The row of an input.
 pub fn input(input: Input) -> &'static InputSpec {
-    INPUTS
-        .iter()
+    inputs()
         .find(|row| row.input == input)
-        .unwrap_or(&INPUTS[0])
+        .unwrap_or(&table::INPUTS[0])
 }
 
 /// The row of an output.
@@ -341,12 +362,12 @@ pub fn output(output: Output) -> &'static OutputSpec {
 
 /// The input row with this name, if any.
 pub fn input_named(name: &str) -> Option<&'static InputSpec> {
-    INPUTS.iter().find(|row| row.name == name)
+    inputs().find(|row| row.name == name)
 }
 
 /// The input rows that appear in `place`, in table order.
 pub fn inputs_in(place: Place) -> impl Iterator<Item = &'static InputSpec> {
-    INPUTS.iter().filter(move |row| match place {
+    inputs().filter(move |row| match place {
         Place::Cli => row.flag.is_some(),
         other => row.places.has(other),
     })
@@ -359,7 +380,7 @@ pub fn outputs_in(place: Place) -> impl Iterator<Item = &'static OutputSpec> {
 
 /// The inputs of a group, in table order.
 pub fn group_members(group: Group) -> impl Iterator<Item = &'static InputSpec> {
-    INPUTS.iter().filter(move |row| row.group == group)
+    inputs().filter(move |row| row.group == group)
 }
 
 impl Input {
@@ -383,7 +404,7 @@ mod tests {
     #[test]
     fn every_input_and_output_has_exactly_one_row_with_a_valid_name() {
         let mut names = std::collections::HashSet::new();
-        for row in INPUTS {
+        for row in inputs() {
             assert_eq!(
                 input(row.input).name,
                 row.name,
@@ -408,7 +429,7 @@ mod tests {
 
     #[test]
     fn no_secret_is_a_data_source_argument_a_flag_or_a_query_key() {
-        for row in INPUTS.iter().filter(|row| row.sensitive) {
+        for row in inputs().filter(|row| row.sensitive) {
             assert!(!row.places.has(Place::DataSource), "{}", row.name);
             assert!(!row.places.has(Place::External), "{}", row.name);
             assert!(row.flag.is_none(), "{}", row.name);
@@ -423,7 +444,7 @@ mod tests {
     #[test]
     fn flags_are_unique_and_kebab_case() {
         let mut longs = std::collections::HashSet::new();
-        for flag in INPUTS.iter().filter_map(|row| row.flag) {
+        for flag in inputs().filter_map(|row| row.flag) {
             assert!(longs.insert(flag.long), "--{} twice", flag.long);
             assert!(
                 flag.long

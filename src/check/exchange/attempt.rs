@@ -36,7 +36,7 @@ pub struct Attempt {
 }
 
 /// Exponential backoff with jitter: about 0.5s, 1s, 2s … capped.
-fn backoff(tries: u32) -> Duration {
+pub fn backoff(tries: u32) -> Duration {
     let base = 250u64 << tries.min(5);
     let jitter = u64::from(
         std::time::SystemTime::now()

@@ -136,6 +136,9 @@ pub struct Note {
 pub struct VendorSettings {
     vendor: &'static str,
     settings: std::sync::Arc<dyn Setting>,
+    /// The secrets the settings hold (an AWS secret key, say), hashed: Debug shows them redacted, and two checks
+    /// that differ only in a secret are not the same check.
+    secrets: [u8; 32],
 }
 
 /// What a vendor may keep in [`VendorSettings`].
@@ -161,6 +164,7 @@ impl VendorSettings {
         VendorSettings {
             vendor,
             settings: std::sync::Arc::new(settings),
+            secrets: [0; 32],
         }
     }
 
@@ -177,6 +181,22 @@ impl VendorSettings {
     /// The settings, when they are of type `T`.
     pub fn get<T: 'static>(&self) -> Option<&T> {
         (*self.settings).as_any().downcast_ref()
+    }
+
+    /// Records the secrets the settings hold, for [`VendorSettings::secrets_digest`].
+    pub fn hold_secrets(&mut self, secrets: &[&crate::check::base::secret::Secret]) {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for secret in secrets {
+            hash.update((secret.expose().len() as u64).to_le_bytes());
+            hash.update(secret.expose().as_bytes());
+        }
+        self.secrets = hash.finalize().into();
+    }
+
+    /// A digest of the secrets the settings hold (zeros when none were recorded).
+    pub fn secrets_digest(&self) -> [u8; 32] {
+        self.secrets
     }
 
     /// The settings to change, when they are of type `T` and not shared yet.

@@ -41,13 +41,36 @@ impl Inputs {
         let client_id = self.client_id(env)?;
         let credential = self.credential(env, adopted)?;
         let signing_algorithm = self.signing_algorithm(&credential)?;
+        Ok(self.generic(endpoint, client_id, credential, signing_algorithm))
+    }
+
+    /// The generic part of a check whose vendor checks its own kind of identity (AWS): no OAuth2 client, only
+    /// the endpoint, the budget and the connection settings.
+    pub fn bare_request(&self, endpoint: Endpoint) -> CheckRequest {
+        let credential = Credential {
+            auth_method: AuthMethod::Auto,
+            key: None,
+            federated: None,
+            client_secret: Secret::new(String::new()),
+            secret_origin: SecretOrigin::Input(Input::ClientSecret),
+        };
+        self.generic(endpoint, String::new(), credential, None)
+    }
+
+    fn generic(
+        &self,
+        endpoint: Endpoint,
+        client_id: String,
+        credential: Credential,
+        signing_algorithm: Option<Alg>,
+    ) -> CheckRequest {
         let timeout_seconds = self
             .int(Input::TimeoutSeconds)
             .unwrap_or(DEFAULT_TIMEOUT_SECONDS);
         let max_retries = self.int(Input::MaxRetries).unwrap_or(DEFAULT_MAX_RETRIES);
         let list = |input| self.list(input).map(<[String]>::to_vec).unwrap_or_default();
         let text = |input| self.text(input).map(str::to_string);
-        Ok(CheckRequest {
+        CheckRequest {
             endpoint,
             client_id,
             client_secret: credential.client_secret,
@@ -71,7 +94,7 @@ impl Inputs {
             assertion_audience: text(Input::AssertionAudience),
             notes: Vec::new(),
             vendor: VendorSettings::none(),
-        })
+        }
     }
 
     /// The client id, given or from the environment.

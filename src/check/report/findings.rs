@@ -75,6 +75,10 @@ pub struct Findings {
     pub organization_name: Option<Quoted>,
     /// The OAuth client's display name, when the server says it.
     pub client_name: Option<Quoted>,
+    /// Who the credentials are, as the vendor names it (an AWS caller ARN).
+    pub principal: Option<Quoted>,
+    /// The account the identity belongs to (an AWS account).
+    pub account_id: Option<Quoted>,
     /// Short SHA-256 prefix of the token, to tell tokens apart without showing them.
     pub token_fingerprint: Option<String>,
     /// The token itself: only the ephemeral resource hands it out.

@@ -33,11 +33,13 @@ pub enum Step {
     Subscription,
     /// Other regions asked about an unknown client.
     RegionProbe,
+    /// Who the credentials are: the caller's ARN and account (AWS GetCallerIdentity), and the account guard.
+    Identity,
 }
 
 impl Step {
     /// Every step, in documentation order.
-    pub const ALL: [Step; 13] = [
+    pub const ALL: [Step; 14] = [
         Step::Inputs,
         Step::Endpoint,
         Step::Discovery,
@@ -51,6 +53,7 @@ impl Step {
         Step::Permissions,
         Step::Subscription,
         Step::RegionProbe,
+        Step::Identity,
     ];
 
     /// The documented name.
@@ -69,6 +72,7 @@ impl Step {
             Step::Permissions => "permissions",
             Step::Subscription => "subscription",
             Step::RegionProbe => "region_probe",
+            Step::Identity => "identity",
         }
     }
 }

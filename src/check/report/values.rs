@@ -99,6 +99,8 @@ fn output_value(report: &Report, output: Output, vocabulary: &dyn Vocabulary) ->
         Output::OrganizationId => quoted(&found.organization_id),
         Output::OrganizationName => quoted(&found.organization_name),
         Output::ClientName => quoted(&found.client_name),
+        Output::Principal => quoted(&found.principal),
+        Output::AccountId => quoted(&found.account_id),
         Output::TokenFingerprint => text(&found.token_fingerprint),
         Output::Checks => OutValue::Checks(
             found

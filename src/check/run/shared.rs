@@ -80,6 +80,7 @@ fn identity(request: &CheckRequest, keep: Keep) -> [u8; 32] {
         field(shown.as_bytes());
     }
     field(client_secret.expose().as_bytes());
+    field(&vendor.secrets_digest());
     // The credential other than a secret: the public key (the private one enters nowhere), the certificate, where
     // they came from, and where a federated token comes from.
     match key {

@@ -17,7 +17,7 @@ use crate::check::report::{
     Diagnosis, ErrorCode, Findings, Outcome, PermissionsSource, Reason, Report, Status, Step,
 };
 use crate::check::vendors::registry::{self, Known};
-use crate::check::vendors::vendor::{AfterRefusal, AfterToken, Vendor};
+use crate::check::vendors::vendor::{AfterRefusal, AfterToken, Identity, OwnCheck, Vendor};
 use crate::check::verify::{Probe, token_issued, verify};
 use crate::surface::Input;
 use crate::words;
@@ -47,7 +47,17 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
     let vendor = registry::of(&request.vendor);
     let deadline = Instant::now() + request.timeout;
     let mut scrub = Scrubber::for_credentials(&request.client_id, &request.client_secret);
-    if let Err(outcome) = inputs(request, vendor, &scrub, found) {
+    let own = match vendor.identity() {
+        Identity::Own(own) => Some(own),
+        Identity::OAuthClient => None,
+    };
+    if let Some(own) = own {
+        // No OAuth2 client to lint: the vendor says what it found; what resolving the inputs taught is said.
+        own.inputs(request, found);
+        for note in &request.notes {
+            found.push(note.step, note.status, note.words.clone());
+        }
+    } else if let Err(outcome) = inputs(request, vendor, &scrub, found) {
         return outcome;
     }
     let client = match client(request, found) {
@@ -56,6 +66,24 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
     };
     let codes = registry::codes();
     let known = Known { selected: vendor };
+    if let Some(own) = own {
+        let resolved =
+            match endpoint::resolve(request, &client, deadline, found, &known, &scrub).await {
+                Ok(resolved) => resolved,
+                Err(outcome) => return outcome,
+            };
+        found.token_url = Some(scrub.quote_text(resolved.token_url.as_str(), 8192));
+        let with = OwnCheck {
+            request,
+            client: &client,
+            url: &resolved.token_url,
+            deadline,
+            found,
+            scrub: &mut scrub,
+            hosts: &known,
+        };
+        return own.check(with).await;
+    }
     let manner = vendor.manner();
     let conventions = Conventions {
         raw_basic: manner.raw_basic,

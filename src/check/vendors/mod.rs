@@ -7,6 +7,7 @@
 //! Adding a vendor: a folder here with a type that implements [`Vendor`](vendor::Vendor), its rows in the surface table, and one
 //! line in [`REGISTERED`](registry::REGISTERED).
 
+pub mod aws;
 pub mod entra;
 pub mod genesys;
 pub mod oauth;

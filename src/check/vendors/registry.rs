@@ -10,12 +10,13 @@ use crate::check::inputs::validate::Problem;
 use crate::check::report::Report;
 use crate::check::report::words::Words;
 use crate::check::vendors::vendor::{Selected, Vendor};
-use crate::check::vendors::{entra, genesys, oauth};
+use crate::check::vendors::{aws, entra, genesys, oauth};
 use crate::surface::Input;
 use crate::words;
 
 /// Every vendor, the default first; the order is the order endpoint inputs and variables are read in.
-pub static REGISTERED: [&dyn Vendor; 3] = [&oauth::OAuth, &genesys::Genesys, &entra::Entra];
+pub static REGISTERED: [&dyn Vendor; 4] =
+    [&oauth::OAuth, &genesys::Genesys, &entra::Entra, &aws::Aws];
 
 /// The vendor a check's settings belong to.
 pub fn of(settings: &VendorSettings) -> &'static dyn Vendor {

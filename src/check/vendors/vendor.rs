@@ -91,10 +91,53 @@ pub struct AfterRefusal<'a> {
     pub scrub: &'a Scrubber,
 }
 
+/// What a vendor's identity is: an OAuth2 client (the engine's token exchange checks it), or its own kind (AWS
+/// STS), which the vendor checks itself once the endpoint is known.
+#[derive(Clone, Copy)]
+pub enum Identity {
+    /// An OAuth2 / OIDC client: client id, a secret, key or federated token, a token endpoint.
+    OAuthClient,
+    /// Something else, checked by the vendor.
+    Own(&'static dyn OwnIdentity),
+}
+
+/// What a vendor with its own kind of identity is told: the check, its endpoint, and where to record what it
+/// learns.
+pub struct OwnCheck<'a> {
+    /// The check.
+    pub request: &'a CheckRequest,
+    /// The HTTP client of the check.
+    pub client: &'a reqwest::Client,
+    /// The endpoint, resolved and checked for use.
+    pub url: &'a url::Url,
+    /// The end of the budget.
+    pub deadline: Instant,
+    /// The steps and facts so far.
+    pub found: &'a mut Findings,
+    /// Removes the check's secrets from what servers say; the vendor adds the secrets it holds.
+    pub scrub: &'a mut Scrubber,
+    /// What the vendors know about hosts, for a transport failure.
+    pub hosts: &'a dyn crate::check::endpoint::Hosts,
+}
+
+/// A vendor's own check of an identity that is not an OAuth2 client.
+pub trait OwnIdentity: Sync {
+    /// The inputs step: where the credentials came from and what was noticed, before anything is sent.
+    fn inputs(&self, request: &CheckRequest, found: &mut Findings);
+
+    /// Checks the identity from the endpoint on, and says how the check ends.
+    fn check<'a>(&'a self, with: OwnCheck<'a>) -> BoxFuture<'a, Outcome>;
+}
+
 /// One vendor: what it knows, from the inputs to the follow-ups.
 pub trait Vendor: Sync {
     /// The id its settings carry.
     fn id(&self) -> &'static str;
+
+    /// What its identity is; an OAuth2 client unless the vendor says otherwise.
+    fn identity(&self) -> Identity {
+        Identity::OAuthClient
+    }
 
     /// The input rules for this vendor's own inputs, which every face runs.
     fn validate(&self, _inputs: &Inputs) -> Vec<Problem> {

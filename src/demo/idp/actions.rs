@@ -32,19 +32,39 @@ pub fn github_id_token(subject: &str, audience: &str) -> String {
 /// subject and audience, valid for five minutes; its signature is a placeholder.
 pub fn workload_token(issuer: &str, subject: &str, audience: &str) -> String {
     let now = unix_now();
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT","kid":"workload-test"}"#);
+    workload(issuer, subject, audience, now, now + 300)
+}
+
+/// Like [`workload_token`], but expiring at `exp` (seconds since the epoch; in the past for an expired token).
+/// It was issued five minutes before `exp`, or now if that is earlier.
+pub fn workload_token_until(issuer: &str, subject: &str, audience: &str, exp: u64) -> String {
+    let iat = exp.saturating_sub(300).min(unix_now());
+    workload(issuer, subject, audience, iat, exp)
+}
+
+/// A JWT with exactly this header and these claims (JSON text, base64url-encoded as given) and the placeholder
+/// signature, for tokens the other helpers do not make: another `alg`, a claim left out.
+pub fn placeholder_jwt(header: &str, claims: &str) -> String {
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header.as_bytes()),
+        URL_SAFE_NO_PAD.encode(claims.as_bytes()),
+        URL_SAFE_NO_PAD.encode(b"not-a-github-signature")
+    )
+}
+
+fn workload(issuer: &str, subject: &str, audience: &str, iat: u64, exp: u64) -> String {
     let claims = obj(&[
         ("iss", js(issuer)),
         ("sub", js(subject)),
         ("aud", js(audience)),
-        ("iat", now.to_string()),
-        ("nbf", now.to_string()),
-        ("exp", (now + 300).to_string()),
+        ("iat", iat.to_string()),
+        ("nbf", iat.to_string()),
+        ("exp", exp.to_string()),
     ]);
-    format!(
-        "{header}.{}.{}",
-        URL_SAFE_NO_PAD.encode(claims.as_bytes()),
-        URL_SAFE_NO_PAD.encode(b"not-a-github-signature")
+    placeholder_jwt(
+        r#"{"alg":"RS256","typ":"JWT","kid":"workload-test"}"#,
+        &claims,
     )
 }
 

@@ -81,6 +81,17 @@ impl Request {
             .collect()
     }
 
+    /// Every header as received, names as sent (SigV4 signs some of them).
+    pub(super) fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    /// The query string as sent, without the `?`; empty when there is none.
+    pub(super) fn raw_query(&self) -> &str {
+        let query = self.target.split_once('?').map_or("", |(_, q)| q);
+        query.split_once('#').map_or(query, |(q, _)| q)
+    }
+
     pub(super) fn path(&self) -> &str {
         let mut target = self.target.as_str();
         // Absolute-form targets come from clients that think they talk to a proxy.
@@ -118,6 +129,16 @@ impl Response {
         }
     }
 
+    /// An XML body as AWS's query-protocol services send it (`text/xml`).
+    pub(super) fn xml(status: u16, body: String) -> Self {
+        Response {
+            status,
+            content_type: "text/xml",
+            headers: Vec::new(),
+            body,
+        }
+    }
+
     pub(super) fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
@@ -150,6 +171,7 @@ fn reason_phrase(status: u16) -> &'static str {
         200 => "OK",
         400 => "Bad Request",
         401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         408 => "Request Timeout",

@@ -9,8 +9,8 @@
 //! teach the wrong habit and leak into CI logs.
 //!
 //! `http` reads requests and writes responses, `oauth` holds the clients and the OAuth endpoints, `genesys`
-//! imitates Genesys Cloud's API (`enforced`: the permissions its endpoints require) and `cases` has the demo's
-//! fixed clients and cases. This module has the
+//! imitates Genesys Cloud's API (`enforced`: the permissions its endpoints require), `sts` and its `sts_*` parts
+//! imitate AWS STS and `cases` has the demo's fixed clients and cases. This module has the
 //! configuration, the server handle, the state the endpoints share and the routing between them.
 
 use std::collections::HashMap;
@@ -32,11 +32,18 @@ mod entra;
 mod genesys;
 mod http;
 mod oauth;
+mod sts;
+mod sts_auth;
+mod sts_config;
+mod sts_sigv4;
+mod sts_time;
+mod sts_web;
 #[cfg(test)]
 mod test_support;
 
 pub use actions::{
-    ACTIONS_REQUEST_TOKEN, GITHUB_ISSUER, actions_request_url, github_id_token, workload_token,
+    ACTIONS_REQUEST_TOKEN, GITHUB_ISSUER, actions_request_url, github_id_token, placeholder_jwt,
+    workload_token, workload_token_until,
 };
 pub use assertion::RegisteredKey;
 pub use cases::{DEMO_GENESYS_CLIENT, DemoCase, demo_cases, demo_config, demo_genesys_config};
@@ -45,6 +52,9 @@ pub use entra::{
 };
 pub use genesys::Org;
 pub use oauth::{Behavior, Client, HUGE_TOKEN_PREFIX, Inspect};
+pub use sts::{
+    OidcProvider, STS_TEST_ACCOUNT, StsBehavior, StsConfig, StsRole, StsUser, TrustCondition,
+};
 
 use genesys::{GenesysApi, genesys_api};
 use http::{Request, Response, accept_loop};
@@ -63,6 +73,9 @@ pub enum Flavor {
     Genesys,
     /// Microsoft Entra ID: `/<tenant>/oauth2/v2.0/token` and AADSTS error bodies.
     Entra,
+    /// AWS STS: `POST /` with STS's query protocol, XML answers; its account comes from [`Idp::start_sts`]
+    /// (plain [`Idp::start`] gives an empty account, [`STS_TEST_ACCOUNT`]). OAuth paths answer as `Generic`.
+    AwsSts,
 }
 
 /// What the IdP serves.
@@ -105,6 +118,26 @@ impl fmt::Debug for Idp {
 impl Idp {
     /// Binds 127.0.0.1 on a free port and starts serving; needs a tokio runtime.
     pub async fn start(config: IdpConfig) -> std::io::Result<Idp> {
+        Self::start_with(config, StsConfig::new(STS_TEST_ACCOUNT)).await
+    }
+
+    /// Starts the AWS STS flavour ([`Flavor::AwsSts`]) serving `sts`'s account at `base_url()` (the STS endpoint,
+    /// e.g. boto3's `endpoint_url`), with no OAuth clients and a 10 minute lifetime. [`Idp::requests`] counts STS
+    /// requests. Refuses (`InvalidInput`) an account id that is not 12 digits, a user, access key or role given
+    /// twice, and a role trusting a user that does not exist.
+    pub async fn start_sts(sts: StsConfig) -> std::io::Result<Idp> {
+        // A separate entry point rather than a field on IdpConfig: a new field would break every struct literal
+        // of IdpConfig outside this module.
+        sts.validate()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let config = IdpConfig {
+            flavor: Flavor::AwsSts,
+            ..IdpConfig::new(Vec::new())
+        };
+        Self::start_with(config, sts).await
+    }
+
+    async fn start_with(config: IdpConfig, sts: StsConfig) -> std::io::Result<Idp> {
         for (i, client) in config.clients.iter().enumerate() {
             if config.clients[..i].iter().any(|c| c.id == client.id) {
                 return Err(std::io::Error::new(
@@ -136,6 +169,7 @@ impl Idp {
             start_nanos,
             issued: Mutex::new(HashMap::new()),
             jtis: assertion::SeenJtis::default(),
+            sts: sts::StsState::new(sts),
         });
         let task = tokio::spawn(accept_loop(listener, state.clone(), config.max_lifetime));
         Ok(Idp {
@@ -200,6 +234,7 @@ struct State {
     start_nanos: u128,
     issued: Mutex<HashMap<String, Issued>>,
     jtis: assertion::SeenJtis,
+    sts: sts::StsState,
 }
 
 struct ClientState {
@@ -288,6 +323,14 @@ async fn route(state: &State, request: &Request) -> Response {
             return entra::tenant_not_found(tenant);
         }
         return token_endpoint(state, request).await.unwrap_or_else(|e| e);
+    }
+    if state.flavor == Flavor::AwsSts && request.path() == "/" {
+        state.token_requests.fetch_add(1, Ordering::SeqCst);
+        // STS also takes GET with the parameters in the query; this server serves the form POST SDKs send.
+        if request.method != "POST" {
+            return method_not_allowed("POST");
+        }
+        return sts::serve(state, request);
     }
     if state.flavor == Flavor::Entra && request.path().starts_with("/subscriptions/") {
         if request.method != "GET" {

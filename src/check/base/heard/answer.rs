@@ -99,6 +99,11 @@ impl Received {
         self.0.extend(bytes);
     }
 
+    /// The bytes, for the readers of this module (JSON, XML, the body's kind) only.
+    pub(super) fn bytes(&self) -> &[u8] {
+        self.0.expose()
+    }
+
     /// How many bytes arrived.
     pub fn len(&self) -> usize {
         self.0.expose().len()

@@ -9,14 +9,17 @@
 //!
 //! - [`answer`]: one HTTP answer (status, headers, the capped body in zeroing memory) and what its body is.
 //! - [`json`]: a JSON document read without trusting it.
+//! - [`xml`]: an XML document (AWS STS answers) read into a small tree of heard texts.
 //! - [`scrub`]: the scrubber, and [`Quoted`], the scrubbed text it makes.
 
 pub mod answer;
 pub mod json;
 pub mod scrub;
 pub mod text;
+pub mod xml;
 
 pub use answer::{Answer, Body, Received};
 pub use json::{Json, JsonRef};
 pub use scrub::{Quoted, REDACTED, Scrubber};
 pub use text::{Heard, Lowered, Number};
+pub use xml::Xml;

@@ -83,6 +83,16 @@ impl Heard {
         Secret::new(std::mem::take(&mut self.0))
     }
 
+    /// The RFC 3339 / ISO 8601 time said (`2026-12-04T16:00:00Z`), as Unix seconds.
+    pub fn rfc3339(&self) -> Option<i64> {
+        crate::check::base::clock::parse_rfc3339(self.0.trim())
+    }
+
+    /// The same words without leading and trailing whitespace (this copy is wiped when dropped).
+    pub fn trimmed(&self) -> Heard {
+        Heard(self.0.trim().to_string())
+    }
+
     /// How many characters were said.
     pub fn chars(&self) -> usize {
         self.0.chars().count()

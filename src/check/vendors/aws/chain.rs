@@ -1,0 +1,518 @@
+//! The credentials of an AWS check, found where the aws provider finds them and in its order (facts:
+//! cloud-federation.md 1.5): a web identity token named by the check's own inputs; the profile the check names;
+//! the access key variables; the profile `AWS_PROFILE` names (or `default`); a role with a web identity token from
+//! the environment (`AWS_ROLE_ARN` with `AWS_WEB_IDENTITY_TOKEN_FILE`, or GitHub Actions' token service).
+//! `aws_role_arn` with keys or a profile assumes that role with them. Container and instance metadata are not
+//! asked: a check that finds nothing says where it looked.
+
+use crate::check::base::secret::Secret;
+use crate::check::inputs::credential::federated::Federated;
+use crate::check::inputs::env::{Env, refuse};
+use crate::check::inputs::given::Inputs;
+use crate::check::report::words::Words;
+use crate::check::report::{Report, Status};
+use crate::check::vendors::aws::profile::{self, Profile};
+use crate::check::vendors::aws::settings::{KeyOrigin, Keys, Role, Source, WebIdentity};
+use crate::surface::Input;
+use crate::words;
+
+/// The audience GitHub Actions ID tokens are requested for, as configure-aws-credentials asks for them.
+pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
+
+/// Profiles a `source_profile` chain may pass through before it is called a loop.
+const MAX_PROFILE_DEPTH: usize = 5;
+
+/// The shared config and credentials files: their paths and texts (secrets, since they may hold keys).
+#[derive(Debug, Default)]
+pub struct Files {
+    /// `AWS_CONFIG_FILE`, or `~/.aws/config`, when it exists.
+    pub config: Option<(String, Secret)>,
+    /// `AWS_SHARED_CREDENTIALS_FILE`, or `~/.aws/credentials`, when it exists.
+    pub credentials: Option<(String, Secret)>,
+}
+
+impl Files {
+    /// Reads both files where the SDKs look for them; a file that exists but cannot be read is refused.
+    pub fn read(env: Env<'_>) -> Result<Files, Box<Report>> {
+        let home = env("HOME").or_else(|| env("USERPROFILE"));
+        let path = |variable: &str, default: &str| {
+            env(variable)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (v, variable.to_string()))
+                .or_else(|| {
+                    home.as_ref().map(|home| {
+                        (
+                            format!("{home}/.aws/{default}"),
+                            format!("~/.aws/{default}"),
+                        )
+                    })
+                })
+        };
+        let mut files = Files::default();
+        for (variable, default) in [
+            ("AWS_CONFIG_FILE", "config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+        ] {
+            let Some((path, named)) = path(variable, default) else {
+                continue;
+            };
+            let text = profile::read_file(&path).map_err(|why| {
+                environment_refusal(
+                    words![format!("Cannot read the AWS shared {default} file {path}: {why}")],
+                    words![format!(
+                        "The aws provider reads {named} for profiles; authcheck reads it the same way. Fix the \
+                         file's permissions or point {variable} at a readable file."
+                    )],
+                )
+            })?;
+            let slot = if default == "config" {
+                &mut files.config
+            } else {
+                &mut files.credentials
+            };
+            *slot = text.map(|text| (path, text));
+        }
+        Ok(files)
+    }
+
+    /// The profile `name` as both files define it.
+    pub fn profile(&self, name: &str) -> Option<Profile> {
+        profile::profile(
+            name,
+            self.credentials.as_ref().map(|(_, t)| t.expose()),
+            self.config.as_ref().map(|(_, t)| t.expose()),
+        )
+    }
+
+    /// The file a profile's keys were read from, for messages: the credentials file when it defines the profile.
+    fn keys_file(&self, name: &str) -> String {
+        let defines = |file: &Option<(String, Secret)>, kind| {
+            file.as_ref()
+                .filter(|(_, text)| {
+                    profile::names(text.expose(), kind)
+                        .iter()
+                        .any(|n| n == name)
+                })
+                .map(|(path, _)| path.clone())
+        };
+        defines(&self.credentials, profile::FileKind::Credentials)
+            .or_else(|| defines(&self.config, profile::FileKind::Config))
+            .unwrap_or_else(|| "the shared files".to_string())
+    }
+}
+
+/// A refusal whose cause is the job's environment, not an input: nothing to blame, not a usage error.
+pub fn environment_refusal(summary: Words, detail: Words) -> Box<Report> {
+    let mut report = Report::refused(summary, detail, Input::AwsProfile);
+    report.blame = None;
+    report.usage = false;
+    Box::new(report)
+}
+
+/// What was found, and what to say about it in the inputs step.
+pub type Found = (Source, Vec<(Status, Words)>);
+
+/// The credentials of the check, in the aws provider's order.
+pub fn source(inputs: &Inputs, env: Env<'_>, files: &Files) -> Result<Found, Box<Report>> {
+    let nonempty = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let role_input = inputs.text(Input::AwsRoleArn).map(|arn| Role {
+        arn: arn.trim().to_string(),
+        named: words![Input::AwsRoleArn],
+    });
+    let role_env = nonempty("AWS_ROLE_ARN").map(|arn| Role {
+        arn: arn.trim().to_string(),
+        named: words!["AWS_ROLE_ARN"],
+    });
+    let mut notes = Vec::new();
+    // 1. A web identity token the check names itself: the provider's assume_role_with_web_identity.
+    if let Some((token, input)) = explicit_token(inputs, env)? {
+        let role = role_input.or(role_env).ok_or_else(|| {
+            refuse(
+                Input::AwsRoleArn,
+                words!["A web identity token needs a role to assume: set ", Input::AwsRoleArn],
+                words![
+                    "AssumeRoleWithWebIdentity exchanges the token for the credentials of one IAM role. Set ",
+                    Input::AwsRoleArn,
+                    " (or AWS_ROLE_ARN) to the role whose trust policy names this token's issuer."
+                ],
+            )
+        })?;
+        return Ok((web_identity(role, token, Some(input)), notes));
+    }
+    // 2. The profile the check names outranks the access key variables, as the provider's `profile` does.
+    if let Some(name) = inputs.text(Input::AwsProfile) {
+        let base = from_profile(name.trim(), files, env, 0, Input::AwsProfile)?;
+        return Ok((assuming(role_input, base), notes));
+    }
+    let keys = env_keys(env)?;
+    let token_env = nonempty("AWS_WEB_IDENTITY_TOKEN_FILE");
+    let github = github_token(inputs, env);
+    // 3. The access key variables.
+    if let Some(keys) = keys {
+        if role_input.is_none() && role_env.is_some() && (token_env.is_some() || github.is_some()) {
+            notes.push((
+                Status::Warn,
+                words![
+                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set, so the aws provider uses them and never \
+                     assumes AWS_ROLE_ARN with the web identity token: these keys were checked. Unset them (a \
+                     leftover from an earlier step?) if the pipeline means to assume the role."
+                ],
+            ));
+        }
+        return Ok((assuming(role_input, Source::Keys(keys)), notes));
+    }
+    // 4. The profile AWS_PROFILE names, or `default` when the files define one.
+    let named = nonempty("AWS_PROFILE");
+    let name = named.clone().unwrap_or_else(|| "default".to_string());
+    if named.is_some() || files.profile(&name).is_some() {
+        let base = from_profile(name.trim(), files, env, 0, Input::AwsProfile)?;
+        return Ok((assuming(role_input, base), notes));
+    }
+    // 5. A role with a web identity token from the environment.
+    let Some(role) = role_input.or(role_env) else {
+        return Err(nothing_found(files));
+    };
+    if let Some(path) = token_env {
+        return Ok((web_identity(role, Federated::File(path), None), notes));
+    }
+    if let Some(token) = github {
+        return Ok((web_identity(role, token, None), notes));
+    }
+    Err(role_without_credentials(&role, env))
+}
+
+fn web_identity(role: Role, token: Federated, token_input: Option<Input>) -> Source {
+    Source::WebIdentity(WebIdentity {
+        role,
+        token,
+        token_input,
+    })
+}
+
+/// `aws_role_arn` given with keys or a profile: that role, assumed with them.
+fn assuming(role: Option<Role>, base: Source) -> Source {
+    match role {
+        Some(role) => Source::AssumeRole {
+            role,
+            with: Box::new(base),
+        },
+        None => base,
+    }
+}
+
+/// `federated_token_file` or `federated_token_env`, when the check names one.
+fn explicit_token(
+    inputs: &Inputs,
+    env: Env<'_>,
+) -> Result<Option<(Federated, Input)>, Box<Report>> {
+    if let Some(path) = inputs.text(Input::FederatedTokenFile) {
+        return Ok(Some((
+            Federated::File(path.to_string()),
+            Input::FederatedTokenFile,
+        )));
+    }
+    let Some(name) = inputs.text(Input::FederatedTokenEnv) else {
+        return Ok(None);
+    };
+    match env(name).filter(|v| !v.trim().is_empty()) {
+        Some(value) => Ok(Some((
+            Federated::Value(Secret::new(value), name.to_string()),
+            Input::FederatedTokenEnv,
+        ))),
+        None => Err(crate::check::inputs::env::unset_variable(
+            Input::FederatedTokenEnv,
+            name,
+            "is empty or not set where the check runs. In GitLab CI, declare it under id_tokens in the job.",
+        )),
+    }
+}
+
+/// GitHub Actions' token service, when the job may use it; the audience configure-aws-credentials asks for unless
+/// the check names another.
+fn github_token(inputs: &Inputs, env: Env<'_>) -> Option<Federated> {
+    let nonempty = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let url = nonempty("ACTIONS_ID_TOKEN_REQUEST_URL")?;
+    let token = nonempty("ACTIONS_ID_TOKEN_REQUEST_TOKEN")?;
+    Some(Federated::GithubActions {
+        url,
+        request_token: Secret::new(token),
+        audience: inputs
+            .text(Input::FederatedTokenAudience)
+            .unwrap_or(STS_AUDIENCE)
+            .to_string(),
+    })
+}
+
+/// The access key variables: both or neither.
+fn env_keys(env: Env<'_>) -> Result<Option<Keys>, Box<Report>> {
+    let id = env("AWS_ACCESS_KEY_ID").filter(|v| !v.is_empty());
+    let secret = env("AWS_SECRET_ACCESS_KEY")
+        .filter(|v| !v.is_empty())
+        .map(Secret::new);
+    let session_token = env("AWS_SESSION_TOKEN")
+        .filter(|v| !v.is_empty())
+        .map(Secret::new);
+    match (id, secret) {
+        (Some(id), Some(secret)) => Ok(Some(Keys {
+            access_key_id: id,
+            secret,
+            session_token,
+            origin: KeyOrigin::Environment,
+        })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(half_a_key("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")),
+        (None, Some(_)) => Err(half_a_key("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID")),
+    }
+}
+
+fn half_a_key(set: &str, missing: &str) -> Box<Report> {
+    environment_refusal(
+        words![format!("{set} is set but {missing} is not")],
+        words![format!(
+            "An AWS access key is a pair: the key id (AWS_ACCESS_KEY_ID) and its secret (AWS_SECRET_ACCESS_KEY). \
+             Set {missing} from the same key, or unset {set} to use a profile or a role instead."
+        )],
+    )
+}
+
+/// The credentials a profile names, following `source_profile` chains.
+fn from_profile(
+    name: &str,
+    files: &Files,
+    env: Env<'_>,
+    depth: usize,
+    blame: Input,
+) -> Result<Source, Box<Report>> {
+    let refuse_profile =
+        |summary: String, detail: String| refuse(blame, words![summary], words![detail]);
+    if depth >= MAX_PROFILE_DEPTH {
+        return Err(refuse_profile(
+            format!("The AWS profile chain through {name} is a loop or too long"),
+            "Each profile's source_profile names the next; end the chain at a profile with keys."
+                .to_string(),
+        ));
+    }
+    let Some(profile) = files.profile(name) else {
+        let places = [&files.config, &files.credentials]
+            .iter()
+            .filter_map(|f| f.as_ref().map(|(path, _)| path.clone()))
+            .collect::<Vec<_>>();
+        return Err(refuse_profile(
+            format!("The AWS profile {name} is not defined"),
+            if places.is_empty() {
+                "No shared config or credentials file was found (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, \
+                 ~/.aws/config, ~/.aws/credentials): create the profile, or give the credentials another way."
+                    .to_string()
+            } else {
+                format!(
+                    "Neither {} defines it (the config file names it [profile {name}], the credentials file \
+                     [{name}]). Check the spelling, or the file the job reads.",
+                    places.join(" nor ")
+                )
+            },
+        ));
+    };
+    if let Some(arn) = profile.get("role_arn") {
+        let role = Role {
+            arn: arn.to_string(),
+            named: Words::text(format!("the role_arn of profile {name}")),
+        };
+        return profile_role(name, &profile, role, files, env, depth, blame);
+    }
+    let id = profile.get("aws_access_key_id");
+    let secret = profile.secret("aws_secret_access_key");
+    match (id, secret) {
+        (Some(id), Some(secret)) => Ok(Source::Keys(Keys {
+            access_key_id: id.to_string(),
+            secret: secret.clone(),
+            session_token: profile.secret("aws_session_token").cloned(),
+            origin: KeyOrigin::Profile {
+                name: name.to_string(),
+                file: files.keys_file(name),
+            },
+        })),
+        (Some(_), None) | (None, Some(_)) => Err(refuse_profile(
+            format!("The AWS profile {name} has half an access key"),
+            "A profile's key is aws_access_key_id with aws_secret_access_key; one of them is missing.".to_string(),
+        )),
+        (None, None) => Err(refuse_profile(
+            format!("The AWS profile {name} holds no credentials authcheck can check"),
+            unusable_profile(&profile),
+        )),
+    }
+}
+
+/// A profile's `role_arn`: assumed with its `source_profile`, its `web_identity_token_file`, or the environment.
+fn profile_role(
+    name: &str,
+    profile: &Profile,
+    role: Role,
+    files: &Files,
+    env: Env<'_>,
+    depth: usize,
+    blame: Input,
+) -> Result<Source, Box<Report>> {
+    if let Some(path) = profile.get("web_identity_token_file") {
+        return Ok(web_identity(role, Federated::File(path.to_string()), None));
+    }
+    let with = if let Some(source) = profile.get("source_profile") {
+        if source == name {
+            // A profile may assume its role with its own keys.
+            own_keys(name, profile, files, blame)?
+        } else {
+            from_profile(source, files, env, depth + 1, blame)?
+        }
+    } else if profile
+        .get("credential_source")
+        .is_some_and(|s| s.eq_ignore_ascii_case("Environment"))
+    {
+        env_keys(env)?.map(Source::Keys).ok_or_else(|| {
+            refuse(
+                blame,
+                words![format!(
+                    "The AWS profile {name} takes its keys from the environment, and AWS_ACCESS_KEY_ID is not set"
+                )],
+                words!["credential_source = Environment reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."],
+            )
+        })?
+    } else {
+        return Err(refuse(
+            blame,
+            words![format!(
+                "The AWS profile {name} names a role but nothing authcheck can assume it with"
+            )],
+            words![format!(
+                "role_arn needs source_profile (a profile with keys) or web_identity_token_file{}. \
+                 Instance and container metadata are not asked: they exist only on AWS.",
+                profile
+                    .get("credential_source")
+                    .map(|s| format!("; credential_source = {} is not checked", printable(s)))
+                    .unwrap_or_default()
+            )],
+        ));
+    };
+    Ok(Source::AssumeRole {
+        role,
+        with: Box::new(with),
+    })
+}
+
+fn own_keys(
+    name: &str,
+    profile: &Profile,
+    files: &Files,
+    blame: Input,
+) -> Result<Source, Box<Report>> {
+    match (
+        profile.get("aws_access_key_id"),
+        profile.secret("aws_secret_access_key"),
+    ) {
+        (Some(id), Some(secret)) => Ok(Source::Keys(Keys {
+            access_key_id: id.to_string(),
+            secret: secret.clone(),
+            session_token: profile.secret("aws_session_token").cloned(),
+            origin: KeyOrigin::Profile {
+                name: name.to_string(),
+                file: files.keys_file(name),
+            },
+        })),
+        _ => Err(refuse(
+            blame,
+            words![format!(
+                "The AWS profile {name} is its own source_profile but holds no access key"
+            )],
+            words![
+                "Add aws_access_key_id and aws_secret_access_key to it, or name another source_profile."
+            ],
+        )),
+    }
+}
+
+/// Why a profile without keys or a role cannot be checked.
+fn unusable_profile(profile: &Profile) -> String {
+    if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some() {
+        "It is an IAM Identity Center (SSO) profile: its credentials come from a browser sign-in (aws sso login), \
+         which a pipeline does not have. Give the pipeline a role to assume instead."
+            .to_string()
+    } else if profile.get("credential_process").is_some() {
+        "It names a credential_process; authcheck does not run programs from a profile. Check the credentials \
+         that program prints by exporting them as AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN."
+            .to_string()
+    } else if profile.is_empty() {
+        "The profile is empty.".to_string()
+    } else {
+        "It has no aws_access_key_id and aws_secret_access_key, and no role_arn.".to_string()
+    }
+}
+
+/// Outside text (a file's value) fit for one line.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(80).collect()
+}
+
+/// No credentials anywhere the provider looks.
+fn nothing_found(files: &Files) -> Box<Report> {
+    let looked = [&files.config, &files.credentials]
+        .iter()
+        .filter_map(|f| f.as_ref().map(|(path, _)| path.clone()))
+        .collect::<Vec<_>>();
+    environment_refusal(
+        words!["No AWS credentials: nothing the aws provider would use is set"],
+        words![
+            "authcheck looked where the aws provider does: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the \
+             profile in ",
+            Input::AwsProfile,
+            format!(
+                " or AWS_PROFILE ({}), and a role (",
+                if looked.is_empty() {
+                    "no shared config or credentials file exists".to_string()
+                } else {
+                    format!("files read: {}", looked.join(", "))
+                }
+            ),
+            Input::AwsRoleArn,
+            " or AWS_ROLE_ARN) with a web identity token. In GitHub Actions, give the job `permissions: { \
+             id-token: write }` and set ",
+            Input::AwsRoleArn,
+            "; in a plan that runs remotely (HCP Terraform), the runner's variables never reach it."
+        ],
+    )
+}
+
+/// A role named, and nothing to assume it with.
+fn role_without_credentials(role: &Role, env: Env<'_>) -> Box<Report> {
+    let github = env("GITHUB_ACTIONS").is_some_and(|v| v.trim() == "true");
+    let (summary, detail) = if github {
+        (
+            words![
+                "This GitHub Actions job may not request an ID token: ACTIONS_ID_TOKEN_REQUEST_URL is not set"
+            ],
+            words![
+                format!(
+                    "{} is to be assumed with the job's ID token, but ",
+                    role.arn
+                ),
+                "GitHub sets ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN only in jobs whose \
+                 permissions include id-token: write. Add `permissions: { id-token: write, contents: read }` to \
+                 the job (configure-aws-credentials needs the same)."
+            ],
+        )
+    } else {
+        (
+            words![
+                "A role to assume (named by ",
+                role.named.clone(),
+                "), but no credentials to assume it with"
+            ],
+            words![
+                "Give a web identity token (",
+                Input::FederatedTokenFile,
+                ", ",
+                Input::FederatedTokenEnv,
+                " or AWS_WEB_IDENTITY_TOKEN_FILE) to assume it with AssumeRoleWithWebIdentity, or access keys \
+                 or a profile to assume it with AssumeRole."
+            ],
+        )
+    };
+    environment_refusal(summary, detail)
+}
