@@ -194,6 +194,12 @@ impl Idp {
         self.addr
     }
 
+    /// The STS flavour's issued session secrets (secret access keys and session tokens), so that a test can
+    /// search every output for them.
+    pub fn sts_issued_secrets(&self) -> Vec<String> {
+        self.state.sts.issued_secrets()
+    }
+
     /// Requests to the token endpoint received so far, whatever their outcome.
     pub fn requests(&self) -> u64 {
         self.state.token_requests.load(Ordering::SeqCst)

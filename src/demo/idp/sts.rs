@@ -78,6 +78,15 @@ impl StsState {
         self.config.roles.iter().find(|r| r.name == name)
     }
 
+    /// The secret access keys and session tokens of every session issued so far.
+    pub(super) fn issued_secrets(&self) -> Vec<String> {
+        let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        sessions
+            .values()
+            .flat_map(|s| [s.secret.clone(), s.token.clone()])
+            .collect()
+    }
+
     pub(super) fn session(&self, key_id: &str) -> Option<Session> {
         let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         sessions.get(key_id).cloned()

@@ -193,7 +193,8 @@ async fn web_identity(
             "POST {} Action=AssumeRoleWithWebIdentity (unsigned) RoleArn={} RoleSessionName={} with the token from ",
             ctx.url, web.role.arn, ctx.settings.session_name
         ),
-        web.token.describe()
+        web.token.describe(),
+        claims(facts.as_ref(), scrub)
     ];
     let asked = |scrub| Asked {
         action: "AssumeRoleWithWebIdentity",
@@ -221,6 +222,26 @@ async fn web_identity(
         found,
         scrub,
     )
+}
+
+/// ` (iss "…", sub "…", aud "…")`: the claims a trust policy is matched against.
+fn claims(facts: Option<&jwt::AssertionFacts>, scrub: &Scrubber) -> String {
+    let Some(facts) = facts else {
+        return String::new();
+    };
+    let said: Vec<String> = [
+        ("iss", &facts.iss),
+        ("sub", &facts.sub),
+        ("aud", &facts.aud),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| {
+        value
+            .as_ref()
+            .map(|v| format!("{name} {:?}", scrub.quote(v, 200)))
+    })
+    .collect();
+    format!(" ({})", said.join(", "))
 }
 
 /// `AssumeRole` signed with `base`.

@@ -361,9 +361,10 @@ fn trust_denied(failure: &mut Failure, asked: &Asked<'_>) {
          not exist"
     )]);
     failure.causes = causes;
+    let name = role.rsplit('/').next().unwrap_or(&role).to_string();
     failure.fix = match (&prefix, &sub) {
         (Some(prefix), Some(sub)) => words![format!(
-            "In IAM > Roles > {role} > Trust relationships, allow this subject: \"{prefix}:sub\": {sub:?} \
+            "In IAM > Roles > {name} > Trust relationships, allow this subject: \"{prefix}:sub\": {sub:?} \
              (StringEquals), or a StringLike pattern that covers it{}.",
             aud.as_ref()
                 .map(|aud| format!(", with \"{prefix}:aud\": {aud:?}"))
