@@ -425,3 +425,109 @@ async fn terraform_plans_of_examples_aws_tell_each_web_identity_good_from_each_w
     }
     assert!(problems.is_empty(), "{}", problems.join("\n-----\n"));
 }
+
+/// A server of `behavior`, with the same account as [`sts`].
+async fn sts_behaving(behavior: authcheck::demo::idp::StsBehavior) -> Idp {
+    let config = StsConfig {
+        behavior,
+        ..StsConfig::new(ACCOUNT)
+            .provider(OidcProvider::new(GITHUB_ISSUER, &[AUDIENCE]))
+            .role(StsRole::new("deploy").trust_web_identity(GITHUB_ISSUER, Some(AUDIENCE), MAIN))
+            .user(StsUser::new("ci-leftover", LEFTOVER_KEY, LEFTOVER_SECRET))
+    };
+    Idp::start_sts(config).await.expect("sts")
+}
+
+/// The token-file scenario (role and token from the environment) against `idp`.
+async fn token_file_check(idp: Arc<Idp>, extra: Vec<(&'static str, String)>) -> Output {
+    let dir = scratch();
+    let mut scenario = scenarios(&idp.base_url(), &dir)
+        .into_iter()
+        .find(|s| s.name.contains("AWS_WEB_IDENTITY_TOKEN_FILE"))
+        .expect("scenario");
+    scenario.env.extend(extra);
+    tokio::task::spawn_blocking(move || cli(&idp, &dir, &scenario, "json"))
+        .await
+        .expect("join")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_is_retried_and_then_the_role_is_assumed() {
+    let idp = Arc::new(
+        sts_behaving(authcheck::demo::idp::StsBehavior {
+            throttle_first: 2,
+            ..Default::default()
+        })
+        .await,
+    );
+    let out = token_file_check(idp.clone(), Vec::new()).await;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(report["reason"], "ok", "{}", all_text(&out));
+    // Two throttled tries, then AssumeRoleWithWebIdentity and GetCallerIdentity.
+    assert!(idp.requests() >= 4, "asked {} times", idp.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_where_sts_is_not_active_is_named() {
+    let idp = Arc::new(
+        sts_behaving(authcheck::demo::idp::StsBehavior {
+            region_disabled: true,
+            ..Default::default()
+        })
+        .await,
+    );
+    let out = token_file_check(idp, Vec::new()).await;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let text = report.to_string();
+    assert_eq!(report["reason"], "access_denied", "{text}");
+    assert!(text.contains("not activated in region us-east-1"), "{text}");
+    assert!(text.contains("--aws-region"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_session_credentials_are_named_with_the_fix() {
+    let idp = Arc::new(
+        sts_behaving(authcheck::demo::idp::StsBehavior {
+            session_seconds: Some(1),
+            ..Default::default()
+        })
+        .await,
+    );
+    // Session credentials as an earlier step (configure-aws-credentials) would have exported them.
+    let token = workload_token(GITHUB_ISSUER, MAIN, AUDIENCE);
+    let body = format!(
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn={}&RoleSessionName=earlier-step&DurationSeconds=900&WebIdentityToken={token}",
+        url::form_urlencoded::byte_serialize(ROLE.as_bytes()).collect::<String>()
+    );
+    let answer = reqwest::Client::new()
+        .post(idp.base_url())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("sts")
+        .text()
+        .await
+        .expect("body");
+    let doc = roxmltree::Document::parse(&answer).expect("xml");
+    let text = |name: &str| {
+        doc.descendants()
+            .find(|n| n.has_tag_name(name))
+            .and_then(|n| n.text())
+            .map(str::to_string)
+            .expect(name)
+    };
+    let session = vec![
+        ("AWS_ACCESS_KEY_ID", text("AccessKeyId")),
+        ("AWS_SECRET_ACCESS_KEY", text("SecretAccessKey")),
+        ("AWS_SESSION_TOKEN", text("SessionToken")),
+    ];
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let out = token_file_check(idp.clone(), session).await;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let shown = report.to_string();
+    assert_eq!(report["reason"], "invalid_secret", "{shown}");
+    assert!(shown.contains("have expired"), "{shown}");
+    assert!(shown.contains("--aws-role-arn"), "{shown}");
+    assert!(leaks(&idp, "expired session", "the report", &all_text(&out)).is_empty());
+}

@@ -51,17 +51,23 @@ pub fn select(
             Input::TokenUrl,
             ", ",
             Input::Issuer,
+            ", ",
+            Input::GenesysRegion,
             " or ",
-            Input::GenesysRegion
+            Input::AwsRegion
         ],
         words![
             "authcheck needs to know where to ask for a token. Set ",
             Input::TokenUrl,
             " (the OAuth2 token endpoint), ",
             Input::Issuer,
-            " (an OIDC issuer, whose discovery document names the endpoint) or ",
+            " (an OIDC issuer, whose discovery document names the endpoint), ",
             Input::GenesysRegion,
-            "; or set AUTHCHECK_TOKEN_URL, AUTHCHECK_ISSUER or GENESYSCLOUD_REGION in the environment."
+            ", ",
+            Input::EntraTenantId,
+            " or, for an AWS identity, ",
+            Input::AwsRegion,
+            "; or set AUTHCHECK_TOKEN_URL, AUTHCHECK_ISSUER, GENESYSCLOUD_REGION or ARM_TENANT_ID in the environment."
         ],
     ))
 }

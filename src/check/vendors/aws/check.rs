@@ -115,10 +115,39 @@ pub fn inputs(request: &CheckRequest, found: &mut Findings) {
             words!["AWS credentials: ", source.describe()],
         );
         found.auth_method_used = Some(source.method().to_string());
+        if let Some(words) = padded_key(source) {
+            found.push(Step::Inputs, Status::Warn, words);
+        }
     }
     for (status, words) in &settings.notes {
         found.push(Step::Inputs, *status, words.clone());
     }
+}
+
+/// Keys with whitespace around them (a pasted newline): STS will refuse the key or its signature.
+fn padded_key(source: &Source) -> Option<Words> {
+    let keys = match source {
+        Source::Keys(keys) => keys,
+        Source::AssumeRole { with, .. } => return padded_key(with),
+        Source::WebIdentity(_) => return None,
+    };
+    let padded = |text: &str| text.trim() != text;
+    let which = if padded(&keys.access_key_id) {
+        "access key id"
+    } else if padded(keys.secret.expose()) {
+        "secret access key"
+    } else if keys
+        .session_token
+        .as_ref()
+        .is_some_and(|t| padded(t.expose()))
+    {
+        "session token"
+    } else {
+        return None;
+    };
+    Some(words![format!(
+        "the {which} has spaces or a line break around it (pasted with a newline?): AWS will refuse it"
+    )])
 }
 
 fn internal(what: &str) -> Outcome {
