@@ -211,7 +211,7 @@ fn sign(url: &str, body: &SecretBytes, signing: &Signing<'_>) -> Result<HeaderMa
 }
 
 /// An answer read as STS's: a result document, an error document, or something else.
-fn read(answer: &Answer, scrub: &Scrubber) -> Called {
+pub fn read(answer: &Answer, scrub: &Scrubber) -> Called {
     let header_id = answer
         .request_id
         .as_ref()
