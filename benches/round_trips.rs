@@ -1,8 +1,8 @@
-//! Dependent round trips of a Genesys Cloud check and of a Microsoft Entra ID check at a real distance: the
-//! embedded test server (Genesys and Entra flavours) behind two delaying TCP proxies (one standing in for the
-//! login host, one for the API or Resource Manager host), each adding half the round-trip time in each direction
-//! and a full round trip for the TCP handshake. A check's wall time divided by the round-trip time is the number
-//! of round trips it waits for, one after another.
+//! Dependent round trips of a Genesys Cloud check, a Microsoft Entra ID check and an AWS check at a real
+//! distance: the embedded test server (Genesys, Entra and AWS STS flavours) behind delaying TCP proxies (one
+//! standing in for the login host or STS, one for the API or Resource Manager host), each adding half the
+//! round-trip time in each direction and a full round trip for the TCP handshake. A check's wall time divided by
+//! the round-trip time is the number of round trips it waits for, one after another.
 //!
 //!   cargo bench --bench round_trips            (BENCH_RTT_MS, default 100; BENCH_RUNS, default 7)
 
@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use authcheck::check::{self, Given, Inputs, Secret, SecretOrigin};
 use authcheck::demo::idp::{
-    Client, ENTRA_TEST_SUBSCRIPTION, ENTRA_TEST_TENANT, Flavor, Idp, IdpConfig, Inspect, Org,
+    Client, ENTRA_TEST_SUBSCRIPTION, ENTRA_TEST_TENANT, Flavor, GITHUB_ISSUER, Idp, IdpConfig,
+    Inspect, OidcProvider, Org, StsConfig, StsRole, StsUser, workload_token,
 };
 use authcheck::surface::Input;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -106,6 +107,45 @@ async fn entra_check(login: &str, management: &str, subscription: bool) -> (bool
             .with_text(Input::AzureManagementUrl, management);
     }
     let request = inputs.resolve(&|_| None).expect("resolves");
+    let report = check::run_fresh(request, tokio::sync::watch::channel(false).1).await;
+    (report.valid, report.reason.code().to_string())
+}
+
+const AWS_ROLE: &str = "arn:aws:iam::123456789012:role/deploy";
+const AWS_KEY: &str = "AKIABENCH00000000001";
+const AWS_SECRET: &str = "bench/aws/secret+0123456789abcdefghijklm";
+const AWS_SUBJECT: &str = "repo:acme/infra:ref:refs/heads/main";
+
+/// How an AWS check gets its credentials.
+#[derive(Clone, Copy)]
+enum AwsWay {
+    /// Access keys: GetCallerIdentity only.
+    Keys,
+    /// Access keys assume the role, then GetCallerIdentity.
+    AssumeRole,
+    /// A web identity token file assumes the role, then GetCallerIdentity.
+    WebIdentity,
+}
+
+async fn aws_check(sts: &str, way: AwsWay, token_file: &str) -> (bool, String) {
+    let mut inputs = Inputs::new()
+        .with_text(Input::AwsStsUrl, sts)
+        .with_text(Input::AwsRegion, "us-east-1")
+        .with(Input::MaxRetries, Given::Int(0));
+    if matches!(way, AwsWay::AssumeRole) {
+        inputs = inputs.with_text(Input::AwsRoleArn, AWS_ROLE);
+    }
+    let env = move |name: &str| -> Option<String> {
+        let value = match (way, name) {
+            (AwsWay::Keys | AwsWay::AssumeRole, "AWS_ACCESS_KEY_ID") => AWS_KEY,
+            (AwsWay::Keys | AwsWay::AssumeRole, "AWS_SECRET_ACCESS_KEY") => AWS_SECRET,
+            (AwsWay::WebIdentity, "AWS_ROLE_ARN") => AWS_ROLE,
+            (AwsWay::WebIdentity, "AWS_WEB_IDENTITY_TOKEN_FILE") => token_file,
+            _ => return None,
+        };
+        Some(value.to_string())
+    };
+    let request = inputs.resolve(&env).expect("resolves");
     let report = check::run_fresh(request, tokio::sync::watch::channel(false).1).await;
     (report.valid, report.reason.code().to_string())
 }
@@ -253,5 +293,46 @@ fn main() {
             || entra_check(&login, &management, true),
         )
         .await;
+
+        let sts = Idp::start_sts(
+            StsConfig::new("123456789012")
+                .provider(OidcProvider::new(GITHUB_ISSUER, &["sts.amazonaws.com"]))
+                .role(
+                    StsRole::new("deploy")
+                        .trust_web_identity(GITHUB_ISSUER, Some("sts.amazonaws.com"), AWS_SUBJECT)
+                        .trust_user("ci"),
+                )
+                .user(StsUser::new("ci", AWS_KEY, AWS_SECRET)),
+        )
+        .await
+        .expect("sts idp");
+        let endpoint = format!("http://{}", delaying_proxy(address(&sts), rtt).await);
+        let token_file = std::env::temp_dir().join(format!("authcheck-bench-{}.jwt", std::process::id()));
+        println!();
+        println!(
+            "round trips: an AWS check, STS {} ms away (floor: connect, then each STS action on that connection)",
+            rtt.as_millis()
+        );
+        println!("| check | wall ms (min / median / max) | round trips (median) | outcome |");
+        println!("|---|---|---|---|");
+        let path = token_file.display().to_string();
+        row("access keys + GetCallerIdentity", runs, rtt, || {
+            aws_check(&endpoint, AwsWay::Keys, &path)
+        })
+        .await;
+        row("access keys + AssumeRole + GetCallerIdentity", runs, rtt, || {
+            aws_check(&endpoint, AwsWay::AssumeRole, &path)
+        })
+        .await;
+        row("web identity + GetCallerIdentity", runs, rtt, || {
+            // A fresh token for every run, as a CI job's.
+            let _ = std::fs::write(
+                &token_file,
+                workload_token(GITHUB_ISSUER, AWS_SUBJECT, "sts.amazonaws.com"),
+            );
+            aws_check(&endpoint, AwsWay::WebIdentity, &path)
+        })
+        .await;
+        let _ = std::fs::remove_file(&token_file);
     });
 }
