@@ -439,3 +439,24 @@ async fn an_app_not_in_the_tenant_is_named_whatever_the_credential() {
     assert_eq!(report.reason, Reason::ClientNotFound, "{text}");
     assert!(text.contains("AADSTS700016"), "{text}");
 }
+
+/// `principal` is the application (client) id a token was issued to; `account_id` the subscription it holds a
+/// role on, once that is confirmed (and not a subscription it has no role on).
+#[tokio::test]
+async fn the_principal_is_the_application_and_the_account_the_subscription_with_a_role() {
+    let idp = idp().await;
+    let with = |app: &str, subscription: &str| {
+        inputs(&idp, ENTRA_TEST_TENANT, app, SECRET)
+            .with_text(Input::AzureSubscriptionId, subscription)
+            .with_text(Input::AzureManagementUrl, idp.base_url())
+    };
+    let good = check(with(DEPLOYER_APP, ENTRA_TEST_SUBSCRIPTION)).await;
+    assert_eq!(good.findings.principal.as_deref(), Some(DEPLOYER_APP));
+    assert_eq!(
+        good.findings.account_id.as_deref(),
+        Some(ENTRA_TEST_SUBSCRIPTION)
+    );
+    let none = check(with(APP, ENTRA_TEST_SUBSCRIPTION)).await;
+    assert_eq!(none.findings.principal.as_deref(), Some(APP));
+    assert_eq!(none.findings.account_id, None);
+}

@@ -361,3 +361,12 @@ async fn genesys_example_plans_show_each_cause() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n-----\n\n"));
 }
+
+/// `principal` is the Genesys Cloud OAuth client's name, as `tokens/me` gives it.
+#[tokio::test]
+async fn the_principal_is_the_oauth_clients_name() {
+    let idp = genesys_idp().await;
+    let ok = check_with(&idp, GOOD_ID, SECRET, None).await;
+    assert_eq!(ok.reason, Reason::Ok, "{}", ok.detail_in(&Plain));
+    assert_eq!(ok.findings.principal.as_deref(), Some("CI deployer"));
+}

@@ -51,10 +51,8 @@ pub fn select(
             Input::TokenUrl,
             ", ",
             Input::Issuer,
-            ", ",
-            Input::GenesysRegion,
             " or ",
-            Input::AwsRegion
+            Input::GenesysRegion
         ],
         words![
             "authcheck needs to know where to ask for a token. Set ",

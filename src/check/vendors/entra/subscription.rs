@@ -118,14 +118,18 @@ pub fn apply(
         outcome.blame = Some(Input::AzureSubscriptionId);
     };
     match answer {
-        Subscription::Readable(name) => found.push(
-            Step::Subscription,
-            Status::Pass,
-            format!(
-                "the service principal has a role on subscription {}{id}",
-                name.map(|n| format!("{n} ")).unwrap_or_default()
-            ),
-        ),
+        Subscription::Readable(name) => {
+            found.push(
+                Step::Subscription,
+                Status::Pass,
+                format!(
+                    "the service principal has a role on subscription {}{id}",
+                    name.map(|n| format!("{n} ")).unwrap_or_default()
+                ),
+            );
+            // The subscription the principal acts in, once its role there is confirmed.
+            found.account_id = Some(crate::check::base::heard::Scrubber::default().quote_text(id, 100));
+        }
         Subscription::NoRole(said) => {
             let summary = format!("Service principal {client} has no role on subscription {id}");
             found.push(Step::Subscription, Status::Fail, summary.clone());

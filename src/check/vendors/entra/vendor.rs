@@ -154,13 +154,22 @@ impl Vendor for Entra {
 
     fn after_token<'a>(&'a self, with: AfterToken<'a>) -> BoxFuture<'a, FollowUp> {
         Box::pin(async move {
+            // Who the credentials are, as Entra ID names them: the application (client) id.
+            let principal = with.scrub.quote_text(&with.request.client_id, 100);
             let Some((id, base)) = with
                 .request
                 .vendor
                 .get::<Settings>()
                 .and_then(|s| s.subscription.clone())
             else {
-                return FollowUp::default();
+                return FollowUp {
+                    scopes: None,
+                    apply: Some(Box::new(
+                        move |_: &CheckRequest, found: &mut Findings, _: &mut Outcome| {
+                            found.principal = Some(principal);
+                        },
+                    )),
+                };
             };
             let answer = subscription::read(
                 with.client,
@@ -175,6 +184,7 @@ impl Vendor for Entra {
                 scopes: None,
                 apply: Some(Box::new(
                     move |request: &CheckRequest, found: &mut Findings, outcome: &mut Outcome| {
+                        found.principal = Some(principal);
                         subscription::apply(request, &id, found, outcome, answer);
                     },
                 )),

@@ -15,6 +15,8 @@ pub fn apply(request: &CheckRequest, found: &mut Findings, outcome: &mut Outcome
     found.organization_id = facts.organization_id.clone();
     found.organization_name = facts.organization_name.clone();
     found.client_name = facts.client_name.clone();
+    // Who the credentials are, as Genesys Cloud names them: the OAuth client's name.
+    found.principal = facts.client_name.clone();
     if !facts.notes.is_empty() {
         outcome
             .diagnosis
