@@ -132,6 +132,18 @@ pub async fn post_form(
     headers: HeaderMap,
     form: bytes::Bytes,
 ) -> Result<Answer, TransportError> {
+    post_form_accepting(client, url, headers, form, "application/json").await
+}
+
+/// [`post_form`] asking for `accept`: AWS's query APIs answer JSON instead of their documented XML when asked
+/// for `application/json`, so STS is asked for `text/xml`.
+pub async fn post_form_accepting(
+    client: &reqwest::Client,
+    url: &str,
+    headers: HeaderMap,
+    form: bytes::Bytes,
+    accept: &'static str,
+) -> Result<Answer, TransportError> {
     let request = client
         .post(url)
         .headers(headers)
@@ -139,10 +151,7 @@ pub async fn post_form(
             reqwest::header::CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         )
-        .header(
-            reqwest::header::ACCEPT,
-            HeaderValue::from_static("application/json"),
-        )
+        .header(reqwest::header::ACCEPT, HeaderValue::from_static(accept))
         .body(form);
     read(request.send().await).await
 }

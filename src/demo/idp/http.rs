@@ -139,6 +139,40 @@ impl Response {
         }
     }
 
+    /// An XML answer as the same document in JSON (`{"Root": {"Child": "text", …}}`), for a client that asked for
+    /// JSON; any other answer as it is.
+    pub(super) fn into_json(self) -> Self {
+        if self.content_type != "text/xml" {
+            return self;
+        }
+        let Ok(doc) = roxmltree::Document::parse(&self.body) else {
+            return self;
+        };
+        fn value(node: roxmltree::Node<'_, '_>) -> serde_json::Value {
+            let children: Vec<_> = node.children().filter(|c| c.is_element()).collect();
+            if children.is_empty() {
+                return serde_json::Value::String(
+                    node.text().unwrap_or_default().trim().to_string(),
+                );
+            }
+            serde_json::Value::Object(
+                children
+                    .into_iter()
+                    .map(|c| (c.tag_name().name().to_string(), value(c)))
+                    .collect(),
+            )
+        }
+        let root = doc.root_element();
+        let mut object = serde_json::Map::new();
+        object.insert(root.tag_name().name().to_string(), value(root));
+        Response {
+            status: self.status,
+            content_type: "application/json",
+            headers: self.headers,
+            body: serde_json::Value::Object(object).to_string(),
+        }
+    }
+
     pub(super) fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self

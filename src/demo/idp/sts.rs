@@ -231,6 +231,16 @@ pub(super) fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
 
 /// Answers one STS request (`POST /`).
 pub(super) fn serve(state: &State, request: &Request) -> Response {
+    let answer = serve_xml(state, request);
+    // AWS's query APIs answer JSON when a client asks for application/json (Teleport RFD 0041 shows STS's
+    // GetCallerIdentity doing so): a client that asks for JSON and reads XML breaks here as it would on AWS.
+    let wants_json = request
+        .header("accept")
+        .is_some_and(|a| a.contains("application/json") && !a.contains("xml"));
+    if wants_json { answer.into_json() } else { answer }
+}
+
+fn serve_xml(state: &State, request: &Request) -> Response {
     let sts = &state.sts;
     let n = state.minted.fetch_add(1, Ordering::SeqCst);
     let hex = state.digest_hex("sts-request", n);

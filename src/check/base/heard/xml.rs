@@ -40,7 +40,8 @@ impl Xml {
     }
 
     /// The element's local name.
-    pub fn name(&self) -> &str {
+    #[cfg(test)]
+    fn name(&self) -> &str {
         &self.name
     }
 

@@ -118,11 +118,18 @@ pub fn source(inputs: &Inputs, env: Env<'_>, files: &Files) -> Result<Found, Box
     let role_input = inputs.text(Input::AwsRoleArn).map(|arn| Role {
         arn: arn.trim().to_string(),
         named: words![Input::AwsRoleArn],
+        blame: Some(Input::AwsRoleArn),
+        external_id: None,
+        session_name: None,
     });
     let role_env = nonempty("AWS_ROLE_ARN").map(|arn| Role {
         arn: arn.trim().to_string(),
         named: words!["AWS_ROLE_ARN"],
+        blame: None,
+        external_id: None,
+        session_name: None,
     });
+    let role_env = role_env.map(checked_role).transpose()?;
     let mut notes = Vec::new();
     // 1. A web identity token the check names itself: the provider's assume_role_with_web_identity.
     if let Some((token, input)) = explicit_token(inputs, env)? {
@@ -141,7 +148,7 @@ pub fn source(inputs: &Inputs, env: Env<'_>, files: &Files) -> Result<Found, Box
     }
     // 2. The profile the check names outranks the access key variables, as the provider's `profile` does.
     if let Some(name) = inputs.text(Input::AwsProfile) {
-        let base = from_profile(name.trim(), files, env, 0, Input::AwsProfile)?;
+        let base = from_profile(name.trim(), files, env, 0, Some(Input::AwsProfile))?;
         return Ok((assuming(role_input, base), notes));
     }
     let keys = env_keys(env)?;
@@ -161,21 +168,36 @@ pub fn source(inputs: &Inputs, env: Env<'_>, files: &Files) -> Result<Found, Box
         }
         return Ok((assuming(role_input, Source::Keys(keys)), notes));
     }
-    // 4. The profile AWS_PROFILE names, or `default` when the files define one.
+    // 4. A role with a web identity token file from the environment (the SDK's web identity provider).
+    let role = role_input.clone().or(role_env);
+    if let (Some(role), Some(path)) = (&role, token_env) {
+        return Ok((
+            web_identity(role.clone(), Federated::File(path), None),
+            notes,
+        ));
+    }
+    // 5. The profile AWS_PROFILE names, or `default` when it holds credentials (a `[default]` with only a region
+    // names none).
     let named = nonempty("AWS_PROFILE");
     let name = named.clone().unwrap_or_else(|| "default".to_string());
-    if named.is_some() || files.profile(&name).is_some() {
-        let base = from_profile(name.trim(), files, env, 0, Input::AwsProfile)?;
+    let usable = files
+        .profile(&name)
+        .is_some_and(|p| p.get("aws_access_key_id").is_some() || p.get("role_arn").is_some());
+    if named.is_some() || usable {
+        let base = from_profile(name.trim(), files, env, 0, None)?;
         return Ok((assuming(role_input, base), notes));
     }
-    // 5. A role with a web identity token from the environment.
-    let Some(role) = role_input.or(role_env) else {
+    // 6. A role with the GitHub Actions job's own ID token.
+    let Some(role) = role else {
         return Err(nothing_found(files));
     };
-    if let Some(path) = token_env {
-        return Ok((web_identity(role, Federated::File(path), None), notes));
-    }
     if let Some(token) = github {
+        notes.push((
+            Status::Warn,
+            words![
+                "the aws provider does not request GitHub's ID token itself: a step such as                  configure-aws-credentials (or a token file in AWS_WEB_IDENTITY_TOKEN_FILE) must give it the                  role's credentials; this check assumed the role with the job's token, as that step will"
+            ],
+        ));
         return Ok((web_identity(role, token, None), notes));
     }
     Err(role_without_credentials(&role, env))
@@ -186,6 +208,21 @@ fn web_identity(role: Role, token: Federated, token_input: Option<Input>) -> Sou
         role,
         token,
         token_input,
+    })
+}
+
+/// A role ARN from the environment or a profile, checked as the input rule checks `aws_role_arn`.
+fn checked_role(role: Role) -> Result<Role, Box<Report>> {
+    if super::vendor::is_role_arn(&role.arn) {
+        return Ok(role);
+    }
+    let summary = words![role.named.clone(), " is not an IAM role ARN"];
+    let detail = words![
+        "A role ARN is arn:aws:iam::<12-digit account>:role/<name>; IAM > Roles shows it on the role's page."
+    ];
+    Err(match role.blame {
+        Some(input) => refuse(input, summary, detail),
+        None => environment_refusal(summary, detail),
     })
 }
 
@@ -276,15 +313,23 @@ fn half_a_key(set: &str, missing: &str) -> Box<Report> {
 }
 
 /// The credentials a profile names, following `source_profile` chains.
+/// A refusal about a profile: blaming `aws_profile` when the check named it, nothing when the environment did.
+fn profile_refusal(blame: Option<Input>, summary: Words, detail: Words) -> Box<Report> {
+    match blame {
+        Some(input) => refuse(input, summary, detail),
+        None => environment_refusal(summary, detail),
+    }
+}
+
 fn from_profile(
     name: &str,
     files: &Files,
     env: Env<'_>,
     depth: usize,
-    blame: Input,
+    blame: Option<Input>,
 ) -> Result<Source, Box<Report>> {
     let refuse_profile =
-        |summary: String, detail: String| refuse(blame, words![summary], words![detail]);
+        |summary: String, detail: String| profile_refusal(blame, words![summary], words![detail]);
     if depth >= MAX_PROFILE_DEPTH {
         return Err(refuse_profile(
             format!("The AWS profile chain through {name} is a loop or too long"),
@@ -314,9 +359,13 @@ fn from_profile(
     };
     if let Some(arn) = profile.get("role_arn") {
         let role = Role {
-            arn: arn.to_string(),
+            arn: arn.trim().to_string(),
             named: Words::text(format!("the role_arn of profile {name}")),
+            blame,
+            external_id: profile.get("external_id").map(str::to_string),
+            session_name: profile.get("role_session_name").map(str::to_string),
         };
+        let role = checked_role(role)?;
         return profile_role(name, &profile, role, files, env, depth, blame);
     }
     let id = profile.get("aws_access_key_id");
@@ -325,10 +374,14 @@ fn from_profile(
         (Some(id), Some(secret)) => Ok(Source::Keys(Keys {
             access_key_id: id.to_string(),
             secret: secret.clone(),
-            session_token: profile.secret("aws_session_token").cloned(),
+            session_token: profile
+                .secret("aws_session_token")
+                .or_else(|| profile.secret("aws_security_token"))
+                .cloned(),
             origin: KeyOrigin::Profile {
                 name: name.to_string(),
                 file: files.keys_file(name),
+                blame,
             },
         })),
         (Some(_), None) | (None, Some(_)) => Err(refuse_profile(
@@ -350,7 +403,7 @@ fn profile_role(
     files: &Files,
     env: Env<'_>,
     depth: usize,
-    blame: Input,
+    blame: Option<Input>,
 ) -> Result<Source, Box<Report>> {
     if let Some(path) = profile.get("web_identity_token_file") {
         return Ok(web_identity(role, Federated::File(path.to_string()), None));
@@ -367,7 +420,7 @@ fn profile_role(
         .is_some_and(|s| s.eq_ignore_ascii_case("Environment"))
     {
         env_keys(env)?.map(Source::Keys).ok_or_else(|| {
-            refuse(
+            profile_refusal(
                 blame,
                 words![format!(
                     "The AWS profile {name} takes its keys from the environment, and AWS_ACCESS_KEY_ID is not set"
@@ -376,7 +429,7 @@ fn profile_role(
             )
         })?
     } else {
-        return Err(refuse(
+        return Err(profile_refusal(
             blame,
             words![format!(
                 "The AWS profile {name} names a role but nothing authcheck can assume it with"
@@ -401,7 +454,7 @@ fn own_keys(
     name: &str,
     profile: &Profile,
     files: &Files,
-    blame: Input,
+    blame: Option<Input>,
 ) -> Result<Source, Box<Report>> {
     match (
         profile.get("aws_access_key_id"),
@@ -410,13 +463,17 @@ fn own_keys(
         (Some(id), Some(secret)) => Ok(Source::Keys(Keys {
             access_key_id: id.to_string(),
             secret: secret.clone(),
-            session_token: profile.secret("aws_session_token").cloned(),
+            session_token: profile
+                .secret("aws_session_token")
+                .or_else(|| profile.secret("aws_security_token"))
+                .cloned(),
             origin: KeyOrigin::Profile {
                 name: name.to_string(),
                 file: files.keys_file(name),
+                blame,
             },
         })),
-        _ => Err(refuse(
+        _ => Err(profile_refusal(
             blame,
             words![format!(
                 "The AWS profile {name} is its own source_profile but holds no access key"
@@ -515,4 +572,124 @@ fn role_without_credentials(role: &Role, env: Env<'_>) -> Box<Report> {
         )
     };
     environment_refusal(summary, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(credentials: &str, config: &str) -> Files {
+        Files {
+            credentials: Some(("credentials".into(), Secret::new(credentials))),
+            config: Some(("config".into(), Secret::new(config))),
+        }
+    }
+
+    fn found(inputs: &Inputs, env: &[(&str, &str)], files: &Files) -> Result<Found, Box<Report>> {
+        let lookup = |name: &str| {
+            env.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        };
+        source(inputs, &lookup, files)
+    }
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/deploy";
+
+    #[test]
+    fn a_default_profile_with_only_a_region_does_not_hide_a_role_with_a_token_file() {
+        let files = files("", "[default]\nregion = eu-west-1\n");
+        let env = [
+            ("AWS_ROLE_ARN", ROLE),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"),
+        ];
+        let (source, notes) = found(&Inputs::new(), &env, &files).expect("found");
+        assert_eq!(source.method(), "web_identity");
+        assert!(notes.is_empty());
+    }
+
+    #[test]
+    fn the_token_file_of_the_environment_comes_before_aws_profile_as_the_sdk_has_it() {
+        let files = files(
+            "[ci]\naws_access_key_id = AKIACI\naws_secret_access_key = s\n",
+            "",
+        );
+        let env = [
+            ("AWS_PROFILE", "ci"),
+            ("AWS_ROLE_ARN", ROLE),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"),
+        ];
+        let (source, _) = found(&Inputs::new(), &env, &files).expect("found");
+        assert_eq!(source.method(), "web_identity");
+        let (source, _) = found(&Inputs::new(), &env[..1], &files).expect("found");
+        assert_eq!(source.method(), "access_key");
+    }
+
+    #[test]
+    fn leftover_keys_shadow_the_role_and_say_so() {
+        let env = [
+            ("AWS_ACCESS_KEY_ID", "AKIALEFT"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_ROLE_ARN", ROLE),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"),
+        ];
+        let (source, notes) = found(&Inputs::new(), &env, &Files::default()).expect("found");
+        assert_eq!(source.method(), "access_key");
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].0, Status::Warn);
+    }
+
+    #[test]
+    fn a_profile_is_blamed_only_when_the_check_named_it() {
+        let files = files("", "[profile broken]\nregion = eu-west-1\n");
+        let env = [("AWS_PROFILE", "broken")];
+        let from_env = found(&Inputs::new(), &env, &files).expect_err("refused");
+        assert_eq!(from_env.blame, None);
+        assert!(!from_env.usage, "the environment, not the command line");
+        let named = Inputs::new().with_text(Input::AwsProfile, "broken");
+        let from_input = found(&named, &[], &files).expect_err("refused");
+        assert_eq!(from_input.blame, Some(Input::AwsProfile));
+    }
+
+    #[test]
+    fn a_profile_role_carries_its_external_id_and_session_name() {
+        let files = files(
+            "[ci]\naws_access_key_id = AKIACI\naws_secret_access_key = s\n",
+            "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\nsource_profile = ci\n\
+             external_id = partner-42\nrole_session_name = pipeline\n",
+        );
+        let named = Inputs::new().with_text(Input::AwsProfile, "deploy");
+        let (source, _) = found(&named, &[], &files).expect("found");
+        let Source::AssumeRole { role, with } = source else {
+            panic!("not an assumed role");
+        };
+        assert_eq!(role.external_id.as_deref(), Some("partner-42"));
+        assert_eq!(role.session_name.as_deref(), Some("pipeline"));
+        assert_eq!(with.method(), "access_key");
+    }
+
+    #[test]
+    fn a_role_arn_from_the_environment_is_held_to_the_shape_of_one() {
+        let env = [
+            ("AWS_ROLE_ARN", "deploy"),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"),
+        ];
+        let refused = found(&Inputs::new(), &env, &Files::default()).expect_err("refused");
+        assert_eq!(refused.blame, None);
+    }
+
+    #[test]
+    fn github_actions_token_service_is_used_with_a_warning_the_provider_will_not() {
+        let env = [
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", "https://example/token?x=1"),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "runtime"),
+        ];
+        let inputs = Inputs::new().with_text(Input::AwsRoleArn, ROLE);
+        let (source, notes) = found(&inputs, &env, &Files::default()).expect("found");
+        assert_eq!(source.method(), "web_identity");
+        assert_eq!(notes.len(), 1);
+        // The request URL without its token: the job cannot ask, and the environment is to blame.
+        let missing = found(&inputs, &env[..1], &Files::default()).expect_err("refused");
+        assert_eq!(missing.blame, None);
+    }
 }

@@ -190,7 +190,9 @@ async fn web_identity(
 ) -> Result<Held, Box<Outcome>> {
     let token = match federated::obtain(&web.token, ctx.client, ctx.budget.deadline, scrub).await {
         Ok(token) => token,
-        Err(outcome) => {
+        Err(mut outcome) => {
+            // The token came from the input that named it, or from the environment (nothing to blame).
+            outcome.blame = web.token_input;
             found.push(Step::FederatedToken, Status::Fail, outcome.summary.clone());
             return Err(Box::new(outcome));
         }
@@ -209,18 +211,23 @@ async fn web_identity(
                 .unwrap_or_default()
         ],
     );
+    let session = web
+        .role
+        .session_name
+        .as_deref()
+        .unwrap_or(&ctx.settings.session_name);
     let action = Action {
         name: "AssumeRoleWithWebIdentity",
         params: vec![
             ("RoleArn", web.role.arn.as_str()),
-            ("RoleSessionName", ctx.settings.session_name.as_str()),
+            ("RoleSessionName", session),
         ],
         secret: Some(("WebIdentityToken", &token)),
     };
     let sent = words![
         format!(
             "POST {} Action=AssumeRoleWithWebIdentity (unsigned) RoleArn={} RoleSessionName={} with the token from ",
-            ctx.url, web.role.arn, ctx.settings.session_name
+            ctx.url, web.role.arn, session
         ),
         web.token.describe(),
         claims(facts.as_ref(), scrub)
@@ -282,19 +289,29 @@ async fn assume_role(
     found: &mut Findings,
     scrub: &mut Scrubber,
 ) -> Result<Held, Box<Outcome>> {
+    let session = role
+        .session_name
+        .as_deref()
+        .unwrap_or(&ctx.settings.session_name);
+    let mut params = vec![("RoleArn", role.arn.as_str()), ("RoleSessionName", session)];
+    // A cross-account role's trust policy may ask for the external id the profile names.
+    if let Some(external_id) = &role.external_id {
+        params.push(("ExternalId", external_id.as_str()));
+    }
     let action = Action {
         name: "AssumeRole",
-        params: vec![
-            ("RoleArn", role.arn.as_str()),
-            ("RoleSessionName", ctx.settings.session_name.as_str()),
-        ],
+        params,
         secret: None,
     };
     let sent = words![format!(
-        "POST {} Action=AssumeRole RoleArn={} RoleSessionName={}, signed (SigV4) with access key {}",
+        "POST {} Action=AssumeRole RoleArn={} RoleSessionName={session}{}, signed (SigV4) with access key {}",
         ctx.url,
         role.arn,
-        ctx.settings.session_name,
+        if role.external_id.is_some() {
+            " ExternalId=(the profile's)"
+        } else {
+            ""
+        },
         key_id_shown(&base.access_key_id)
     )];
     let signing = base.signing(&ctx.settings.region);
@@ -341,6 +358,9 @@ fn answered(
         Called::Unreachable(err) => {
             transport_failure(&err, ctx.url, ctx.request.timeout, ctx.hosts, scrub)
         }
+        Called::Unreadable(status, body) if status >= 500 || status == 429 => {
+            gateway_failed(status, &body, ctx)
+        }
         Called::Unreadable(status, body) => not_sts(status, &body, ctx),
         Called::Unsigned(why) => {
             let mut failure = Failure::new(Reason::InvalidSecret, words![why.clone()]);
@@ -358,6 +378,30 @@ fn answered(
     };
     found.push(step, Status::Fail, words![failure.summary.clone(), retried]);
     Err(Box::new(failure.outcome(sent, None)))
+}
+
+/// A failure or a rate limit answered by something in front of STS (a load balancer's page): could not tell.
+fn gateway_failed(status: u16, body: &str, ctx: &Ctx<'_>) -> Failure {
+    let reason = if status == 429 {
+        Reason::RateLimited
+    } else {
+        Reason::ServerError
+    };
+    let mut failure = Failure::new(reason, words![format!("HTTP {status}, {body}")]);
+    failure.summary = words![format!(
+        "{} answered HTTP {status} with {body}; nothing is known yet about the credentials",
+        ctx.url
+    )];
+    failure.meaning = words![
+        "STS (or a gateway or proxy in front of it) failed or is limiting requests; it was retried within the \
+         time budget."
+    ];
+    failure.causes = vec![
+        words!["an outage or throttling at AWS or at a VPC endpoint"],
+        words!["a proxy between this machine and STS failing"],
+    ];
+    failure.fix = words!["Retry later; if it persists only from CI, check the proxy."];
+    failure
 }
 
 /// An answer that is not STS's: the endpoint is something else.
@@ -419,8 +463,26 @@ fn issued(
     let secret = secret.into_secret();
     let session = session.into_secret();
     scrub.add_secret(secret.expose());
+    scrub.add_secret(session.expose());
     scrub.add_token(session.expose());
-    let access_key_id = scrub.quote(&id, 40).into_string();
+    // The key id signs the next request: taken as it was said, and held to what an access key id is.
+    let access_key_id = id.into_secret().expose().to_string();
+    if access_key_id.is_empty()
+        || access_key_id.len() > 128
+        || !access_key_id.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        let summary = words![format!(
+            "AWS STS answered {result} with an access key id that is not one"
+        )];
+        found.push(Step::TokenRequest, Status::Fail, summary.clone());
+        return Err(Box::new(Outcome::new(
+            Reason::MalformedResponse,
+            summary,
+            Diagnosis::note(words![
+                "An access key id is letters and digits (ASIA… for session credentials)."
+            ]),
+        )));
+    }
     let expiration = at("Expiration");
     let until = expiration
         .as_ref()

@@ -21,7 +21,12 @@ enum Value {
 }
 
 /// Settings whose values are secrets: never copied out as text.
-const SECRET_KEYS: [&str; 2] = ["aws_secret_access_key", "aws_session_token"];
+const SECRET_KEYS: [&str; 3] = [
+    "aws_secret_access_key",
+    "aws_session_token",
+    // botocore's older name for the session token.
+    "aws_security_token",
+];
 
 impl Profile {
     /// A plain setting (`region`, `role_arn`, `source_profile`, `web_identity_token_file` ...), trimmed, when set.

@@ -19,6 +19,14 @@ pub enum Kind {
     UnknownKey,
     /// `SignatureDoesNotMatch`: the secret is not the key's.
     WrongSecret,
+    /// `SignatureDoesNotMatch` about the signature's region scope: the region, not the secret.
+    WrongScope,
+    /// `SignatureDoesNotMatch` or `RequestExpired` about time: this machine's clock.
+    Clock,
+    /// `ValidationError`, `MissingParameter`, `InvalidParameterValue`: a parameter STS will not take.
+    Invalid,
+    /// `AccessDenied` on `GetCallerIdentity`, which needs no permission.
+    CallerDenied,
     /// `ExpiredToken`: the session credentials have expired.
     ExpiredSession,
     /// `AccessDenied` on `AssumeRole`.
@@ -54,18 +62,31 @@ impl Kind {
     pub fn of(error: &StsError, action: &str) -> Kind {
         let code = &error.code;
         let said = error.message.lowered();
-        let web = action == "AssumeRoleWithWebIdentity";
         if code.is("InvalidClientTokenId") {
             Kind::UnknownKey
-        } else if code.is("SignatureDoesNotMatch") {
-            Kind::WrongSecret
+        } else if code.is("SignatureDoesNotMatch") || code.is("RequestExpired") {
+            if said.has("signature expired")
+                || said.has("not yet current")
+                || code.is("RequestExpired")
+            {
+                Kind::Clock
+            } else if said.has("credential should be scoped") {
+                Kind::WrongScope
+            } else {
+                Kind::WrongSecret
+            }
+        } else if code.is("ValidationError")
+            || code.is("MissingParameter")
+            || code.is("InvalidParameterValue")
+        {
+            Kind::Invalid
         } else if code.is("ExpiredToken") {
             Kind::ExpiredSession
         } else if code.is("AccessDenied") {
-            if web {
-                Kind::TrustDenied
-            } else {
-                Kind::AssumeRoleDenied
+            match action {
+                "AssumeRoleWithWebIdentity" => Kind::TrustDenied,
+                "GetCallerIdentity" => Kind::CallerDenied,
+                _ => Kind::AssumeRoleDenied,
             }
         } else if code.is("ExpiredTokenException") {
             Kind::ExpiredToken
@@ -122,6 +143,9 @@ pub fn explain(error: &StsError, asked: &Asked<'_>) -> Failure {
     match kind {
         Kind::UnknownKey => unknown_key(&mut failure, asked),
         Kind::WrongSecret => wrong_secret(&mut failure, asked),
+        Kind::WrongScope | Kind::Clock => signature_context(&mut failure, kind, error, asked),
+        Kind::Invalid => invalid(&mut failure, error, asked),
+        Kind::CallerDenied => caller_denied(&mut failure, asked),
         Kind::ExpiredSession => expired_session(&mut failure, asked),
         Kind::AssumeRoleDenied => assume_role_denied(&mut failure, error, asked),
         Kind::TrustDenied => trust_denied(&mut failure, asked),
@@ -160,7 +184,7 @@ fn key_named(asked: &Asked<'_>) -> String {
             let id = crate::check::vendors::aws::settings::key_id_shown(&keys.access_key_id);
             match &keys.origin {
                 KeyOrigin::Environment => format!("access key {id} (AWS_ACCESS_KEY_ID)"),
-                KeyOrigin::Profile { name, file } => {
+                KeyOrigin::Profile { name, file, .. } => {
                     format!("access key {id} (profile {name} in {file})")
                 }
             }
@@ -172,9 +196,9 @@ fn key_named(asked: &Asked<'_>) -> String {
 /// Where to fix the keys: the variables or the profile.
 fn keys_home(asked: &Asked<'_>) -> (String, Option<Input>) {
     match asked.keys.map(|k| &k.origin) {
-        Some(KeyOrigin::Profile { name, file }) => (
+        Some(KeyOrigin::Profile { name, file, blame }) => (
             format!("aws_access_key_id and aws_secret_access_key of profile {name} in {file}"),
-            Some(Input::AwsProfile),
+            *blame,
         ),
         _ => (
             "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".to_string(),
@@ -242,6 +266,83 @@ fn wrong_secret(failure: &mut Failure, asked: &Asked<'_>) {
     )];
 }
 
+fn signature_context(failure: &mut Failure, kind: Kind, error: &StsError, asked: &Asked<'_>) {
+    let said = asked.scrub.quote(&error.message, 300);
+    failure.reason = Reason::InvalidInput;
+    if kind == Kind::Clock {
+        failure.summary = words![
+            "AWS STS refused the request's signature as out of date: this machine's clock is off"
+        ];
+        failure.meaning = words![format!(
+            "A SigV4 signature carries the time it was made and STS takes it within 15 minutes of its own \
+             ({said:?})."
+        )];
+        failure.causes = vec![words![
+            "the runner's clock drifted (no NTP), or a container's clock is off"
+        ]];
+        failure.fix = words!["Set the machine's clock right (NTP); the key itself may be fine."];
+        return;
+    }
+    failure.blame = Some(Input::AwsRegion);
+    failure.summary = words![format!(
+        "AWS STS refused a signature scoped to region {}: the endpoint is another region's",
+        asked.region
+    )];
+    failure.meaning = words![format!(
+        "A regional STS endpoint (or a VPC endpoint) takes only signatures for its own region ({said:?}); the key \
+         itself was not judged."
+    )];
+    failure.causes = vec![words![
+        Input::AwsStsUrl,
+        " (or AWS_ENDPOINT_URL_STS) names another region's endpoint than ",
+        Input::AwsRegion
+    ]];
+    failure.fix = words![
+        "Set ",
+        Input::AwsRegion,
+        " to the region of the STS endpoint."
+    ];
+}
+
+fn invalid(failure: &mut Failure, error: &StsError, asked: &Asked<'_>) {
+    let said = error.message.lowered();
+    failure.reason = Reason::InvalidInput;
+    failure.blame = if said.has("rolesessionname") {
+        Some(Input::AwsRoleSessionName)
+    } else if said.has("rolearn") {
+        asked.role.and_then(|r| r.blame)
+    } else {
+        None
+    };
+    failure.summary = words![format!(
+        "AWS STS refused a parameter of {}: {:?}",
+        asked.action,
+        asked.scrub.quote(&error.message, 200)
+    )];
+    failure.meaning =
+        words!["STS validated the request before looking at any credential and refused a value."];
+    failure.fix =
+        words!["Fix the value STS names (a role ARN, a session name of 2 to 64 characters)."];
+}
+
+fn caller_denied(failure: &mut Failure, asked: &Asked<'_>) {
+    failure.reason = Reason::AccessDenied;
+    failure.summary = words![format!(
+        "AWS refused GetCallerIdentity for {}",
+        key_named(asked)
+    )];
+    failure.meaning = words![
+        "GetCallerIdentity needs no permission and is allowed even under an explicit deny, so this answer does not \
+         come from IAM policies."
+    ];
+    failure.causes = vec![
+        words!["a proxy or a VPC endpoint policy in front of STS refuses the call"],
+        words!["the credentials belong to an identity AWS blocks (a suspended account)"],
+    ];
+    failure.fix =
+        words!["Ask STS from a network without the proxy, or check the VPC endpoint's policy."];
+}
+
 fn expired_session(failure: &mut Failure, asked: &Asked<'_>) {
     let (home, blame) = keys_home(asked);
     failure.reason = Reason::InvalidSecret;
@@ -261,10 +362,13 @@ fn expired_session(failure: &mut Failure, asked: &Asked<'_>) {
         words![format!("stale temporary credentials left in {home}")],
     ];
     failure.fix = words![
-        "Get fresh credentials right before the plan (re-run configure-aws-credentials or aws sts assume-role), or \
-         let the check assume the role itself: set ",
+        format!(
+            "Get fresh credentials right before the plan (re-run configure-aws-credentials or aws sts \
+             assume-role), or unset the stale {home} and AWS_SESSION_TOKEN so that the role is assumed with the \
+             job's ID token ("
+        ),
         Input::AwsRoleArn,
-        "."
+        ")."
     ];
 }
 
@@ -272,7 +376,7 @@ fn assume_role_denied(failure: &mut Failure, error: &StsError, asked: &Asked<'_>
     let role = asked.role.map_or("the role".to_string(), |r| r.arn.clone());
     let caller = caller_in(&error.message, asked.scrub);
     failure.reason = Reason::AccessDenied;
-    failure.blame = Some(Input::AwsRoleArn);
+    failure.blame = asked.role.and_then(|r| r.blame);
     failure.summary = words![format!(
         "{} may not assume {role}",
         caller.clone().unwrap_or_else(|| key_named(asked))
@@ -322,7 +426,7 @@ fn trust_denied(failure: &mut Failure, asked: &Asked<'_>) {
     let aud = text(facts.and_then(|f| f.aud.as_ref()));
     let prefix = iss.as_deref().map(condition_prefix);
     failure.reason = Reason::AccessDenied;
-    failure.blame = Some(Input::AwsRoleArn);
+    failure.blame = asked.role.and_then(|r| r.blame);
     failure.summary = words![format!(
         "The trust policy of {role} does not match this web identity token{}",
         sub.as_ref()
@@ -410,7 +514,7 @@ fn provider_refused(failure: &mut Failure, kind: Kind, asked: &Asked<'_>) {
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| "the role's account".to_string());
     failure.reason = Reason::InvalidAssertion;
-    failure.blame = asked.token_input.or(Some(Input::AwsRoleArn));
+    failure.blame = asked.token_input.or(asked.role.and_then(|r| r.blame));
     match kind {
         Kind::NoProvider => {
             failure.summary = words![format!(
@@ -491,7 +595,7 @@ fn expired_token(failure: &mut Failure, asked: &Asked<'_>) {
     let ago = asked
         .token
         .and_then(|f| f.exp)
-        .map(|exp| crate::check::base::clock::now_unix() - exp)
+        .map(|exp| crate::check::base::clock::now_unix().saturating_sub(exp))
         .filter(|ago| *ago >= 0)
         .map(|ago| format!(" {ago} s ago"))
         .unwrap_or_default();

@@ -64,6 +64,8 @@ pub enum KeyOrigin {
         name: String,
         /// The file.
         file: String,
+        /// `aws_profile` when the check named the profile; none when the environment did.
+        blame: Option<Input>,
     },
 }
 
@@ -74,6 +76,13 @@ pub struct Role {
     pub arn: String,
     /// Where it was named: `aws_role_arn`, `AWS_ROLE_ARN`, or a profile's `role_arn`.
     pub named: Words,
+    /// The input to blame when the role is refused: `aws_role_arn`, or `aws_profile` for a profile the check
+    /// named; none when the environment named it.
+    pub blame: Option<Input>,
+    /// A profile's `external_id`, sent with AssumeRole (cross-account trust policies ask for it).
+    pub external_id: Option<String>,
+    /// A profile's `role_session_name`.
+    pub session_name: Option<String>,
 }
 
 /// A role assumed with a web identity token.
@@ -127,7 +136,7 @@ impl Source {
                     KeyOrigin::Environment => {
                         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".to_string()
                     }
-                    KeyOrigin::Profile { name, file } => format!("profile {name} of {file}"),
+                    KeyOrigin::Profile { name, file, .. } => format!("profile {name} of {file}"),
                 };
                 Words::text(format!(
                     "{kind} {} from {from}",

@@ -113,7 +113,7 @@ pub async fn call(
         );
         let sent = tokio::time::timeout_at(
             budget.deadline,
-            http::post_form(client, url, headers, body.clone().into_shared()),
+            http::post_form_accepting(client, url, headers, body.clone().into_shared(), "text/xml"),
         )
         .await
         .unwrap_or(Err(TransportError::Timeout));
@@ -124,6 +124,8 @@ pub async fn call(
         let transient = match &called {
             Called::Refused(error) => error.transient(),
             Called::Unreachable(err) => err.is_transient(),
+            // A load balancer's or a gateway's own page for a failure or a rate limit: worth asking again.
+            Called::Unreadable(status, _) => *status >= 500 || *status == 429,
             _ => false,
         };
         let wait = backoff(tries);

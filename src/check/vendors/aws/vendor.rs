@@ -67,6 +67,17 @@ impl Vendor for Aws {
                 ],
             ));
         }
+        if let Some(name) = inputs.text(Input::AwsRoleSessionName)
+            && !is_session_name(name.trim())
+        {
+            problems.push(Problem::new(
+                Input::AwsRoleSessionName,
+                words![Input::AwsRoleSessionName, " is not a valid session name"],
+                words![
+                    "STS takes 2 to 64 characters: letters, digits and + = , . @ _ - (no spaces)."
+                ],
+            ));
+        }
         if let Some(account) = inputs.text(Input::AwsAccountId)
             && !is_account(account.trim())
         {
@@ -129,32 +140,6 @@ impl OwnIdentity for Aws {
 fn selected(inputs: &Inputs, env: Env<'_>) -> Result<Selected, Box<Report>> {
     let files = Files::read(env)?;
     let mut notes = Vec::new();
-    let region = match inputs.text(Input::AwsRegion) {
-        Some(region) => region.trim().to_string(),
-        None => match from_env(Input::AwsRegion, env) {
-            Some((_, region)) => region.trim().to_string(),
-            None => match profile_region(inputs, env, &files) {
-                Some(region) => region,
-                None if inputs.is_set(Input::AwsStsUrl)
-                    || from_env(Input::AwsStsUrl, env).is_some() =>
-                {
-                    // A given STS endpoint is asked as it is; the region only scopes the signature.
-                    DEFAULT_REGION.to_string()
-                }
-                None => {
-                    notes.push((
-                        Status::Warn,
-                        words![
-                            format!("no region given ("),
-                            Input::AwsRegion,
-                            format!(", AWS_REGION, AWS_DEFAULT_REGION or the profile's region): STS of {DEFAULT_REGION} was asked")
-                        ],
-                    ));
-                    DEFAULT_REGION.to_string()
-                }
-            },
-        },
-    };
     let given = inputs
         .text(Input::AwsStsUrl)
         .map(|url| (url.trim().to_string(), words![Input::AwsStsUrl]))
@@ -162,6 +147,30 @@ fn selected(inputs: &Inputs, env: Env<'_>) -> Result<Selected, Box<Report>> {
             from_env(Input::AwsStsUrl, env)
                 .map(|(name, url)| (url.trim().to_string(), words![name]))
         });
+    let region = region(
+        inputs,
+        env,
+        &files,
+        given.as_ref().map(|(url, _)| url.as_str()),
+    )?;
+    let region = match region {
+        Some(region) => region,
+        None if given.is_some() => DEFAULT_REGION.to_string(),
+        None => {
+            notes.push((
+                Status::Warn,
+                words![
+                    "no region given (",
+                    Input::AwsRegion,
+                    format!(
+                        ", AWS_REGION, AWS_DEFAULT_REGION or the profile's region): STS of {DEFAULT_REGION} was \
+                         asked"
+                    )
+                ],
+            ));
+            DEFAULT_REGION.to_string()
+        }
+    };
     let sts_url_given = given.is_some();
     let (url, named, blame, described) = match given {
         Some((url, named)) => (url, named, Input::AwsStsUrl, "AWS STS".to_string()),
@@ -172,15 +181,10 @@ fn selected(inputs: &Inputs, env: Env<'_>) -> Result<Selected, Box<Report>> {
             format!("AWS STS of region {region}"),
         ),
     };
-    let session_name = inputs
-        .text(Input::AwsRoleSessionName)
-        .map(|s| s.trim().to_string())
-        .or_else(|| from_env(Input::AwsRoleSessionName, env).map(|(_, s)| s.trim().to_string()))
-        .unwrap_or_else(|| format!("authcheck-{}", crate::check::base::clock::now_unix()));
     let settings = Settings {
         region,
         sts_url_given,
-        session_name,
+        session_name: session_name(inputs, env)?,
         account_id: inputs
             .text(Input::AwsAccountId)
             .map(|a| a.trim().to_string()),
@@ -199,15 +203,106 @@ fn selected(inputs: &Inputs, env: Env<'_>) -> Result<Selected, Box<Report>> {
     })
 }
 
-/// The region of the profile the check would use, when it names one.
-fn profile_region(inputs: &Inputs, env: Env<'_>, files: &Files) -> Option<String> {
+/// The region the requests are signed for: the input, the variables, the profile's, or the one a given STS
+/// endpoint's host names (`sts.eu-west-1.amazonaws.com`, a VPC endpoint's `….sts.eu-west-1.vpce…`), since a
+/// regional endpoint refuses a signature scoped to another region. Every source is held to the region rule, since
+/// the region becomes part of a host name the credentials are sent to.
+fn region(
+    inputs: &Inputs,
+    env: Env<'_>,
+    files: &Files,
+    sts_url: Option<&str>,
+) -> Result<Option<String>, Box<Report>> {
+    if let Some(region) = inputs.text(Input::AwsRegion) {
+        return Ok(Some(region.trim().to_string()));
+    }
+    let checked = |region: String, from: String| {
+        if is_region(&region) {
+            Ok(Some(region))
+        } else {
+            Err(chain::environment_refusal(
+                words![format!("{from} is not an AWS region name")],
+                words![
+                    format!(
+                        "{from} is used as the region whose STS is asked; a region is written like us-east-1 or \
+                     eu-west-2. Fix it, or set "
+                    ),
+                    Input::AwsRegion,
+                    "."
+                ],
+            ))
+        }
+    };
+    if let Some((name, region)) = from_env(Input::AwsRegion, env) {
+        return checked(region.trim().to_string(), name.to_string());
+    }
+    if let Some((profile, region)) = profile_region(inputs, env, files) {
+        return checked(region, format!("the region of AWS profile {profile}"));
+    }
+    Ok(sts_url.and_then(region_of_host))
+}
+
+/// The region an STS host names, when it names one.
+fn region_of_host(url: &str) -> Option<String> {
+    let host = url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
+    let labels: Vec<&str> = host.split('.').collect();
+    labels
+        .windows(2)
+        .find(|pair| matches!(pair[0], "sts" | "sts-fips") && is_region(pair[1]))
+        .map(|pair| pair[1].to_string())
+}
+
+/// The session name of an assumed role: the input, `AWS_ROLE_SESSION_NAME`, or `authcheck-<unix time>`; held to
+/// STS's rule (2 to 64 of letters, digits and `+=,.@_-`).
+fn session_name(inputs: &Inputs, env: Env<'_>) -> Result<String, Box<Report>> {
+    let given = match inputs.text(Input::AwsRoleSessionName) {
+        Some(name) => Some((name.trim().to_string(), None)),
+        None => from_env(Input::AwsRoleSessionName, env)
+            .map(|(variable, name)| (name.trim().to_string(), Some(variable))),
+    };
+    let Some((name, variable)) = given else {
+        return Ok(format!(
+            "authcheck-{}",
+            crate::check::base::clock::now_unix()
+        ));
+    };
+    if is_session_name(&name) {
+        return Ok(name);
+    }
+    let detail = words![
+        "STS takes a session name of 2 to 64 characters: letters, digits and + = , . @ _ - (no spaces)."
+    ];
+    Err(match variable {
+        None => refuse(
+            Input::AwsRoleSessionName,
+            words![Input::AwsRoleSessionName, " is not a valid session name"],
+            detail,
+        ),
+        Some(variable) => chain::environment_refusal(
+            words![format!("{variable} is not a valid session name")],
+            detail,
+        ),
+    })
+}
+
+fn is_session_name(text: &str) -> bool {
+    (2..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+}
+
+/// The profile the check would use and its region, when it names one.
+fn profile_region(inputs: &Inputs, env: Env<'_>, files: &Files) -> Option<(String, String)> {
     let name = inputs
         .text(Input::AwsProfile)
         .map(str::to_string)
         .or_else(|| env("AWS_PROFILE").filter(|p| !p.trim().is_empty()))
         .unwrap_or_else(|| "default".to_string());
     let profile = files.profile(name.trim())?;
-    profile.get("region").map(|r| r.trim().to_string())
+    profile
+        .get("region")
+        .map(|r| (name.trim().to_string(), r.trim().to_string()))
 }
 
 /// The STS endpoint of a region, in its partition.
@@ -290,7 +385,8 @@ fn is_account(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn is_role_arn(text: &str) -> bool {
+/// `arn:aws:iam::<12 digits>:role/<name>` (or another partition's).
+pub fn is_role_arn(text: &str) -> bool {
     let mut parts = text.splitn(6, ':');
     let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
         parts.next(),
@@ -344,6 +440,27 @@ mod tests {
             "arn:aws:sts::123456789012:assumed-role/deploy/s"
         ));
         assert!(!is_role_arn("deploy"));
+    }
+
+    #[test]
+    fn a_given_sts_host_names_the_region_to_sign_for() {
+        assert_eq!(
+            region_of_host("https://sts.eu-west-1.amazonaws.com/").as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            region_of_host("https://vpce-0a1b-x2y3.sts.eu-central-1.vpce.amazonaws.com").as_deref(),
+            Some("eu-central-1")
+        );
+        assert_eq!(
+            region_of_host("https://sts-fips.us-east-2.amazonaws.com").as_deref(),
+            Some("us-east-2")
+        );
+        assert_eq!(region_of_host("https://sts.amazonaws.com"), None);
+        assert_eq!(region_of_host("http://127.0.0.1:4566"), None);
+        assert!(is_session_name("authcheck-1796399538"));
+        assert!(!is_session_name("my session"));
+        assert!(!is_session_name("x"));
     }
 
     #[test]
