@@ -237,7 +237,11 @@ pub(super) fn serve(state: &State, request: &Request) -> Response {
     let wants_json = request
         .header("accept")
         .is_some_and(|a| a.contains("application/json") && !a.contains("xml"));
-    if wants_json { answer.into_json() } else { answer }
+    if wants_json {
+        answer.into_json()
+    } else {
+        answer
+    }
 }
 
 fn serve_xml(state: &State, request: &Request) -> Response {
