@@ -26,7 +26,6 @@ pub(super) struct Caller {
 /// than InvalidClientTokenId, SignatureDoesNotMatch for a wrong signature, and ExpiredToken (facts 1.2): they are
 /// AWS's as remembered.
 pub(super) fn authenticate(state: &State, request: &Request, id: &str) -> Result<Caller, Response> {
-    let sts = &state.sts;
     let incomplete = |message: &str| error(400, "IncompleteSignature", message, id);
     let mismatch = |message: &str| error(403, "SignatureDoesNotMatch", message, id);
     if request.header_count("authorization") > 1 {
@@ -50,6 +49,36 @@ pub(super) fn authenticate(state: &State, request: &Request, id: &str) -> Result
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
         ));
     };
+    let now = unix_now();
+    check_scope_and_clock(&auth, amz, when, now, id)?;
+    let presented_token = request.header("x-amz-security-token");
+    let (secret, caller) = credentials_of(state, auth.key_id, presented_token, now, id)?;
+    let signed = Signed {
+        method: &request.method,
+        path: request.path(),
+        query: request.raw_query(),
+        headers: request.headers(),
+        body: &request.body,
+    };
+    if !sts_sigv4::signature_matches(&signed, &auth, amz, &secret) {
+        return Err(mismatch(
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret \
+             Access Key and signing method. Consult the service documentation for details.",
+        ));
+    }
+    Ok(caller)
+}
+
+/// The credential scope (date, service, region, terminator) and the signature's time, as STS checks them before the
+/// key.
+fn check_scope_and_clock(
+    auth: &sts_sigv4::Authorization<'_>,
+    amz: &str,
+    when: u64,
+    now: u64,
+    id: &str,
+) -> Result<(), Response> {
+    let mismatch = |message: &str| error(403, "SignatureDoesNotMatch", message, id);
     if auth.date != &amz[..8] {
         return Err(mismatch(&format!(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != \
@@ -72,7 +101,6 @@ pub(super) fn authenticate(state: &State, request: &Request, id: &str) -> Result
             auth.terminator
         )));
     }
-    let now = unix_now();
     if when + CLOCK_WINDOW_SECS < now {
         return Err(mismatch(&format!(
             "Signature expired: {amz} is now earlier than {} ({} - 15 min.)",
@@ -87,6 +115,19 @@ pub(super) fn authenticate(state: &State, request: &Request, id: &str) -> Result
             amz_date(now)
         )));
     }
+    Ok(())
+}
+
+/// The secret that must have signed, and who signs: a user's long-term key (without a session token), or a
+/// session this server issued (with its token, unexpired).
+fn credentials_of(
+    state: &State,
+    key_id: &str,
+    presented_token: Option<&str>,
+    now: u64,
+    id: &str,
+) -> Result<(String, Caller), Response> {
+    let sts = &state.sts;
     let invalid = || {
         error(
             403,
@@ -95,13 +136,7 @@ pub(super) fn authenticate(state: &State, request: &Request, id: &str) -> Result
             id,
         )
     };
-    let presented_token = request.header("x-amz-security-token");
-    let (secret, caller) = if let Some(user) = sts
-        .config
-        .users
-        .iter()
-        .find(|u| u.access_key_id == auth.key_id)
-    {
+    let found = if let Some(user) = sts.config.users.iter().find(|u| u.access_key_id == key_id) {
         if presented_token.is_some() {
             // A long-term key with a session token is not a pair STS issued.
             return Err(invalid());
@@ -112,7 +147,7 @@ pub(super) fn authenticate(state: &State, request: &Request, id: &str) -> Result
             user: Some(user.name.clone()),
         };
         (user.secret_access_key.clone(), caller)
-    } else if let Some(session) = sts.session(auth.key_id) {
+    } else if let Some(session) = sts.session(key_id) {
         let token_ok = presented_token.is_some_and(|t| {
             verify_slices_are_equal(t.as_bytes(), session.token.as_bytes()).is_ok()
         });
@@ -136,20 +171,7 @@ pub(super) fn authenticate(state: &State, request: &Request, id: &str) -> Result
     } else {
         return Err(invalid());
     };
-    let signed = Signed {
-        method: &request.method,
-        path: request.path(),
-        query: request.raw_query(),
-        headers: request.headers(),
-        body: &request.body,
-    };
-    if !sts_sigv4::signature_matches(&signed, &auth, amz, &secret) {
-        return Err(mismatch(
-            "The request signature we calculated does not match the signature you provided. Check your AWS Secret \
-             Access Key and signing method. Consult the service documentation for details.",
-        ));
-    }
-    Ok(caller)
+    Ok(found)
 }
 
 #[cfg(test)]

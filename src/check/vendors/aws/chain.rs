@@ -213,7 +213,7 @@ fn web_identity(role: Role, token: Federated, token_input: Option<Input>) -> Sou
 
 /// A role ARN from the environment or a profile, checked as the input rule checks `aws_role_arn`.
 fn checked_role(role: Role) -> Result<Role, Box<Report>> {
-    if super::vendor::is_role_arn(&role.arn) {
+    if crate::check::vendors::aws::settings::is_role_arn(&role.arn) {
         return Ok(role);
     }
     let summary = words![role.named.clone(), " is not an IAM role ARN"];

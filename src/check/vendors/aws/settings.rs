@@ -159,6 +159,46 @@ impl Source {
     }
 }
 
+/// `us-east-1`, `eu-west-2`, `us-gov-west-1`: lower-case parts joined by hyphens, a number last.
+pub fn is_region(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// Twelve digits.
+pub fn is_account(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `arn:aws:iam::<12 digits>:role/<name>` (or another partition's).
+pub fn is_role_arn(text: &str) -> bool {
+    let mut parts = text.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return false;
+    };
+    partition.starts_with("aws")
+        && is_account(account)
+        && resource
+            .strip_prefix("role/")
+            .is_some_and(|name| !name.is_empty() && !name.contains(char::is_whitespace))
+}
+
 /// An access key id as reports show it: whole, since AWS calls it an identifier (it is in every CloudTrail
 /// record), but bounded and printable.
 pub fn key_id_shown(id: &str) -> String {

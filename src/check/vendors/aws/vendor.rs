@@ -8,7 +8,7 @@ use crate::check::inputs::request::{CheckRequest, Derived, Endpoint, VendorSetti
 use crate::check::inputs::validate::Problem;
 use crate::check::report::{Findings, Report, Status};
 use crate::check::vendors::aws::chain::{self, Files};
-use crate::check::vendors::aws::settings::Settings;
+use crate::check::vendors::aws::settings::{Settings, is_account, is_region, is_role_arn};
 use crate::check::vendors::vendor::{BoxFuture, Identity, OwnCheck, OwnIdentity, Selected, Vendor};
 use crate::surface::Input;
 use crate::words;
@@ -365,44 +365,6 @@ fn refuse_ignored(inputs: &Inputs) -> Result<(), Box<Report>> {
             ") is set too. Remove one of them."
         ],
     ))
-}
-
-fn is_region(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
-        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
-}
-
-fn is_account(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// `arn:aws:iam::<12 digits>:role/<name>` (or another partition's).
-pub fn is_role_arn(text: &str) -> bool {
-    let mut parts = text.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return false;
-    };
-    partition.starts_with("aws")
-        && is_account(account)
-        && resource
-            .strip_prefix("role/")
-            .is_some_and(|name| !name.is_empty() && !name.contains(char::is_whitespace))
 }
 
 #[cfg(test)]
