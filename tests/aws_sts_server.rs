@@ -1,5 +1,5 @@
 //! The test server's AWS STS flavour, checked with boto3 (the real AWS client, tests/interop/sts_boto3_check.py
-//! in the venv of scripts/aws-venv): what boto3 parses from each answer is what a real STS would have given it,
+//! in the venv of scripts/cloud-venv): what boto3 parses from each answer is what a real STS would have given it,
 //! per facts cloud-federation.md section 1. A passing session-credential call also proves the server's SigV4
 //! check accepts a real client's signature, session token included.
 
@@ -70,12 +70,12 @@ fn unix_now() -> u64 {
 fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/aws-venv");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/cloud-venv");
         let out = Command::new(script)
             .stderr(Stdio::inherit())
             .output()
-            .expect("run scripts/aws-venv");
-        assert!(out.status.success(), "scripts/aws-venv failed");
+            .expect("run scripts/cloud-venv");
+        assert!(out.status.success(), "scripts/cloud-venv failed");
         PathBuf::from(String::from_utf8(out.stdout).expect("utf-8 path").trim())
     })
 }

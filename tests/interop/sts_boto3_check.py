@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Asks an STS endpoint with boto3, the real AWS client, and prints ONE JSON line of what boto3 parsed.
 
-Run with the AWS venv's python (scripts/aws-venv prints it). Steps, one sub-command each:
+Run with the AWS venv's python (scripts/cloud-venv prints it). Steps, one sub-command each:
   web-identity     AssumeRoleWithWebIdentity (unsigned), then GetCallerIdentity signed with the session it got
   caller-identity  GetCallerIdentity signed with a key (and session token) from the environment
   assume-role      AssumeRole signed with a key from the environment, then GetCallerIdentity with the session
