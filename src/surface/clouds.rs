@@ -1,9 +1,11 @@
 //! The input rows of the cloud identities a pipeline holds besides OAuth2 clients: AWS (any `aws_*` input
-//! selects it). The generic and OAuth2 vendors' rows are in `table.rs`; together they are the input table.
+//! selects it) and Google Cloud (any `gcp_*` input, or the google provider's credential variables). The generic
+//! and OAuth2 vendors' rows are in `table.rs`; together they are the input table.
 
 use super::{Flag, Group, Input, InputSpec, Kind, Places};
 
 const AWS: &str = "AWS";
+const GOOGLE: &str = "Google Cloud";
 
 /// Per-check inputs the provider block also takes.
 const EVERYWHERE: Places = Places::DATA_SOURCE
@@ -17,6 +19,16 @@ const fn flag(long: &'static str, value: &'static str, help: &'static str) -> Op
         value: Some(value),
         reads_file: false,
         heading: AWS,
+        help: Some(help),
+    })
+}
+
+const fn google(long: &'static str, value: &'static str, help: &'static str) -> Option<Flag> {
+    Some(Flag {
+        long,
+        value: Some(value),
+        reads_file: false,
+        heading: GOOGLE,
         help: Some(help),
     })
 }
@@ -122,5 +134,79 @@ pub const CLOUD_INPUTS: &[InputSpec] = &[
             "fail unless the identity is in this AWS account",
         ),
         env: &[],
+    },
+    InputSpec {
+        input: Input::GcpCredentialsFile,
+        name: "gcp_credentials_file",
+        kind: Kind::Path,
+        sensitive: false,
+        group: Group::Endpoint,
+        places: EVERYWHERE,
+        doc: "Google Cloud: a credential configuration file, as the google provider reads it: external_account (workload identity federation, as google-github-actions/auth writes it), service_account (a key) or impersonated_service_account. Selects a Google Cloud check, as every gcp_* input does. Falls back to GOOGLE_CREDENTIALS (a path or the JSON itself), GOOGLE_CLOUD_KEYFILE_JSON, GCLOUD_KEYFILE_JSON, then GOOGLE_APPLICATION_CREDENTIALS.",
+        provider_doc: None,
+        flag: google(
+            "gcp-credentials-file",
+            "FILE",
+            "a Google credential configuration (or GOOGLE_CREDENTIALS, GOOGLE_APPLICATION_CREDENTIALS)",
+        ),
+        env: &[
+            "GOOGLE_CREDENTIALS",
+            "GOOGLE_CLOUD_KEYFILE_JSON",
+            "GCLOUD_KEYFILE_JSON",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+        ],
+    },
+    InputSpec {
+        input: Input::GcpServiceAccount,
+        name: "gcp_service_account",
+        kind: Kind::Text,
+        sensitive: false,
+        group: Group::None,
+        places: EVERYWHERE,
+        doc: "Google Cloud: the service account to impersonate (generateAccessToken), as the google provider's impersonate_service_account; it outranks the configuration's service_account_impersonation_url. Falls back to GOOGLE_IMPERSONATE_SERVICE_ACCOUNT.",
+        provider_doc: None,
+        flag: google(
+            "gcp-service-account",
+            "EMAIL",
+            "a service account to impersonate (or GOOGLE_IMPERSONATE_SERVICE_ACCOUNT)",
+        ),
+        env: &["GOOGLE_IMPERSONATE_SERVICE_ACCOUNT"],
+    },
+    InputSpec {
+        input: Input::GcpProject,
+        name: "gcp_project",
+        kind: Kind::Text,
+        sensitive: false,
+        group: Group::None,
+        places: EVERYWHERE,
+        doc: "Google Cloud: the project the pipeline deploys to (its id or number): required_permissions are asked of it (projects.testIamPermissions) and account_id is its number. Falls back to GOOGLE_PROJECT, GOOGLE_CLOUD_PROJECT, GCLOUD_PROJECT, then CLOUDSDK_CORE_PROJECT.",
+        provider_doc: None,
+        flag: google(
+            "gcp-project",
+            "PROJECT",
+            "the project to check permissions on (or GOOGLE_PROJECT, GOOGLE_CLOUD_PROJECT)",
+        ),
+        env: &[
+            "GOOGLE_PROJECT",
+            "GOOGLE_CLOUD_PROJECT",
+            "GCLOUD_PROJECT",
+            "CLOUDSDK_CORE_PROJECT",
+        ],
+    },
+    InputSpec {
+        input: Input::GcpApiUrl,
+        name: "gcp_api_url",
+        kind: Kind::Url,
+        sensitive: false,
+        group: Group::None,
+        places: EVERYWHERE,
+        doc: "Google Cloud: one base URL for IAM Credentials and Resource Manager, instead of iamcredentials.googleapis.com and cloudresourcemanager.googleapis.com (private endpoints, proxies, tests). Falls back to AUTHCHECK_GCP_API_URL.",
+        provider_doc: None,
+        flag: google(
+            "gcp-api-url",
+            "URL",
+            "a base URL for Google's IAM Credentials and Resource Manager APIs (or AUTHCHECK_GCP_API_URL)",
+        ),
+        env: &["AUTHCHECK_GCP_API_URL"],
     },
 ];

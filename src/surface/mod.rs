@@ -235,6 +235,14 @@ pub enum Input {
     AwsProfile,
     /// `aws_account_id`: the account the identity must be in.
     AwsAccountId,
+    /// `gcp_credentials_file`: a Google credential configuration; any `gcp_*` input selects Google Cloud.
+    GcpCredentialsFile,
+    /// `gcp_service_account`: a service account to impersonate.
+    GcpServiceAccount,
+    /// `gcp_project`: the project permissions are checked on.
+    GcpProject,
+    /// `gcp_api_url`: a base URL for IAM Credentials and Resource Manager.
+    GcpApiUrl,
 }
 
 /// One row of the input table.

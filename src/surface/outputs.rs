@@ -130,7 +130,7 @@ pub const OUTPUTS: &[OutputSpec] = &[
         kind: OutKind::Text,
         sensitive: false,
         places: REPORTED,
-        doc: "Where the client's Genesys Cloud permissions were learnt: grants (the client's grants), roles (its roles' policies), probe (harmless reads that need them), unknown (nothing answered) rbac (Azure: azure_subscription_id was read on Resource Manager) or none (no permission was required).",
+        doc: "Where the client's Genesys Cloud permissions were learnt: grants (the client's grants), roles (its roles' policies), probe (harmless reads that need them), unknown (nothing answered), rbac (Azure: azure_subscription_id was read on Resource Manager), iam (Google Cloud: projects.testIamPermissions on gcp_project) or none (no permission was required).",
         fact: None,
     },
     OutputSpec {

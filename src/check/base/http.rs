@@ -156,6 +156,28 @@ pub async fn post_form_accepting(
     read(request.send().await).await
 }
 
+/// POSTs a JSON body (an API call: IAM Credentials, Resource Manager) and reads the answer, capped.
+pub async fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    headers: HeaderMap,
+    json: bytes::Bytes,
+) -> Result<Answer, TransportError> {
+    let request = client
+        .post(url)
+        .headers(headers)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )
+        .header(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        )
+        .body(json);
+    read(request.send().await).await
+}
+
 /// The `Authorization: Bearer` header for API calls with `access_token`, when it can be one; marked sensitive, which
 /// keeps the token out of reqwest's and hyper's debug output.
 pub fn bearer(access_token: &crate::check::base::secret::Secret) -> Option<HeaderMap> {

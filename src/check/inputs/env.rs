@@ -53,3 +53,40 @@ pub fn unset_variable(input: Input, name: &str, rest: &str) -> Box<Report> {
 pub fn refuse(blame: Input, summary: Words, detail: Words) -> Box<Report> {
     Box::new(Report::refused(summary, detail, blame))
 }
+
+/// A refusal whose cause is the job's environment, not an input: nothing to blame, not a usage error.
+pub fn environment_refusal(summary: Words, detail: Words) -> Box<Report> {
+    let mut report = Report::refused(summary, detail, Input::ClientId);
+    report.blame = None;
+    report.usage = false;
+    Box::new(report)
+}
+
+/// Reads a file of at most `max` bytes that may hold secrets (a credentials file, a key file): `Ok(None)` when
+/// there is none, the reason when it cannot be read; its text is a `Secret`, and every other copy is wiped.
+pub fn read_secret_file(
+    path: &str,
+    max: usize,
+) -> Result<Option<crate::check::base::secret::Secret>, String> {
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(io_reason(&err)),
+    };
+    let mut bytes = Vec::new();
+    file.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| io_reason(&err))?;
+    if bytes.len() > max {
+        zeroize::Zeroize::zeroize(&mut bytes);
+        return Err(format!("it is larger than {} KiB", max / 1024));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Some(crate::check::base::secret::Secret::new(text))),
+        Err(err) => {
+            zeroize::Zeroize::zeroize(&mut err.into_bytes());
+            Err("it is not UTF-8 text".to_string())
+        }
+    }
+}

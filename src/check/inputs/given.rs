@@ -34,6 +34,15 @@ impl Inputs {
         Inputs::default()
     }
 
+    /// The same inputs without `these`.
+    pub fn without(&self, these: &[Input]) -> Inputs {
+        let mut copy = self.clone();
+        for input in these {
+            copy.values.remove(input);
+        }
+        copy
+    }
+
     /// Sets an input.
     pub fn set(&mut self, input: Input, given: Given) {
         self.values.insert(input, given);

@@ -185,6 +185,8 @@ pub enum PermissionsSource {
     Probe,
     /// The principal's role assignments (Azure RBAC).
     Rbac,
+    /// Google Cloud's testIamPermissions on the project.
+    Iam,
     /// Permissions were required, but nothing told.
     Unknown,
     /// No permission was required.
@@ -200,6 +202,7 @@ impl PermissionsSource {
             PermissionsSource::Roles => "roles",
             PermissionsSource::Probe => "probe",
             PermissionsSource::Rbac => "rbac",
+            PermissionsSource::Iam => "iam",
             PermissionsSource::Unknown => "unknown",
             PermissionsSource::None => "none",
         }

@@ -10,6 +10,7 @@
 pub mod aws;
 pub mod entra;
 pub mod genesys;
+pub mod google;
 pub mod oauth;
 pub mod registry;
 pub mod vendor;

@@ -10,13 +10,18 @@ use crate::check::inputs::validate::Problem;
 use crate::check::report::Report;
 use crate::check::report::words::Words;
 use crate::check::vendors::vendor::{Selected, Vendor};
-use crate::check::vendors::{aws, entra, genesys, oauth};
+use crate::check::vendors::{aws, entra, genesys, google, oauth};
 use crate::surface::Input;
 use crate::words;
 
 /// Every vendor, the default first; the order is the order endpoint inputs and variables are read in.
-pub static REGISTERED: [&dyn Vendor; 4] =
-    [&oauth::OAuth, &genesys::Genesys, &entra::Entra, &aws::Aws];
+pub static REGISTERED: [&dyn Vendor; 5] = [
+    &oauth::OAuth,
+    &genesys::Genesys,
+    &entra::Entra,
+    &aws::Aws,
+    &google::Google,
+];
 
 /// The vendor a check's settings belong to.
 pub fn of(settings: &VendorSettings) -> &'static dyn Vendor {
@@ -78,9 +83,14 @@ pub fn own_inputs(
     settings: &mut VendorSettings,
 ) -> Result<(), Box<Report>> {
     let selected = settings.vendor();
+    // What the check's vendor reads of other vendors' inputs, those vendors do not refuse.
+    let others_see = inputs.without(of(settings).reads());
     for vendor in REGISTERED {
-        let own = (vendor.id() == selected).then_some(&mut *settings);
-        vendor.own_inputs(inputs, env, own)?;
+        if vendor.id() == selected {
+            vendor.own_inputs(inputs, env, Some(&mut *settings))?;
+        } else {
+            vendor.own_inputs(&others_see, env, None)?;
+        }
     }
     Ok(())
 }

@@ -139,6 +139,12 @@ pub trait Vendor: Sync {
         Identity::OAuthClient
     }
 
+    /// Inputs that other vendors own but this one reads too when it is the check's vendor (Google Cloud asks
+    /// IAM for `required_permissions`): the others do not refuse them then.
+    fn reads(&self) -> &'static [Input] {
+        &[]
+    }
+
     /// The input rules for this vendor's own inputs, which every face runs.
     fn validate(&self, _inputs: &Inputs) -> Vec<Problem> {
         Vec::new()

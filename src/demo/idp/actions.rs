@@ -53,15 +53,40 @@ pub fn placeholder_jwt(header: &str, claims: &str) -> String {
     )
 }
 
+/// Like [`workload_token`], with these string claims after the standard ones (GitHub's `repository`,
+/// `repository_owner`, `ref`, …). A name the standard claims already use would be sent twice: don't.
+pub fn workload_token_with_claims(
+    issuer: &str,
+    subject: &str,
+    audience: &str,
+    extra: &[(&str, &str)],
+) -> String {
+    let now = unix_now();
+    workload_with(issuer, subject, audience, now, now + 300, extra)
+}
+
 fn workload(issuer: &str, subject: &str, audience: &str, iat: u64, exp: u64) -> String {
-    let claims = obj(&[
+    workload_with(issuer, subject, audience, iat, exp, &[])
+}
+
+fn workload_with(
+    issuer: &str,
+    subject: &str,
+    audience: &str,
+    iat: u64,
+    exp: u64,
+    extra: &[(&str, &str)],
+) -> String {
+    let mut fields = vec![
         ("iss", js(issuer)),
         ("sub", js(subject)),
         ("aud", js(audience)),
         ("iat", iat.to_string()),
         ("nbf", iat.to_string()),
         ("exp", exp.to_string()),
-    ]);
+    ];
+    fields.extend(extra.iter().map(|(name, value)| (*name, js(*value))));
+    let claims = obj(&fields);
     placeholder_jwt(
         r#"{"alg":"RS256","typ":"JWT","kid":"workload-test"}"#,
         &claims,

@@ -10,8 +10,9 @@
 //!
 //! `http` reads requests and writes responses, `oauth` holds the clients and the OAuth endpoints, `genesys`
 //! imitates Genesys Cloud's API (`enforced`: the permissions its endpoints require), `sts` and its `sts_*` parts
-//! imitate AWS STS and `cases` has the demo's fixed clients and cases. This module has the
-//! configuration, the server handle, the state the endpoints share and the routing between them.
+//! imitate AWS STS, `google` and its `google_*` parts Google Cloud, and `cases` has the demo's fixed clients and
+//! cases. This module has the configuration, the server handle, the state the endpoints share and the routing
+//! between them.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -30,6 +31,11 @@ mod cases;
 mod enforced;
 mod entra;
 mod genesys;
+mod google;
+mod google_config;
+mod google_iam;
+mod google_key;
+mod google_sts;
 mod http;
 mod oauth;
 mod sts;
@@ -43,7 +49,7 @@ mod test_support;
 
 pub use actions::{
     ACTIONS_REQUEST_TOKEN, GITHUB_ISSUER, actions_request_url, github_id_token, placeholder_jwt,
-    workload_token, workload_token_until,
+    workload_token, workload_token_until, workload_token_with_claims,
 };
 pub use assertion::RegisteredKey;
 pub use cases::{DEMO_GENESYS_CLIENT, DemoCase, demo_cases, demo_config, demo_genesys_config};
@@ -51,6 +57,10 @@ pub use entra::{
     ENTRA_OTHER_TENANT_SUBSCRIPTION, ENTRA_TEST_DOMAIN, ENTRA_TEST_SUBSCRIPTION, ENTRA_TEST_TENANT,
 };
 pub use genesys::Org;
+pub use google::{
+    AttributeCondition, GOOGLE_TEST_PROJECT, GOOGLE_TEST_PROJECT_NUMBER, GoogleBehavior,
+    GoogleConfig, Grant, ServiceAccount, WorkloadProvider,
+};
 pub use oauth::{Behavior, Client, HUGE_TOKEN_PREFIX, Inspect};
 pub use sts::{
     OidcProvider, STS_TEST_ACCOUNT, StsBehavior, StsConfig, StsRole, StsUser, TrustCondition,
@@ -76,6 +86,11 @@ pub enum Flavor {
     /// AWS STS: `POST /` with STS's query protocol, XML answers; its account comes from [`Idp::start_sts`]
     /// (plain [`Idp::start`] gives an empty account, [`STS_TEST_ACCOUNT`]). OAuth paths answer as `Generic`.
     AwsSts,
+    /// Google Cloud: STS `POST /v1/token`, IAM Credentials `generateAccessToken`, the key grant at `POST /token`
+    /// and Resource Manager's `testIamPermissions` and `projects.get`; its project comes from
+    /// [`Idp::start_google`] (plain [`Idp::start`] gives an empty project, [`GOOGLE_TEST_PROJECT`]). Other OAuth
+    /// paths answer as `Generic`.
+    Google,
 }
 
 /// What the IdP serves.
@@ -118,7 +133,8 @@ impl fmt::Debug for Idp {
 impl Idp {
     /// Binds 127.0.0.1 on a free port and starts serving; needs a tokio runtime.
     pub async fn start(config: IdpConfig) -> std::io::Result<Idp> {
-        Self::start_with(config, StsConfig::new(STS_TEST_ACCOUNT)).await
+        let google = GoogleConfig::new(GOOGLE_TEST_PROJECT, GOOGLE_TEST_PROJECT_NUMBER);
+        Self::start_with(config, StsConfig::new(STS_TEST_ACCOUNT), google).await
     }
 
     /// Starts the AWS STS flavour ([`Flavor::AwsSts`]) serving `sts`'s account at `base_url()` (the STS endpoint,
@@ -134,10 +150,33 @@ impl Idp {
             flavor: Flavor::AwsSts,
             ..IdpConfig::new(Vec::new())
         };
-        Self::start_with(config, sts).await
+        let google = GoogleConfig::new(GOOGLE_TEST_PROJECT, GOOGLE_TEST_PROJECT_NUMBER);
+        Self::start_with(config, sts, google).await
     }
 
-    async fn start_with(config: IdpConfig, sts: StsConfig) -> std::io::Result<Idp> {
+    /// Starts the Google Cloud flavour ([`Flavor::Google`]) serving `google`'s project at `base_url()`: STS at
+    /// `/v1/token`, IAM Credentials at `/v1/projects/-/serviceAccounts/EMAIL:generateAccessToken`, the key grant at
+    /// `/token`, Resource Manager at `/v1/projects/PROJECT[:testIamPermissions]`; no OAuth clients, a 10 minute
+    /// lifetime. [`Idp::requests`] counts requests to those endpoints. Refuses (`InvalidInput`) a malformed
+    /// project id or number, pool or provider ids Google would refuse, a provider, service account or key given
+    /// twice, a mapping without `google.subject` or with a source other than `assertion.CLAIM`, a key that is not
+    /// RSA, and members that are not `principal://`, `principalSet://` or `serviceAccount:`.
+    pub async fn start_google(google: GoogleConfig) -> std::io::Result<Idp> {
+        google
+            .validate()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let config = IdpConfig {
+            flavor: Flavor::Google,
+            ..IdpConfig::new(Vec::new())
+        };
+        Self::start_with(config, StsConfig::new(STS_TEST_ACCOUNT), google).await
+    }
+
+    async fn start_with(
+        config: IdpConfig,
+        sts: StsConfig,
+        google: GoogleConfig,
+    ) -> std::io::Result<Idp> {
         for (i, client) in config.clients.iter().enumerate() {
             if config.clients[..i].iter().any(|c| c.id == client.id) {
                 return Err(std::io::Error::new(
@@ -170,6 +209,7 @@ impl Idp {
             issued: Mutex::new(HashMap::new()),
             jtis: assertion::SeenJtis::default(),
             sts: sts::StsState::new(sts),
+            google: google::GoogleState::new(google),
         });
         let task = tokio::spawn(accept_loop(listener, state.clone(), config.max_lifetime));
         Ok(Idp {
@@ -198,6 +238,12 @@ impl Idp {
     /// search every output for them.
     pub fn sts_issued_secrets(&self) -> Vec<String> {
         self.state.sts.issued_secrets()
+    }
+
+    /// The Google flavour's issued access tokens (from STS, generateAccessToken and the key grant), so that a test
+    /// can search every output for them.
+    pub fn google_issued_tokens(&self) -> Vec<String> {
+        self.state.google.issued_tokens()
     }
 
     /// Requests to the token endpoint received so far, whatever their outcome.
@@ -241,6 +287,7 @@ struct State {
     issued: Mutex<HashMap<String, Issued>>,
     jtis: assertion::SeenJtis,
     sts: sts::StsState,
+    google: google::GoogleState,
 }
 
 struct ClientState {
@@ -337,6 +384,11 @@ async fn route(state: &State, request: &Request) -> Response {
             return method_not_allowed("POST");
         }
         return sts::serve(state, request);
+    }
+    if state.flavor == Flavor::Google {
+        if let Some(response) = google::route(state, request).await {
+            return response;
+        }
     }
     if state.flavor == Flavor::Entra && request.path().starts_with("/subscriptions/") {
         if request.method != "GET" {

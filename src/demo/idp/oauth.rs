@@ -259,7 +259,7 @@ pub(super) fn discovery(state: &State) -> Response {
 /// An OAuth error in the flavour's shape: Genesys repeats the text under `description` (its SDKs read both).
 pub(super) fn oauth_error(flavor: Flavor, status: u16, error: &str, description: &str) -> Response {
     let body = match flavor {
-        Flavor::Generic | Flavor::AwsSts => {
+        Flavor::Generic | Flavor::AwsSts | Flavor::Google => {
             obj(&[("error", js(error)), ("error_description", js(description))])
         }
         Flavor::Genesys => obj(&[
@@ -404,7 +404,7 @@ fn lookup(state: &State, credentials: &Credentials) -> Result<usize, Response> {
     state
         .find(&credentials.id)
         .ok_or_else(|| match state.flavor {
-            Flavor::Generic | Flavor::AwsSts => {
+            Flavor::Generic | Flavor::AwsSts | Flavor::Google => {
                 let response = oauth_error(state.flavor, 401, "invalid_client", "client not found");
                 if credentials.method == AuthMethod::Basic {
                     basic_challenge(response)
@@ -424,7 +424,7 @@ fn verify_secret(state: &State, index: usize, credentials: &Credentials) -> Resu
         return Ok(());
     }
     Err(match state.flavor {
-        Flavor::Generic | Flavor::AwsSts => {
+        Flavor::Generic | Flavor::AwsSts | Flavor::Google => {
             let response = oauth_error(
                 state.flavor,
                 401,
@@ -446,7 +446,7 @@ fn verify_secret(state: &State, index: usize, credentials: &Credentials) -> Resu
 
 fn rate_limited(flavor: Flavor) -> Response {
     match flavor {
-        Flavor::Generic | Flavor::Entra | Flavor::AwsSts => oauth_error(
+        Flavor::Generic | Flavor::Entra | Flavor::AwsSts | Flavor::Google => oauth_error(
             flavor,
             429,
             "temporarily_unavailable",

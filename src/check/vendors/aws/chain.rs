@@ -7,7 +7,7 @@
 
 use crate::check::base::secret::Secret;
 use crate::check::inputs::credential::federated::Federated;
-use crate::check::inputs::env::{Env, refuse};
+use crate::check::inputs::env::{Env, environment_refusal, refuse};
 use crate::check::inputs::given::Inputs;
 use crate::check::report::words::Words;
 use crate::check::report::{Report, Status};
@@ -99,14 +99,6 @@ impl Files {
             .or_else(|| defines(&self.config, profile::FileKind::Config))
             .unwrap_or_else(|| "the shared files".to_string())
     }
-}
-
-/// A refusal whose cause is the job's environment, not an input: nothing to blame, not a usage error.
-pub fn environment_refusal(summary: Words, detail: Words) -> Box<Report> {
-    let mut report = Report::refused(summary, detail, Input::AwsProfile);
-    report.blame = None;
-    report.usage = false;
-    Box::new(report)
 }
 
 /// What was found, and what to say about it in the inputs step.

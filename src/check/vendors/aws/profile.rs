@@ -93,28 +93,7 @@ pub fn names(text: &str, kind: FileKind) -> Vec<String> {
 
 /// Reads a file of at most [`MAX_FILE_BYTES`]: `Ok(None)` when there is none, the reason when it cannot be read.
 pub fn read_file(path: &str) -> Result<Option<Secret>, String> {
-    use std::io::Read;
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(crate::check::inputs::env::io_reason(&err)),
-    };
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|err| crate::check::inputs::env::io_reason(&err))?;
-    if bytes.len() > MAX_FILE_BYTES {
-        zeroize::Zeroize::zeroize(&mut bytes);
-        return Err("it is larger than 1 MiB".to_string());
-    }
-    // The file may hold secrets: its text is a Secret, wiped when dropped.
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(Some(Secret::new(text))),
-        Err(err) => {
-            zeroize::Zeroize::zeroize(&mut err.into_bytes());
-            Err("it is not UTF-8 text".to_string())
-        }
-    }
+    crate::check::inputs::env::read_secret_file(path, MAX_FILE_BYTES)
 }
 
 /// The profile a section header names in a file of `kind`, if it is one.

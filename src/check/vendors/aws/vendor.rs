@@ -2,7 +2,7 @@
 //! variables the SDKs read for it); the credentials are found where the aws provider finds them; the check is
 //! its own (STS, not an OAuth2 token endpoint).
 
-use crate::check::inputs::env::{Env, from_env, refuse};
+use crate::check::inputs::env::{Env, environment_refusal, from_env, refuse};
 use crate::check::inputs::given::Inputs;
 use crate::check::inputs::request::{CheckRequest, Derived, Endpoint, VendorSettings};
 use crate::check::inputs::validate::Problem;
@@ -220,7 +220,7 @@ fn region(
         if is_region(&region) {
             Ok(Some(region))
         } else {
-            Err(chain::environment_refusal(
+            Err(environment_refusal(
                 words![format!("{from} is not an AWS region name")],
                 words![
                     format!(
@@ -278,7 +278,7 @@ fn session_name(inputs: &Inputs, env: Env<'_>) -> Result<String, Box<Report>> {
             words![Input::AwsRoleSessionName, " is not a valid session name"],
             detail,
         ),
-        Some(variable) => chain::environment_refusal(
+        Some(variable) => environment_refusal(
             words![format!("{variable} is not a valid session name")],
             detail,
         ),
