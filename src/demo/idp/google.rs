@@ -1,9 +1,9 @@
 //! The test IdP's Google Cloud flavour: a project's workload identity federation (STS `POST /v1/token`),
 //! impersonation (IAM Credentials `generateAccessToken`), service-account keys (the JWT-bearer grant at
 //! `POST /token`) and Resource Manager's `testIamPermissions` and `projects.get`, with the error bodies of facts
-//! cloud-federation.md section 2. `google_config` has what tests configure, `google_sts` the token exchange,
-//! `google_key` the key grant, `google_iam` the bearer-authenticated APIs. This module has the state, the
-//! issued tokens, the error shapes and the routing.
+//! cloud-federation.md section 2. `google_config` and `google_provider` have what tests configure, `google_sts`
+//! the token exchange, `google_key` the key grant, `google_iam` the bearer-authenticated APIs. This module has the
+//! state, the issued tokens, the error shapes and the routing.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,9 +14,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 pub use super::google_config::{
-    AttributeCondition, GOOGLE_TEST_PROJECT, GOOGLE_TEST_PROJECT_NUMBER, GoogleBehavior,
-    GoogleConfig, Grant, ServiceAccount, WorkloadProvider,
+    GOOGLE_TEST_PROJECT, GOOGLE_TEST_PROJECT_NUMBER, GoogleBehavior, GoogleConfig, ServiceAccount,
 };
+pub use super::google_provider::{AttributeCondition, Grant, WorkloadProvider};
 
 use super::http::{Request, Response, js, obj};
 use super::{State, method_not_allowed, unix_now};

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use super::google::{Identity, TOKEN_SECONDS, issue, oauth};
-use super::google_config::{WorkloadProvider, well_formed_id};
+use super::google_provider::{WorkloadProvider, well_formed_id};
 use super::http::{Request, Response, js, obj};
 use super::{State, unix_now};
 

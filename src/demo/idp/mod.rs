@@ -35,6 +35,7 @@ mod google;
 mod google_config;
 mod google_iam;
 mod google_key;
+mod google_provider;
 mod google_sts;
 mod http;
 mod oauth;
@@ -385,10 +386,10 @@ async fn route(state: &State, request: &Request) -> Response {
         }
         return sts::serve(state, request);
     }
-    if state.flavor == Flavor::Google {
-        if let Some(response) = google::route(state, request).await {
-            return response;
-        }
+    if state.flavor == Flavor::Google
+        && let Some(response) = google::route(state, request).await
+    {
+        return response;
     }
     if state.flavor == Flavor::Entra && request.path().starts_with("/subscriptions/") {
         if request.method != "GET" {
