@@ -555,10 +555,10 @@ async fn conclude(
     let mut lines = vec![Line::Fact("Acts as", words![held.principal.clone()])];
     if let Some(project) = &ctx.settings.project {
         project_number(ctx, project, &held, found, scrub).await;
-        if !ctx.settings.required_permissions.is_empty() {
-            if let Err(outcome) = permissions(ctx, project, &held, found, scrub, &mut lines).await {
-                return *outcome;
-            }
+        if !ctx.settings.required_permissions.is_empty()
+            && let Err(outcome) = permissions(ctx, project, &held, found, scrub, &mut lines).await
+        {
+            return *outcome;
         }
     }
     Outcome::new(
