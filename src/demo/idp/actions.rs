@@ -23,9 +23,26 @@ pub fn actions_request_url(base_url: &str, subject: &str) -> String {
     format!("{base_url}{PATH}?api-version=2.0&subject={subject}")
 }
 
-/// A GitHub Actions ID token: issuer, subject and audience as a job's, valid for five minutes.
+/// A GitHub Actions ID token: issuer, subject and audience as a job's, valid for five minutes. A subject of
+/// the `repo:OWNER/NAME:…` form also gives the `repository` and `repository_owner` claims a real job's token
+/// carries, which Google attribute conditions usually read.
 pub fn github_id_token(subject: &str, audience: &str) -> String {
-    workload_token(GITHUB_ISSUER, subject, audience)
+    let repository = subject
+        .strip_prefix("repo:")
+        .and_then(|rest| rest.split(':').next())
+        .filter(|repo| repo.contains('/'));
+    match repository {
+        Some(repository) => {
+            let owner = repository.split('/').next().unwrap_or_default();
+            workload_token_with_claims(
+                GITHUB_ISSUER,
+                subject,
+                audience,
+                &[("repository", repository), ("repository_owner", owner)],
+            )
+        }
+        None => workload_token(GITHUB_ISSUER, subject, audience),
+    }
 }
 
 /// A workload's ID token (a CI job's, a Kubernetes service account's) as the Entra flavour reads it: issuer,
