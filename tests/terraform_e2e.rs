@@ -257,12 +257,12 @@ async fn every_example_directory_plans_as_it_is() {
     .await
     .expect("idp");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    // examples/genesys, examples/azure and examples/aws are planned against the Genesys and Entra test servers
-    // and moto / the STS flavour by tests/genesys.rs, tests/entra.rs, tests/aws.rs and tests/aws_web_identity.rs;
-    // examples/external-program
-    // needs the hashicorp/external provider, which cannot be downloaded here (tests/cli.rs drives the program
-    // exactly as that provider does).
-    let elsewhere = ["genesys", "azure", "aws", "external-program"];
+    // examples/genesys, examples/azure, examples/aws and examples/google are planned against their test servers
+    // (the Genesys, Entra, STS and Google flavours, and moto) by tests/genesys.rs, tests/entra_credentials.rs,
+    // tests/aws.rs, tests/aws_web_identity.rs and tests/google.rs; examples/external-program needs the
+    // hashicorp/external provider, which cannot be downloaded here (tests/cli.rs drives the program exactly as
+    // that provider does).
+    let elsewhere = ["genesys", "azure", "aws", "google", "external-program"];
     let mut dirs = Vec::new();
     let mut stack = vec![root.clone()];
     while let Some(dir) = stack.pop() {

@@ -10,6 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use super::google::{Identity, TOKEN_SECONDS, issue, oauth};
+use super::google_config::GoogleConfig;
 use super::google_provider::{WorkloadProvider, well_formed_id};
 use super::http::{Request, Response, js, obj};
 use super::{State, unix_now};
@@ -88,45 +89,7 @@ fn admit(state: &State, request: &Request) -> Result<Response, Response> {
     };
     let claims =
         decode(field("subject_token")).ok_or_else(|| oauth(400, "invalid_grant", NOT_A_JWT))?;
-    let exp = claims.get("exp").and_then(Value::as_f64).unwrap_or(0.0);
-    if exp <= unix_now() as f64 {
-        return Err(oauth(400, "invalid_grant", EXPIRED));
-    }
-    let iss = claims
-        .get("iss")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if iss.trim_end_matches('/') != provider.issuer.trim_end_matches('/') {
-        return Err(oauth(
-            400,
-            "invalid_grant",
-            &format!(
-                "The issuer in ID Token {iss} does not match the expected ones: {}",
-                provider.issuer
-            ),
-        ));
-    }
-    let audiences: Vec<&str> = match claims.get("aud") {
-        Some(Value::String(one)) => vec![one.as_str()],
-        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
-    let default_audience = [config.default_audience(pool, &provider.provider)];
-    let allowed = if provider.allowed_audiences.is_empty() {
-        &default_audience[..]
-    } else {
-        &provider.allowed_audiences[..]
-    };
-    if !audiences.iter().any(|a| allowed.iter().any(|b| b == a)) {
-        return Err(oauth(
-            400,
-            "invalid_grant",
-            &format!(
-                "The audience in ID Token [{}] does not match the expected audience.",
-                audiences.join(", ")
-            ),
-        ));
-    }
+    token_matches(config, pool, provider, &claims)?;
     let attributes = map_attributes(provider, &claims);
     let Some(subject) = attributes
         .iter()
@@ -169,6 +132,55 @@ fn admit(state: &State, request: &Request) -> Result<Response, Response> {
         ("expires_in", minted.seconds.to_string()),
     ]);
     Ok(Response::json(200, body).header("Cache-Control", "no-store"))
+}
+
+/// The subject token's expiry, issuer and audience against the provider's, in STS's order and words.
+fn token_matches(
+    config: &GoogleConfig,
+    pool: &str,
+    provider: &WorkloadProvider,
+    claims: &Claims,
+) -> Result<(), Response> {
+    let exp = claims.get("exp").and_then(Value::as_f64).unwrap_or(0.0);
+    if exp <= unix_now() as f64 {
+        return Err(oauth(400, "invalid_grant", EXPIRED));
+    }
+    let iss = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if iss.trim_end_matches('/') != provider.issuer.trim_end_matches('/') {
+        return Err(oauth(
+            400,
+            "invalid_grant",
+            &format!(
+                "The issuer in ID Token {iss} does not match the expected ones: {}",
+                provider.issuer
+            ),
+        ));
+    }
+    let audiences: Vec<&str> = match claims.get("aud") {
+        Some(Value::String(one)) => vec![one.as_str()],
+        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let default_audience = [config.default_audience(pool, &provider.provider)];
+    let allowed = if provider.allowed_audiences.is_empty() {
+        &default_audience[..]
+    } else {
+        &provider.allowed_audiences[..]
+    };
+    if !audiences.iter().any(|a| allowed.iter().any(|b| b == a)) {
+        return Err(oauth(
+            400,
+            "invalid_grant",
+            &format!(
+                "The audience in ID Token [{}] does not match the expected audience.",
+                audiences.join(", ")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The project number, pool and provider of

@@ -55,7 +55,7 @@ pub fn inputs(request: &CheckRequest, found: &mut Findings) {
     let Some(settings) = request.vendor.get::<Settings>() else {
         return;
     };
-    let (status, words) = crate::check::vendors::google::vendor::status_note(settings);
+    let (status, words) = settings.status_note();
     found.push(Step::Inputs, status, words);
     found.auth_method_used = Some(
         match base_config(&settings.config) {

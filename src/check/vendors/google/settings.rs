@@ -5,6 +5,7 @@ use crate::check::report::reason::Status;
 use crate::check::report::words::Words;
 use crate::check::vendors::google::config::Config;
 use crate::surface::Input;
+use crate::words;
 
 /// IAM Credentials' host (generateAccessToken).
 pub const IAM_CREDENTIALS: &str = "https://iamcredentials.googleapis.com";
@@ -32,4 +33,24 @@ pub struct Settings {
     pub resource_manager_base: String,
     /// What was noticed reading the inputs.
     pub notes: Vec<(Status, Words)>,
+}
+
+impl Settings {
+    /// What to call where the configuration came from, for the inputs step.
+    pub fn status_note(&self) -> (Status, Words) {
+        (
+            Status::Pass,
+            words![
+                "Google credentials: ",
+                self.config.kind(),
+                " from ",
+                self.from.clone(),
+                self
+                    .service_account
+                    .as_ref()
+                    .map(|s| format!(", impersonating {s}"))
+                    .unwrap_or_default()
+            ],
+        )
+    }
 }

@@ -8,7 +8,7 @@ use crate::check::inputs::given::Inputs;
 use crate::check::inputs::request::{CheckRequest, Derived, Endpoint, VendorSettings};
 use crate::check::inputs::validate::Problem;
 use crate::check::report::words::Words;
-use crate::check::report::{Findings, Outcome, Report, Status};
+use crate::check::report::{Findings, Outcome, Report};
 use crate::check::vendors::google::config::{Config, MAX_CONFIG_BYTES, printable};
 use crate::check::vendors::google::settings::{IAM_CREDENTIALS, RESOURCE_MANAGER, Settings};
 use crate::check::vendors::vendor::{BoxFuture, Identity, OwnCheck, OwnIdentity, Selected, Vendor};
@@ -403,24 +403,6 @@ fn is_email(text: &str) -> bool {
         && domain.contains('.')
         && !text.contains(char::is_whitespace)
         && !text.contains('/')
-}
-
-/// What to call where the configuration came from, for the inputs step.
-pub fn status_note(settings: &Settings) -> (Status, Words) {
-    (
-        Status::Pass,
-        words![
-            "Google credentials: ",
-            settings.config.kind(),
-            " from ",
-            settings.from.clone(),
-            settings
-                .service_account
-                .as_ref()
-                .map(|s| format!(", impersonating {s}"))
-                .unwrap_or_default()
-        ],
-    )
 }
 
 #[cfg(test)]
