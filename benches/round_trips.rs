@@ -1,8 +1,9 @@
-//! Dependent round trips of a Genesys Cloud check, a Microsoft Entra ID check and an AWS check at a real
-//! distance: the embedded test server (Genesys, Entra and AWS STS flavours) behind delaying TCP proxies (one
-//! standing in for the login host or STS, one for the API or Resource Manager host), each adding half the
-//! round-trip time in each direction and a full round trip for the TCP handshake. A check's wall time divided by
-//! the round-trip time is the number of round trips it waits for, one after another.
+//! Dependent round trips of a Genesys Cloud check, a Microsoft Entra ID check, an AWS check and a Google Cloud
+//! check at a real distance: the embedded test server (Genesys, Entra, AWS STS and Google flavours) behind
+//! delaying TCP proxies (one standing in for the login host, STS or Google's token host, one for the API host:
+//! Genesys' API, Resource Manager, or Google's IAM Credentials and Resource Manager behind `gcp_api_url`), each
+//! adding half the round-trip time in each direction and a full round trip for the TCP handshake. A check's wall
+//! time divided by the round-trip time is the number of round trips it waits for, one after another.
 //!
 //!   cargo bench --bench round_trips            (BENCH_RTT_MS, default 100; BENCH_RUNS, default 7)
 
@@ -10,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use authcheck::check::{self, Given, Inputs, Secret, SecretOrigin};
 use authcheck::demo::idp::{
-    Client, ENTRA_TEST_SUBSCRIPTION, ENTRA_TEST_TENANT, Flavor, GITHUB_ISSUER, Idp, IdpConfig,
-    Inspect, OidcProvider, Org, StsConfig, StsRole, StsUser, workload_token,
+    Client, ENTRA_TEST_SUBSCRIPTION, ENTRA_TEST_TENANT, Flavor, GITHUB_ISSUER, GoogleConfig, Idp,
+    IdpConfig, Inspect, OidcProvider, Org, RegisteredKey, ServiceAccount, StsConfig, StsRole,
+    StsUser, WorkloadProvider, workload_token, workload_token_with_claims,
 };
 use authcheck::surface::Input;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -146,6 +148,110 @@ async fn aws_check(sts: &str, way: AwsWay, token_file: &str) -> (bool, String) {
         Some(value.to_string())
     };
     let request = inputs.resolve(&env).expect("resolves");
+    let report = check::run_fresh(request, tokio::sync::watch::channel(false).1).await;
+    (report.valid, report.reason.code().to_string())
+}
+
+const GCP_PROJECT: &str = "acme-prod";
+const GCP_PROJECT_NUMBER: &str = "987654321098";
+const GCP_POOL: &str = "github";
+const GCP_PROVIDER: &str = "actions";
+const GCP_DEPLOYER: &str = "deploy@acme-prod.iam.gserviceaccount.com";
+const GCP_KEYED: &str = "ci-key@acme-prod.iam.gserviceaccount.com";
+const GCP_KEY_ID: &str = "6f1c0e6a2b9d4c8e8a5b1f3d7c2e9a4b6d8f0a1c";
+const GCP_PERMISSION: &str = "storage.buckets.list";
+const GCP_REPOSITORY: &str = "acme/infra";
+
+/// The project: a GitHub pool whose provider admits acme's repositories, a deployer the infra repository may
+/// impersonate, and an account with a key (a test-only fixture key); both hold the permission asked about.
+fn google_project() -> GoogleConfig {
+    let project = GoogleConfig::new(GCP_PROJECT, GCP_PROJECT_NUMBER);
+    let infra = project.principal_set(GCP_POOL, "repository", GCP_REPOSITORY);
+    let key = RegisteredKey::from_pem(&fixture_key(), None, None).expect("fixture key");
+    project
+        .clone()
+        .provider(
+            WorkloadProvider::new(GCP_POOL, GCP_PROVIDER, GITHUB_ISSUER)
+                .condition("repository_owner", "acme"),
+        )
+        .service_account(
+            ServiceAccount::new(GCP_DEPLOYER)
+                .workload_identity_user(&infra)
+                .permissions(&[GCP_PERMISSION, "resourcemanager.projects.get"]),
+        )
+        .service_account(
+            ServiceAccount::new(GCP_KEYED)
+                .key(GCP_KEY_ID, key)
+                .permissions(&[GCP_PERMISSION, "resourcemanager.projects.get"]),
+        )
+}
+
+fn fixture_key() -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys/rsa-2048.pem"),
+    )
+    .expect("key fixture")
+}
+
+/// A GitHub Actions token of the infra repository, for the provider's default audience.
+fn github_token() -> String {
+    let audience =
+        GoogleConfig::new(GCP_PROJECT, GCP_PROJECT_NUMBER).default_audience(GCP_POOL, GCP_PROVIDER);
+    workload_token_with_claims(
+        GITHUB_ISSUER,
+        &format!("repo:{GCP_REPOSITORY}:ref:refs/heads/main"),
+        &audience,
+        &[("repository", GCP_REPOSITORY), ("repository_owner", "acme")],
+    )
+}
+
+/// The external_account configuration google-github-actions/auth writes, with a file credential source and STS
+/// behind `sts`; impersonating the deployer when asked.
+fn federation_config(sts: &str, token_file: &str, impersonate: bool) -> String {
+    let audience =
+        GoogleConfig::new(GCP_PROJECT, GCP_PROJECT_NUMBER).provider_name(GCP_POOL, GCP_PROVIDER);
+    let mut config = serde_json::json!({
+        "type": "external_account",
+        "audience": audience,
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "token_url": format!("{sts}/v1/token"),
+        "credential_source": {"file": token_file},
+    });
+    if impersonate {
+        // Where the URL points does not matter: the check calls gcp_api_url's generateAccessToken.
+        config["service_account_impersonation_url"] = serde_json::json!(format!(
+            "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/{GCP_DEPLOYER}:generateAccessToken"
+        ));
+    }
+    config.to_string()
+}
+
+/// A service-account key file as the console downloads it, its token_uri behind `sts`.
+fn key_config(sts: &str) -> String {
+    serde_json::json!({
+        "type": "service_account",
+        "project_id": GCP_PROJECT,
+        "private_key_id": GCP_KEY_ID,
+        "private_key": fixture_key(),
+        "client_email": GCP_KEYED,
+        "token_uri": format!("{sts}/token"),
+    })
+    .to_string()
+}
+
+async fn google_check(credentials: &str, api: &str, permissions: bool) -> (bool, String) {
+    let mut inputs = Inputs::new()
+        .with_text(Input::GcpCredentialsFile, credentials)
+        .with_text(Input::GcpApiUrl, api)
+        .with(Input::MaxRetries, Given::Int(0));
+    if permissions {
+        inputs = inputs.with_text(Input::GcpProject, GCP_PROJECT);
+        inputs.set(
+            Input::RequiredPermissions,
+            Given::List(vec![GCP_PERMISSION.to_string()]),
+        );
+    }
+    let request = inputs.resolve(&|_| None).expect("resolves");
     let report = check::run_fresh(request, tokio::sync::watch::channel(false).1).await;
     (report.valid, report.reason.code().to_string())
 }
@@ -334,5 +440,70 @@ fn main() {
         })
         .await;
         let _ = std::fs::remove_file(&token_file);
+
+        let google = Idp::start_google(google_project()).await.expect("google idp");
+        let sts = format!("http://{}", delaying_proxy(address(&google), rtt).await);
+        let api = format!("http://{}", delaying_proxy(address(&google), rtt).await);
+        let scratch = |name: &str| {
+            std::env::temp_dir()
+                .join(format!("authcheck-bench-{}-{name}", std::process::id()))
+                .display()
+                .to_string()
+        };
+        let (token_file, federated, impersonated, keyed) = (
+            scratch("github.jwt"),
+            scratch("federation.json"),
+            scratch("impersonation.json"),
+            scratch("key.json"),
+        );
+        for (path, text) in [
+            (&federated, federation_config(&sts, &token_file, false)),
+            (&impersonated, federation_config(&sts, &token_file, true)),
+            (&keyed, key_config(&sts)),
+        ] {
+            std::fs::write(path, text).expect("credential configuration");
+        }
+        // A fresh subject token for every run, as a CI job's.
+        let fresh = || {
+            let _ = std::fs::write(&token_file, github_token());
+        };
+        println!();
+        println!(
+            "round trips: a Google Cloud check, STS / the token URI and the API host (IAM Credentials and Resource \
+             Manager, gcp_api_url) each {} ms away",
+            rtt.as_millis()
+        );
+        println!("| check | wall ms (min / median / max) | round trips (median) | outcome |");
+        println!("|---|---|---|---|");
+        row("federation (token file, STS token exchange)", runs, rtt, || {
+            fresh();
+            google_check(&federated, &api, false)
+        })
+        .await;
+        row("... + impersonation (generateAccessToken)", runs, rtt, || {
+            fresh();
+            google_check(&impersonated, &api, false)
+        })
+        .await;
+        row(
+            "... + required_permissions (projects.get, testIamPermissions)",
+            runs,
+            rtt,
+            || {
+                fresh();
+                google_check(&impersonated, &api, true)
+            },
+        )
+        .await;
+        row(
+            "key (JWT-bearer grant) + required_permissions (projects.get, testIamPermissions)",
+            runs,
+            rtt,
+            || google_check(&keyed, &api, true),
+        )
+        .await;
+        for path in [&token_file, &federated, &impersonated, &keyed] {
+            let _ = std::fs::remove_file(path);
+        }
     });
 }

@@ -32,6 +32,8 @@ const GONE: &str = "removed@acme-prod.iam.gserviceaccount.com";
 const KEY_ID: &str = "6f1c0e6a2b9d4c8e8a5b1f3d7c2e9a4b6d8f0a1c";
 const OLD_KEY_ID: &str = "0a9b8c7d6e5f40312a1b2c3d4e5f60718293a4b5";
 const INFRA: &str = "repo:acme/infra:ref:refs/heads/main";
+/// A repository whose subject (`repo:NAME:ref:…`, mapped to `google.subject`) is past Google's 127 bytes.
+const LONG_REPOSITORY: &str = "acme/a-repository-name-so-long-that-mapped-to-an-attribute-it-passes-the-limit-google-sets-on-attribute-values-of-127-bytes";
 const HELD: &str = "storage.buckets.list";
 const NOT_HELD: &str = "compute.instances.create";
 /// base64url of the test server's workload-token header: any output holding it holds a subject token.
@@ -355,6 +357,66 @@ fn scenarios(base: &str, files: &Files) -> Vec<Scenario> {
             "client_not_found",
             &[GONE],
         ),
+        scenario(
+            "a GitHub Enterprise Server token against a provider for github.com",
+            external(
+                base,
+                &name,
+                file_source(
+                    "ghes.jwt",
+                    workload_token_with_claims(
+                        "https://ghes.acme.example/_services/token",
+                        INFRA,
+                        &aud,
+                        &[("repository", "acme/infra"), ("repository_owner", "acme")],
+                    ),
+                ),
+                None,
+            ),
+            "invalid_assertion",
+            &["GitHub Enterprise", "ghes.acme.example"],
+        ),
+        scenario(
+            "a repository name mapped past 127 bytes",
+            external(
+                base,
+                &name,
+                file_source("long.jwt", github_token(LONG_REPOSITORY, &aud, None)),
+                None,
+            ),
+            "invalid_assertion",
+            &["127 bytes"],
+        ),
+        Scenario {
+            permissions: &[HELD],
+            ..scenario(
+                "an impersonated_service_account configuration over federation: good",
+                json!({
+                    "type": "impersonated_service_account",
+                    "service_account_impersonation_url": format!(
+                        "{base}/v1/projects/-/serviceAccounts/{DEPLOYER}:generateAccessToken"
+                    ),
+                    "source_credentials": external(base, &name, infra_file("source.jwt"), None),
+                }),
+                "ok",
+                &[DEPLOYER, PROJECT_NUMBER],
+            )
+        },
+        Scenario {
+            env: vec![("GOOGLE_IMPERSONATE_SERVICE_ACCOUNT", DEPLOYER.to_string())],
+            given: Given::AdcVariable,
+            ..scenario(
+                "GOOGLE_IMPERSONATE_SERVICE_ACCOUNT for another repository's token",
+                external(
+                    base,
+                    &name,
+                    file_source("env-other.jwt", github_token("acme/other", &aud, None)),
+                    None,
+                ),
+                "access_denied",
+                &[DEPLOYER, "roles/iam.workloadIdentityUser"],
+            )
+        },
         Scenario {
             usage: true,
             ..scenario(

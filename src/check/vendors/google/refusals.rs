@@ -273,15 +273,33 @@ fn token(failure: &mut Failure, kind: Kind, error: &GoogleError, asked: &Asked<'
                 }
             )];
             failure.meaning = words![format!(
-                "The provider trusts one issuer ({:?}).",
+                "A workload identity provider trusts exactly one issuer, and Google named the one it expected \
+                 ({:?}).",
                 asked.scrub.quote(&error.message, 300)
             )];
-            failure.causes = vec![words![
-                "GitHub Enterprise Server, or an enterprise with a unique issuer URL, signs with its own issuer"
-            ]];
-            failure.fix = words![
-                "Create a provider for this issuer, or set the provider's issuer URI to it."
-            ];
+            failure.causes = if enterprise {
+                vec![words![
+                    "GitHub Enterprise Server, or an enterprise with a unique issuer URL, signs with its own \
+                     issuer, not https://token.actions.githubusercontent.com"
+                ]]
+            } else {
+                vec![words![
+                    "the token comes from another CI, cluster or identity provider than the provider was made for"
+                ]]
+            };
+            failure.fix = match asked.pool() {
+                Some((number, pool, provider)) => words![format!(
+                    "Create a provider for this issuer (gcloud iam workload-identity-pools providers create-oidc \
+                     NAME --workload-identity-pool={pool} --location=global --project={number} \
+                     --issuer-uri={iss} --attribute-mapping=google.subject=assertion.sub), or, if {provider} \
+                     should trust it instead, gcloud iam workload-identity-pools providers update-oidc \
+                     {provider} --workload-identity-pool={pool} --location=global --project={number} \
+                     --issuer-uri={iss}."
+                )],
+                None => words![
+                    "Create a provider for this issuer, or set the provider's issuer URI to it."
+                ],
+            };
         }
         _ => {
             failure.summary = words!["The subject token has expired"];

@@ -45,8 +45,7 @@ impl Settings {
                 self.config.kind(),
                 " from ",
                 self.from.clone(),
-                self
-                    .service_account
+                self.service_account
                     .as_ref()
                     .map(|s| format!(", impersonating {s}"))
                     .unwrap_or_default()
