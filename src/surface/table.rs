@@ -554,9 +554,9 @@ pub const INPUTS: &[InputSpec] = &[
         sensitive: false,
         group: Group::None,
         places: EVERYWHERE,
-        doc: "Genesys Cloud permissions (domain:entity:action) the OAuth client's roles must grant; any missing one fails the check with reason missing_permissions. Adds to the provider's.",
+        doc: "Permissions the identity must hold; any missing one fails the check with reason missing_permissions. Genesys Cloud: domain:entity:action, granted by the OAuth client's roles. Google Cloud: IAM permissions (e.g. storage.buckets.create) on gcp_project, asked with testIamPermissions. Adds to the provider's.",
         provider_doc: Some(
-            "Genesys Cloud permissions (domain:entity:action) every check requires, in addition to each data source's and ephemeral resource's own.",
+            "Permissions every check requires (Genesys Cloud domain:entity:action, Google Cloud IAM permissions on gcp_project), in addition to each data source's and ephemeral resource's own.",
         ),
         flag: Some(Flag {
             long: "require-permission",
@@ -564,7 +564,7 @@ pub const INPUTS: &[InputSpec] = &[
             reads_file: false,
             heading: REQUEST,
             help: Some(
-                "fail unless the Genesys client's roles grant this permission, e.g. routing:queue:view (repeatable)",
+                "fail unless the identity holds this permission: Genesys routing:queue:view, Google storage.buckets.create on --gcp-project (repeatable)",
             ),
         }),
         env: &[],
