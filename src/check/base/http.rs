@@ -291,12 +291,24 @@ pub fn prewarm(
     connections: usize,
     deadline: tokio::time::Instant,
 ) -> tokio::task::JoinSet<()> {
+    prewarm_each(client, &[(url, connections)], deadline)
+}
+
+/// [`prewarm`] for several hosts at once: `connections` to each `url`.
+pub fn prewarm_each(
+    client: &reqwest::Client,
+    hosts: &[(&str, usize)],
+    deadline: tokio::time::Instant,
+) -> tokio::task::JoinSet<()> {
     let mut set = tokio::task::JoinSet::new();
-    for _ in 0..connections {
-        let (client, url) = (client.clone(), url.to_string());
-        set.spawn(async move {
-            let _ = tokio::time::timeout_at(deadline, get(&client, &url, HeaderMap::new())).await;
-        });
+    for (url, connections) in hosts {
+        for _ in 0..*connections {
+            let (client, url) = (client.clone(), url.to_string());
+            set.spawn(async move {
+                let _ =
+                    tokio::time::timeout_at(deadline, get(&client, &url, HeaderMap::new())).await;
+            });
+        }
     }
     set
 }

@@ -73,6 +73,8 @@ async fn steps(request: &CheckRequest, keep: Keep, found: &mut Findings) -> Outc
                 Err(outcome) => return outcome,
             };
         found.token_url = Some(scrub.quote_text(resolved.token_url.as_str(), 8192));
+        // The connections to the vendor's API hosts open while its first request is on its way.
+        let _warm = vendor.prewarm(request, &client, deadline);
         let with = OwnCheck {
             request,
             client: &client,

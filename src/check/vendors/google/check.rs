@@ -554,9 +554,30 @@ async fn conclude(
     }
     let mut lines = vec![Line::Fact("Acts as", words![held.principal.clone()])];
     if let Some(project) = &ctx.settings.project {
-        project_number(ctx, project, &held, found, scrub).await;
-        if !ctx.settings.required_permissions.is_empty()
-            && let Err(outcome) = permissions(ctx, project, &held, found, scrub, &mut lines).await
+        // projects.get and testIamPermissions do not wait for each other: one round trip for both.
+        let scrub: &Scrubber = scrub;
+        let base = &ctx.settings.resource_manager_base;
+        let required = &ctx.settings.required_permissions;
+        let number = api::project(ctx.client, base, project, &held.token, ctx.deadline, scrub);
+        let tested = async {
+            if required.is_empty() {
+                return None;
+            }
+            let called = api::test_iam_permissions(
+                ctx.client,
+                base,
+                project,
+                required,
+                &held.token,
+                ctx.deadline,
+                scrub,
+            );
+            Some(called.await)
+        };
+        let (number, tested) = tokio::join!(number, tested);
+        project_number(project, number, found, scrub);
+        if let Some(called) = tested
+            && let Err(outcome) = permissions(ctx, project, &held, called, found, scrub, &mut lines)
         {
             return *outcome;
         }
@@ -569,22 +590,7 @@ async fn conclude(
 }
 
 /// `projects.get`: the project's number for `account_id` (a warning when it cannot be read).
-async fn project_number(
-    ctx: &Ctx<'_>,
-    project: &str,
-    held: &Held,
-    found: &mut Findings,
-    scrub: &Scrubber,
-) {
-    let called = api::project(
-        ctx.client,
-        &ctx.settings.resource_manager_base,
-        project,
-        &held.token,
-        ctx.deadline,
-        scrub,
-    )
-    .await;
+fn project_number(project: &str, called: Called, found: &mut Findings, scrub: &Scrubber) {
     match called {
         Called::Done(json) => {
             let number = json.text("projectNumber");
@@ -609,26 +615,17 @@ async fn project_number(
 }
 
 /// `testIamPermissions`: every required permission held, or the missing ones.
-async fn permissions(
+fn permissions(
     ctx: &Ctx<'_>,
     project: &str,
     held: &Held,
+    called: Called,
     found: &mut Findings,
     scrub: &Scrubber,
     lines: &mut Vec<Line>,
 ) -> Result<(), Box<Outcome>> {
     let required = &ctx.settings.required_permissions;
     found.permissions_source = PermissionsSource::Unknown;
-    let called = api::test_iam_permissions(
-        ctx.client,
-        &ctx.settings.resource_manager_base,
-        project,
-        required,
-        &held.token,
-        ctx.deadline,
-        scrub,
-    )
-    .await;
     let sent = words![format!(
         "POST {}/v1/projects/{project}:testIamPermissions as {}",
         ctx.settings.resource_manager_base, held.principal

@@ -3,6 +3,10 @@
 //! the provider's order; the endpoint is the configuration's STS token URL (federation) or its token URI (a key);
 //! the check is its own (a token exchange, impersonation and IAM, not one OAuth2 client).
 
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::check::base::http;
 use crate::check::inputs::env::{Env, environment_refusal, from_env, read_secret_file, refuse};
 use crate::check::inputs::given::Inputs;
 use crate::check::inputs::request::{CheckRequest, Derived, Endpoint, VendorSettings};
@@ -36,6 +40,34 @@ impl Vendor for Google {
 
     fn identity(&self) -> Identity {
         Identity::Own(&Google)
+    }
+
+    fn prewarm(
+        &self,
+        request: &CheckRequest,
+        client: &reqwest::Client,
+        deadline: Instant,
+    ) -> Option<JoinSet<()>> {
+        let settings = request.vendor.get::<Settings>()?;
+        // generateAccessToken needs one connection to IAM Credentials; projects.get and testIamPermissions run
+        // side by side, so Resource Manager needs two (one when only the project is read). The same host (an
+        // API URL given for both) serves them one after the other: the larger count is enough.
+        let iam = usize::from(settings.service_account.is_some());
+        let manager = match (&settings.project, settings.required_permissions.is_empty()) {
+            (None, _) => 0,
+            (Some(_), true) => 1,
+            (Some(_), false) => 2,
+        };
+        let (iam_host, manager_host) = (
+            format!("{}/", settings.iam_base),
+            format!("{}/", settings.resource_manager_base),
+        );
+        let hosts = if iam_host == manager_host {
+            vec![(iam_host.as_str(), iam.max(manager))]
+        } else {
+            vec![(iam_host.as_str(), iam), (manager_host.as_str(), manager)]
+        };
+        Some(http::prewarm_each(client, &hosts, deadline))
     }
 
     fn reads(&self) -> &'static [Input] {
