@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use support::moto::Moto;
-use support::terraform::{command, contains, plan_contents, terraforms, workspace};
+use support::terraform::{Traced, contains, terraforms, traced_plan, workspace};
 
 /// Variables the check (or the aws provider) reads, cleared from every run so the caller's never leak in.
 const CLEARED: [&str; 16] = [
@@ -315,34 +315,17 @@ async fn terraform_plans_of_examples_aws_tell_each_credential_good_from_each_way
         let good = scenario.reason == "ok";
         let scenario = Arc::new(scenario);
         let s = scenario.clone();
-        let (out, log, saved) = tokio::task::spawn_blocking(move || {
-            let log = ws.dir.join(format!("trace-{n}.log"));
-            let plan = ws.dir.join(format!("plan-{n}.tfplan"));
-            let out_arg = format!("-out={}", plan.display());
-            let mut args = vec!["plan", "-no-color", "-input=false"];
-            if good {
-                args.push(&out_arg);
-            }
-            let mut command = command(&tf, &ws, &args);
-            pipeline_env(&mut command, &home2, &s);
-            command
-                .env("TF_VAR_aws_sts_url", &moto2.endpoint)
-                .env("TF_LOG", "trace")
-                .env("TF_LOG_PATH", &log);
-            if let Some(role) = &s.role {
-                command.env("TF_VAR_aws_role_arn", role);
-            }
-            if let Some(account) = s.account {
-                command.env("TF_VAR_aws_account_id", account);
-            }
-            let out = command.output().expect("terraform");
-            let log = std::fs::read_to_string(&log).unwrap_or_default();
-            let saved = if good {
-                plan_contents(&plan)
-            } else {
-                String::new()
-            };
-            (out, log, saved)
+        let Traced { out, log, saved } = tokio::task::spawn_blocking(move || {
+            traced_plan(&tf, &ws, n, good, |command| {
+                pipeline_env(command, &home2, &s);
+                command.env("TF_VAR_aws_sts_url", &moto2.endpoint);
+                if let Some(role) = &s.role {
+                    command.env("TF_VAR_aws_role_arn", role);
+                }
+                if let Some(account) = s.account {
+                    command.env("TF_VAR_aws_account_id", account);
+                }
+            })
         })
         .await
         .expect("join");

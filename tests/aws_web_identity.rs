@@ -16,7 +16,7 @@ use authcheck::demo::idp::{
     ACTIONS_REQUEST_TOKEN, GITHUB_ISSUER, Idp, OidcProvider, StsConfig, StsRole, StsUser,
     actions_request_url, workload_token, workload_token_until,
 };
-use support::terraform::{command, contains, plan_contents, terraforms, workspace};
+use support::terraform::{Traced, contains, terraforms, traced_plan, workspace};
 
 const ACCOUNT: &str = "123456789012";
 const ROLE: &str = "arn:aws:iam::123456789012:role/deploy";
@@ -373,31 +373,14 @@ async fn terraform_plans_of_examples_aws_tell_each_web_identity_good_from_each_w
         let good = scenario.reason == "ok";
         let scenario = Arc::new(scenario);
         let s = scenario.clone();
-        let (out, log, saved) = tokio::task::spawn_blocking(move || {
-            let log = ws.dir.join(format!("trace-{n}.log"));
-            let plan = ws.dir.join(format!("plan-{n}.tfplan"));
-            let out_arg = format!("-out={}", plan.display());
-            let mut args = vec!["plan", "-no-color", "-input=false"];
-            if good {
-                args.push(&out_arg);
-            }
-            let mut command = command(&tf, &ws, &args);
-            pipeline_env(&mut command, &d, &s);
-            command
-                .env("TF_VAR_aws_sts_url", &base)
-                .env("TF_LOG", "trace")
-                .env("TF_LOG_PATH", &log);
-            if s.role_input {
-                command.env("TF_VAR_aws_role_arn", ROLE);
-            }
-            let out = command.output().expect("terraform");
-            let log = std::fs::read_to_string(&log).unwrap_or_default();
-            let saved = if good {
-                plan_contents(&plan)
-            } else {
-                String::new()
-            };
-            (out, log, saved)
+        let Traced { out, log, saved } = tokio::task::spawn_blocking(move || {
+            traced_plan(&tf, &ws, n, good, |command| {
+                pipeline_env(command, &d, &s);
+                command.env("TF_VAR_aws_sts_url", &base);
+                if s.role_input {
+                    command.env("TF_VAR_aws_role_arn", ROLE);
+                }
+            })
         })
         .await
         .expect("join");

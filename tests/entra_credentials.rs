@@ -15,7 +15,7 @@ use authcheck::demo::idp::{
     ACTIONS_REQUEST_TOKEN, ENTRA_TEST_SUBSCRIPTION, Idp, actions_request_url, workload_token,
 };
 use support::entra::*;
-use support::terraform::{command, contains, plan_contents, terraforms, workspace};
+use support::terraform::{Traced, contains, terraforms, traced_plan, workspace};
 
 mod support;
 
@@ -523,30 +523,13 @@ async fn terraform_plans_of_examples_azure_tell_each_credential_good_from_each_w
         let env = scenario.env.clone();
         // A good plan is saved and read back; every plan's trace log is kept.
         let good = scenario.reason == "ok";
-        let (out, log, saved) = tokio::task::spawn_blocking(move || {
-            let log = ws.dir.join(format!("trace-{n}.log"));
-            let plan = ws.dir.join(format!("plan-{n}.tfplan"));
-            let mut args = vec!["plan", "-no-color", "-input=false"];
-            let out_arg = format!("-out={}", plan.display());
-            if good {
-                args.push(&out_arg);
-            }
-            let mut command = command(&tf, &ws, &args);
-            azurerm_env(&mut command, &env);
-            let out = command
-                .env("TF_VAR_entra_login_url", &base)
-                .env("TF_VAR_azure_management_url", &base)
-                .env("TF_LOG", "trace")
-                .env("TF_LOG_PATH", &log)
-                .output()
-                .expect("terraform");
-            let log = std::fs::read_to_string(&log).unwrap_or_default();
-            let saved = if good {
-                plan_contents(&plan)
-            } else {
-                String::new()
-            };
-            (out, log, saved)
+        let Traced { out, log, saved } = tokio::task::spawn_blocking(move || {
+            traced_plan(&tf, &ws, n, good, |command| {
+                azurerm_env(command, &env);
+                command
+                    .env("TF_VAR_entra_login_url", &base)
+                    .env("TF_VAR_azure_management_url", &base);
+            })
         })
         .await
         .expect("join");

@@ -19,7 +19,7 @@ use authcheck::demo::idp::{
     WorkloadProvider, actions_request_url, workload_token_until, workload_token_with_claims,
 };
 use serde_json::{Value, json};
-use support::terraform::{command, contains, plan_contents, terraforms, workspace};
+use support::terraform::{Traced, contains, terraforms, traced_plan, workspace};
 
 const PROJECT_ID: &str = "acme-prod";
 const PROJECT_NUMBER: &str = "987654321098";
@@ -675,38 +675,20 @@ async fn terraform_plans_of_examples_google_tell_each_identity_good_from_each_wa
         let good = scenario.reason == "ok";
         let scenario = Arc::new(scenario);
         let s = scenario.clone();
-        let (out, log, saved) = tokio::task::spawn_blocking(move || {
-            let log = ws.dir.join(format!("trace-{run}.log"));
-            let plan = ws.dir.join(format!("plan-{run}.tfplan"));
-            let out_arg = format!("-out={}", plan.display());
-            let mut args = vec!["plan", "-no-color", "-input=false"];
-            if good {
-                args.push(&out_arg);
-            }
-            let mut command = command(&tf, &ws, &args);
-            let path = pipeline_env(&mut command, &f, n, &s);
-            if s.given == Given::Input {
-                command.env("TF_VAR_gcp_credentials_file", &path);
-            }
-            if let Some(account) = s.impersonate {
-                command.env("TF_VAR_gcp_service_account", account);
-            }
-            command
-                .env("TF_VAR_gcp_api_url", &base)
-                .env(
+        let Traced { out, log, saved } = tokio::task::spawn_blocking(move || {
+            traced_plan(&tf, &ws, run, good, |command| {
+                let path = pipeline_env(command, &f, n, &s);
+                if s.given == Given::Input {
+                    command.env("TF_VAR_gcp_credentials_file", &path);
+                }
+                if let Some(account) = s.impersonate {
+                    command.env("TF_VAR_gcp_service_account", account);
+                }
+                command.env("TF_VAR_gcp_api_url", &base).env(
                     "TF_VAR_required_permissions",
                     serde_json::to_string(s.permissions).unwrap_or_default(),
-                )
-                .env("TF_LOG", "trace")
-                .env("TF_LOG_PATH", &log);
-            let out = command.output().expect("terraform");
-            let log = std::fs::read_to_string(&log).unwrap_or_default();
-            let saved = if good {
-                plan_contents(&plan)
-            } else {
-                String::new()
-            };
-            (out, log, saved)
+                );
+            })
         })
         .await
         .expect("join");

@@ -193,3 +193,42 @@ pub fn contains_token(text: &str) -> bool {
     // base64url of the test server's JWT header {"alg":"HS256","typ":"at+jwt"}.
     opaque || text.contains("eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9")
 }
+
+/// What one traced `terraform plan` left behind: its output, its `TF_LOG=trace` log and, when it was saved, the
+/// saved plan's contents (empty otherwise), for the leak searches.
+pub struct Traced {
+    pub out: Output,
+    pub log: String,
+    pub saved: String,
+}
+
+/// `terraform plan` number `n` in `ws` with `TF_LOG=trace` to a file, saved with `-out` when `save`; `configure`
+/// sets the run's own environment.
+pub fn traced_plan(
+    tf: &Path,
+    ws: &Workspace,
+    n: usize,
+    save: bool,
+    configure: impl FnOnce(&mut Command),
+) -> Traced {
+    let log = ws.dir.join(format!("trace-{n}.log"));
+    let plan = ws.dir.join(format!("plan-{n}.tfplan"));
+    let out_arg = format!("-out={}", plan.display());
+    let mut args = vec!["plan", "-no-color", "-input=false"];
+    if save {
+        args.push(&out_arg);
+    }
+    let mut command = command(tf, ws, &args);
+    configure(&mut command);
+    command.env("TF_LOG", "trace").env("TF_LOG_PATH", &log);
+    let out = command.output().expect("terraform");
+    Traced {
+        out,
+        log: std::fs::read_to_string(&log).unwrap_or_default(),
+        saved: if save {
+            plan_contents(&plan)
+        } else {
+            String::new()
+        },
+    }
+}
