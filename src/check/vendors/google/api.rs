@@ -216,18 +216,22 @@ pub async fn generate_access_token(
         "{iam_base}/v1/projects/-/serviceAccounts/{}:generateAccessToken",
         url::form_urlencoded::byte_serialize(account.as_bytes()).collect::<String>()
     );
-    let body = serde_json::json!({"scope": [CLOUD_PLATFORM], "lifetime": "3600s"}).to_string();
-    bounded(
-        deadline,
-        http::post_json(
-            client,
-            &url,
-            http::bearer(bearer).unwrap_or_default(),
-            bytes::Bytes::from(body),
-        ),
-        scrub,
-    )
-    .await
+    let body = serde_json::json!({"scope": [CLOUD_PLATFORM], "lifetime": "3600s"});
+    post_as(client, &url, bearer, &body, deadline, scrub).await
+}
+
+/// A JSON POST to a Google API with `bearer`, bounded by the deadline.
+async fn post_as(
+    client: &reqwest::Client,
+    url: &str,
+    bearer: &Secret,
+    body: &serde_json::Value,
+    deadline: Instant,
+    scrub: &Scrubber,
+) -> Called {
+    let headers = http::bearer(bearer).unwrap_or_default();
+    let body = bytes::Bytes::from(body.to_string());
+    bounded(deadline, http::post_json(client, url, headers, body), scrub).await
 }
 
 /// `projects.testIamPermissions` for `permissions` on `project` with `bearer`.
@@ -244,18 +248,8 @@ pub async fn test_iam_permissions(
         "{base}/v1/projects/{}:testIamPermissions",
         path_part(project)
     );
-    let body = serde_json::json!({ "permissions": permissions }).to_string();
-    bounded(
-        deadline,
-        http::post_json(
-            client,
-            &url,
-            http::bearer(bearer).unwrap_or_default(),
-            bytes::Bytes::from(body),
-        ),
-        scrub,
-    )
-    .await
+    let body = serde_json::json!({ "permissions": permissions });
+    post_as(client, &url, bearer, &body, deadline, scrub).await
 }
 
 /// `projects.get` of `project` with `bearer` (its number is `account_id`).
