@@ -725,3 +725,70 @@ async fn terraform_plans_of_examples_google_tell_each_identity_good_from_each_wa
     }
     assert!(problems.is_empty(), "{}", problems.join("\n-----\n"));
 }
+
+/// `authcheck external` as hashicorp/external runs it: the query's gcp_* keys select Google Cloud, and the
+/// answer is a flat object of strings with the principal and the project number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_external_program_checks_a_google_identity() {
+    let idp = Arc::new(google().await);
+    let files = scratch("external");
+    let good = scenarios(&idp.base_url(), &files)
+        .into_iter()
+        .next()
+        .expect("scenario");
+    let path = files.write("external.json", &config_text(&good));
+    let query = json!({
+        "gcp_credentials_file": path,
+        "gcp_service_account": DEPLOYER,
+        "gcp_project": PROJECT_ID,
+        "gcp_api_url": idp.base_url(),
+        "required_permissions": HELD,
+    });
+    let (out, denied) = tokio::task::spawn_blocking(move || {
+        let run = |query: &Value| {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
+            command.arg("external");
+            for name in CLEARED {
+                command.env_remove(name);
+            }
+            let mut child = command
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("authcheck external");
+            if let Some(mut stdin) = child.stdin.take() {
+                use std::io::Write as _;
+                stdin
+                    .write_all(query.to_string().as_bytes())
+                    .expect("query");
+            }
+            child.wait_with_output().expect("external")
+        };
+        let mut other = query.clone();
+        other["required_permissions"] = json!(NOT_HELD);
+        (run(&query), run(&other))
+    })
+    .await
+    .expect("join");
+    assert_eq!(out.status.code(), Some(0), "{}", all_text(&out));
+    let answer: Value = serde_json::from_slice(&out.stdout).expect("a JSON object");
+    assert_eq!(answer["principal"], DEPLOYER, "{answer}");
+    assert_eq!(answer["account_id"], PROJECT_NUMBER, "{answer}");
+    assert!(
+        answer
+            .as_object()
+            .is_some_and(|o| o.values().all(Value::is_string)),
+        "{answer}"
+    );
+    assert_ne!(denied.status.code(), Some(0), "{}", all_text(&denied));
+    assert!(
+        all_text(&denied).contains(NOT_HELD),
+        "{}",
+        all_text(&denied)
+    );
+    for out in [&out, &denied] {
+        let leaked = leaks(&idp, "external", "the program's output", &all_text(out));
+        assert!(leaked.is_empty(), "{leaked:?}");
+    }
+}
