@@ -13,6 +13,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
+use std::time::Duration;
 
 use authcheck::demo::idp::{
     ACTIONS_REQUEST_TOKEN, GITHUB_ISSUER, GoogleConfig, Idp, RegisteredKey, ServiceAccount,
@@ -791,4 +792,102 @@ async fn the_external_program_checks_a_google_identity() {
         let leaked = leaks(&idp, "external", "the program's output", &all_text(out));
         assert!(leaked.is_empty(), "{leaked:?}");
     }
+}
+
+/// A server that answers every request with `status` and an error whose words are the request itself (its
+/// headers with the bearer, its body with the subject token) wrapped in terminal control sequences.
+async fn echoing_server(status: u16) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 16 * 1024];
+                // Enough of the request: the headers and whatever body came with them.
+                let read = tokio::time::timeout(Duration::from_millis(300), async {
+                    while let Ok(n) = socket.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        request.extend_from_slice(&buf[..n]);
+                    }
+                });
+                let _ = read.await;
+                let echoed = String::from_utf8_lossy(&request);
+                let words = format!("\u{1b}[31m{echoed}\u{1b}]0;pwned\u{7}");
+                let body = json!({
+                    "error": "invalid_grant",
+                    "error_description": words,
+                    "error_uri": words,
+                })
+                .to_string();
+                let answer = format!(
+                    "HTTP/1.1 {status} Refused\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+/// An STS that repeats the subject token, and an IAM API that repeats the federated token's bearer, reach no
+/// face with the token or a control character.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_echoing_the_request_leak_no_token_and_no_control_character() {
+    let idp = Arc::new(google().await);
+    let echo = echoing_server(400).await;
+    let files = Arc::new(scratch("echo"));
+    let token = github_token("acme/infra", &audience(), None);
+    let payload = token.split('.').nth(1).unwrap_or_default().to_string();
+    let source = json!({"file": files.write("echo.jwt", &token)});
+    // STS itself echoes; then the real STS, with an IAM Credentials that echoes.
+    let sts_echo = external(&echo, &provider_name(), source.clone(), None);
+    let iam_echo = external(&idp.base_url(), &provider_name(), source, Some(DEPLOYER));
+    let runs = [("STS", sts_echo, idp.base_url()), ("IAM", iam_echo, echo)];
+    let mut problems = Vec::new();
+    for (n, (what, config, api)) in runs.into_iter().enumerate() {
+        let path = files.write(&format!("echo-{n}.json"), &config.to_string());
+        for format in ["text", "json", "github", "junit"] {
+            let (path, api) = (path.clone(), api.clone());
+            let out = tokio::task::spawn_blocking(move || {
+                let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
+                for name in CLEARED {
+                    command.env_remove(name);
+                }
+                command
+                    .args(["check", "--gcp-credentials-file", &path])
+                    .args(["--gcp-api-url", &api, "--gcp-project", PROJECT_ID])
+                    .args(["--timeout", "10", "--format", format])
+                    .output()
+                    .expect("authcheck")
+            })
+            .await
+            .expect("join");
+            let text = all_text(&out);
+            if out.status.code() == Some(0) {
+                problems.push(format!("{what} ({format}): passed\n{text}"));
+            }
+            if !text.contains("Refused") && !text.contains("400") {
+                problems.push(format!(
+                    "{what} ({format}): the refusal is not shown\n{text}"
+                ));
+            }
+            if text.contains(&payload) || text.contains('\u{1b}') || text.contains('\u{7}') {
+                problems.push(format!(
+                    "{what} ({format}): a token or a control character\n{text:?}"
+                ));
+            }
+            if std::env::var("SHOW").is_ok_and(|v| v == what) && format == "text" {
+                eprintln!("{text}");
+            }
+            problems.extend(leaks(&idp, what, format, &text));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n-----\n"));
 }

@@ -406,13 +406,17 @@ fn other(failure: &mut Failure, kind: Kind, error: &GoogleError, asked: &Asked<'
         asked.scrub.quote(&error.message, 200)
     )];
     failure.meaning = words![format!(
-        "Google named its own reason{}.",
-        asked
-            .project
-            .map(|p| format!(" (project {p})"))
-            .unwrap_or_default()
+        "authcheck does not know this answer to {} (HTTP {}); Google's own words above are the best account \
+         of the cause.",
+        asked.what, error.status
     )];
-    failure.fix = words!["Read Google's message above."];
+    failure.fix = match asked.project {
+        Some(project) => words![format!(
+            "Read Google's message above; gcloud projects describe {project} confirms the project and the \
+             identity's access to it."
+        )],
+        None => words!["Read Google's message above."],
+    };
 }
 
 #[cfg(test)]
