@@ -437,7 +437,13 @@ fn scenarios(base: &str, files: &Files) -> Vec<Scenario> {
             external(
                 base,
                 &name,
-                json!({"environment_id": "aws1", "regional_cred_verification_url": "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15"}),
+                // As `gcloud iam workload-identity-pools create-cred-config --aws` writes it: a url as well.
+                json!({
+                    "environment_id": "aws1",
+                    "region_url": "http://169.254.169.254/latest/meta-data/placement/availability-zone",
+                    "url": "http://169.254.169.254/latest/meta-data/iam/security-credentials",
+                    "regional_cred_verification_url": "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15",
+                }),
                 None,
             ),
             "invalid_input",

@@ -40,6 +40,8 @@ pub struct GoogleError {
     pub code: Heard,
     /// `error_description`, or the API's `message`.
     pub message: Heard,
+    /// An OAuth2-shaped error (STS, the key grant's token URI), not a Google API's `{"error":{…}}`.
+    pub oauth: bool,
 }
 
 /// Reads an answer as Google's.
@@ -54,6 +56,7 @@ pub fn read(answer: &Answer, scrub: &Scrubber) -> Called {
         status: answer.status,
         code,
         message: json.text("error_description").unwrap_or_default(),
+        oauth: true,
     });
     let api = || {
         let error = json.get("error")?;
@@ -67,6 +70,7 @@ pub fn read(answer: &Answer, scrub: &Scrubber) -> Called {
                 .get("message")
                 .and_then(|m| m.text())
                 .unwrap_or_default(),
+            oauth: false,
         })
     };
     match oauth.or_else(api) {

@@ -189,6 +189,11 @@ fn asked<'a>(
         key_id,
         project: ctx.settings.project.as_deref(),
         blame: ctx.settings.blame,
+        impersonation_input: ctx.settings.impersonation_input,
+        key_caller: match base_config(&ctx.settings.config) {
+            Config::ServiceAccount(key) => Some(key.client_email.as_str()),
+            _ => None,
+        },
         scrub,
     }
 }
@@ -519,7 +524,7 @@ fn answered(
                 words![format!("HTTP {status}, {body}")],
             );
             failure.summary = words![format!(
-                "Google's {} answered HTTP {status} with {body}",
+                "Google answered {} with HTTP {status} and {body}",
                 asked.what
             )];
             failure.meaning =

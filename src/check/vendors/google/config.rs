@@ -185,7 +185,11 @@ fn external_account(object: &mut serde_json::Map<String, Value>) -> Result<Confi
         .and_then(|f| f.get("subject_token_field_name"))
         .and_then(Value::as_str)
         .map(str::to_string);
-    let subject = if let Some(path) = text(source, "file") {
+    // An AWS-sourced configuration (gcloud --aws) has a `url` too (the metadata service's): environment_id
+    // decides first, so it is named as unsupported rather than fetched as a token service.
+    let subject = if let Some(environment) = text(source, "environment_id") {
+        SubjectSource::Environment(environment)
+    } else if let Some(path) = text(source, "file") {
         SubjectSource::File { path, json_field }
     } else if let Some(url) = text(source, "url") {
         let mut headers = Vec::new();
@@ -201,8 +205,6 @@ fn external_account(object: &mut serde_json::Map<String, Value>) -> Result<Confi
             headers,
             json_field,
         }
-    } else if let Some(environment) = text(source, "environment_id") {
-        SubjectSource::Environment(environment)
     } else {
         return Err("its credential_source has no file, url or environment_id".to_string());
     };

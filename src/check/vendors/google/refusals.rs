@@ -33,6 +33,10 @@ pub enum Kind {
     BadSignature,
     /// `account not found`.
     AccountNotFound,
+    /// The key grant's assertion is outside Google's time window (this machine's clock, or a long lifetime).
+    KeyClock,
+    /// testIamPermissions refused a permission name (`INVALID_ARGUMENT`).
+    BadPermission,
     /// An API refused the token itself.
     Unauthenticated,
     /// Anything else, by status.
@@ -62,7 +66,11 @@ impl Kind {
             Kind::AccountNotFound
         } else if said.has("getaccesstoken") && code.is("PERMISSION_DENIED") {
             Kind::ImpersonationDenied
-        } else if said.has("expired") || said.has("stale") {
+        } else if said.has("short-lived token") || said.has("reasonable timeframe") {
+            Kind::KeyClock
+        } else if code.is("INVALID_ARGUMENT") && said.has("permission") {
+            Kind::BadPermission
+        } else if error.oauth && (said.has("expired") || said.has("stale")) {
             Kind::ExpiredToken
         } else if code.is("UNAUTHENTICATED") {
             Kind::Unauthenticated
@@ -88,6 +96,10 @@ pub struct Asked<'a> {
     pub project: Option<&'a str>,
     /// The input that named the configuration, when one did.
     pub blame: Option<Input>,
+    /// The input that named the account to impersonate, when one did (not the configuration's own URL).
+    pub impersonation_input: Option<Input>,
+    /// The service account whose key is the caller, when a key (not federation) asks to impersonate.
+    pub key_caller: Option<&'a str>,
     /// Removes the check's secrets from what Google says.
     pub scrub: &'a Scrubber,
 }
@@ -122,7 +134,10 @@ pub fn explain(error: &GoogleError, asked: &Asked<'_>) -> Failure {
             token(&mut failure, kind, error, asked)
         }
         Kind::ImpersonationDenied => impersonation(&mut failure, asked),
-        Kind::BadSignature | Kind::AccountNotFound => key(&mut failure, kind, asked),
+        Kind::BadSignature | Kind::AccountNotFound | Kind::KeyClock => {
+            key(&mut failure, kind, asked)
+        }
+        Kind::BadPermission => bad_permission(&mut failure, error, asked),
         Kind::Unauthenticated | Kind::Other => other(&mut failure, kind, error, asked),
     }
     failure
@@ -169,7 +184,7 @@ fn provider(failure: &mut Failure, kind: Kind, asked: &Asked<'_>) {
     failure.meaning = words!["The pool or the provider does not exist, or is disabled or deleted."];
     failure.causes = vec![
         words!["a typo in the pool or provider name, or the project id where its number belongs"],
-        words!["the provider was deleted or disabled (a deleted one lingers for 30 days)"],
+        words!["the provider was deleted or disabled"],
     ];
     failure.fix = match asked.pool() {
         Some((number, pool, provider)) => words![format!(
@@ -316,7 +331,29 @@ fn token(failure: &mut Failure, kind: Kind, error: &GoogleError, asked: &Asked<'
 fn impersonation(failure: &mut Failure, asked: &Asked<'_>) {
     let account = asked.service_account.unwrap_or("the service account");
     failure.reason = Reason::AccessDenied;
-    failure.blame = Some(Input::GcpServiceAccount).filter(|_| asked.blame.is_some());
+    failure.blame = asked.impersonation_input;
+    if let Some(caller) = asked.key_caller {
+        failure.summary = words![format!(
+            "{caller} may not impersonate {account} (iam.serviceAccounts.getAccessToken denied)"
+        )];
+        failure.meaning = words![
+            "The key worked; IAM Credentials refused to mint the other service account's token. Google says the \
+             same when that account does not exist."
+        ];
+        failure.causes = vec![
+            words![format!(
+                "{caller} lacks roles/iam.serviceAccountTokenCreator on {account}"
+            )],
+            words![
+                "the service account's email is mistyped, or it is in another project, or was deleted"
+            ],
+        ];
+        failure.fix = words![format!(
+            "gcloud iam service-accounts add-iam-policy-binding {account} \
+             --role=roles/iam.serviceAccountTokenCreator --member=\"serviceAccount:{caller}\""
+        )];
+        return;
+    }
     let member = match (asked.pool(), asked.claim("repository"), asked.claim("sub")) {
         (Some((number, pool, _)), Some(repository), _) => format!(
             "principalSet://iam.googleapis.com/projects/{number}/locations/global/workloadIdentityPools/{pool}/attribute.repository/{repository}"
@@ -373,6 +410,22 @@ fn key(failure: &mut Failure, kind: Kind, asked: &Asked<'_>) {
     }
     let key_id = asked.key_id.unwrap_or("(none)");
     failure.reason = Reason::InvalidAssertion;
+    if kind == Kind::KeyClock {
+        failure.summary = words![format!(
+            "Google refused the assertion of {account}: its iat and exp are outside Google's window"
+        )];
+        failure.meaning = words![
+            "Google takes a key's assertion only if it was issued now, by Google's clock, and lives at most an \
+             hour; authcheck signs one that lives five minutes, so this machine's clock is off."
+        ];
+        failure.causes = vec![words![
+            "this machine's clock is wrong (a container or VM without time sync)"
+        ]];
+        failure.fix = words![
+            "Sync this machine's clock (timedatectl status; chronyc tracking), then run the check again."
+        ];
+        return;
+    }
     failure.summary = words![format!(
         "Google rejected the signature of key {key_id} of {account}: the account no longer has that key"
     )];
@@ -380,13 +433,32 @@ fn key(failure: &mut Failure, kind: Kind, asked: &Asked<'_>) {
         "The account exists, but none of its keys verifies the assertion (Invalid JWT Signature)."
     ];
     failure.causes = vec![
-        words!["the key was deleted or rotated (an organisation policy may expire keys)"],
+        words!["the key was deleted or rotated"],
         words!["the key file was edited, or its private_key is another key's"],
     ];
     failure.fix = words![format!(
         "gcloud iam service-accounts keys list --iam-account={account} (is {key_id} there?), then create a new key, \
          or better, use workload identity federation instead of a key."
     )];
+}
+
+fn bad_permission(failure: &mut Failure, error: &GoogleError, asked: &Asked<'_>) {
+    failure.reason = Reason::InvalidInput;
+    failure.blame = Some(Input::RequiredPermissions);
+    failure.summary = words![format!(
+        "Google does not take a required permission: {:?}",
+        asked.scrub.quote(&error.message, 200)
+    )];
+    failure.meaning = words![
+        "testIamPermissions answers only for permissions that exist and can be granted on a project; a \
+         misspelt one, or one of another resource type, is refused as a whole."
+    ];
+    failure.fix = words![
+        "Correct ",
+        Input::RequiredPermissions,
+        " (gcloud iam list-testable-permissions //cloudresourcemanager.googleapis.com/projects/PROJECT lists \
+         what can be asked)."
+    ];
 }
 
 fn other(failure: &mut Failure, kind: Kind, error: &GoogleError, asked: &Asked<'_>) {
@@ -428,6 +500,7 @@ mod tests {
             status,
             code: Heard::new(code),
             message: Heard::new(message),
+            oauth: !code.chars().any(|c| c.is_ascii_uppercase()),
         }
     }
 
@@ -508,6 +581,8 @@ mod tests {
             key_id: None,
             project: None,
             blame: None,
+            impersonation_input: None,
+            key_caller: None,
             scrub: &scrub,
         };
         let failure = explain(
@@ -522,5 +597,72 @@ mod tests {
         assert_eq!(failure.reason, Reason::AccessDenied);
         assert!(fix.contains("principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/attribute.repository/acme/infra"), "{fix}");
         assert!(fix.contains("roles/iam.workloadIdentityUser"), "{fix}");
+    }
+
+    fn asked_with<'a>(scrub: &'a Scrubber, key_caller: Option<&'a str>) -> Asked<'a> {
+        Asked {
+            what: "generateAccessToken",
+            audience: None,
+            claims: &[],
+            service_account: Some("deploy@acme.iam.gserviceaccount.com"),
+            key_id: Some("k1"),
+            project: Some("acme-prod"),
+            blame: Some(Input::GcpCredentialsFile),
+            impersonation_input: None,
+            key_caller,
+            scrub,
+        }
+    }
+
+    #[test]
+    fn a_key_denied_impersonation_needs_token_creator_not_workload_identity_user() {
+        let scrub = Scrubber::default();
+        let asked = asked_with(&scrub, Some("ci-key@acme.iam.gserviceaccount.com"));
+        let failure = explain(
+            &error(
+                403,
+                "PERMISSION_DENIED",
+                "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).",
+            ),
+            &asked,
+        );
+        let fix = failure.fix.render(&crate::check::report::words::Plain);
+        assert!(
+            fix.contains("roles/iam.serviceAccountTokenCreator"),
+            "{fix}"
+        );
+        assert!(
+            fix.contains("serviceAccount:ci-key@acme.iam.gserviceaccount.com"),
+            "{fix}"
+        );
+        // The account was the configuration's, not an input the user set.
+        assert_eq!(failure.blame, None);
+    }
+
+    #[test]
+    fn expiry_words_are_a_subject_token_only_from_sts_and_a_key_clock_is_named() {
+        let api = error(
+            401,
+            "UNAUTHENTICATED",
+            "Request had invalid authentication credentials. Expired token.",
+        );
+        assert_ne!(Kind::of(&api), Kind::ExpiredToken);
+        let sts = error(400, "invalid_grant", "The given ID token has expired.");
+        assert_eq!(Kind::of(&sts), Kind::ExpiredToken);
+        let clock = error(
+            400,
+            "invalid_grant",
+            "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.",
+        );
+        assert_eq!(Kind::of(&clock), Kind::KeyClock);
+        let bad = error(
+            400,
+            "INVALID_ARGUMENT",
+            "Permission storage.bucket.list is not valid for this resource.",
+        );
+        let scrub = Scrubber::default();
+        let failure = explain(&bad, &asked_with(&scrub, None));
+        assert_eq!(failure.reason, Reason::InvalidInput);
+        assert_eq!(failure.blame, Some(Input::RequiredPermissions));
     }
 }

@@ -23,6 +23,8 @@ pub struct Settings {
     pub blame: Option<Input>,
     /// The service account to impersonate (`gcp_service_account`, else the configuration's).
     pub service_account: Option<String>,
+    /// The input that named it, when one did (not a variable, not the configuration).
+    pub impersonation_input: Option<Input>,
     /// The project permissions are asked of, and whose number is `account_id`.
     pub project: Option<String>,
     /// IAM permissions the identity must hold on the project.

@@ -272,6 +272,10 @@ fn selected(inputs: &Inputs, env: Env<'_>) -> Result<Selected, Box<Report>> {
         .or_else(|| {
             from_env(Input::GcpApiUrl, env).map(|(_, u)| u.trim().trim_end_matches('/').to_string())
         });
+    let impersonation_input = inputs
+        .text(Input::GcpServiceAccount)
+        .is_some()
+        .then_some(Input::GcpServiceAccount);
     let service_account = inputs
         .text(Input::GcpServiceAccount)
         .map(|s| s.trim().to_string())
@@ -288,6 +292,7 @@ fn selected(inputs: &Inputs, env: Env<'_>) -> Result<Selected, Box<Report>> {
         from,
         blame,
         service_account,
+        impersonation_input,
         project: None,
         required_permissions: Vec::new(),
         iam_base: api.clone().unwrap_or_else(|| IAM_CREDENTIALS.to_string()),
