@@ -45,10 +45,12 @@ pub fn junit(report: &Report, client_id: Option<&str>, timestamp: &str) -> Strin
     let reason = report.reason.code();
     let summary = report.summary_in(&CliWords);
     let detail = report.detail_in(&CliWords);
+    // Cloud checks (AWS, Google) have no client id: the suite is then named by the endpoint alone.
     let suite = format!(
-        "authcheck {}{}",
+        "authcheck{}{}",
         client_id
-            .map(|id| format!("client {id}"))
+            .filter(|id| !id.trim().is_empty())
+            .map(|id| format!(" client {id}"))
             .unwrap_or_default(),
         report
             .findings
