@@ -166,7 +166,7 @@ pub const OUTPUTS: &[OutputSpec] = &[
         kind: OutKind::Text,
         sensitive: false,
         places: REPORTED,
-        doc: "Who the credentials are, as the vendor names it: the AWS caller ARN (an assumed-role ARN for a role), the Genesys Cloud OAuth client's name, the Entra ID application (client) id.",
+        doc: "Who the credentials are, as the vendor names it: the AWS caller ARN (an assumed-role ARN for a role), the Google Cloud service account's email (or the federated principal when nothing is impersonated), the Genesys Cloud OAuth client's name, the Entra ID application (client) id.",
         fact: Some("principal"),
     },
     OutputSpec {
@@ -175,7 +175,7 @@ pub const OUTPUTS: &[OutputSpec] = &[
         kind: OutKind::Text,
         sensitive: false,
         places: REPORTED,
-        doc: "The account the identity belongs to: the AWS account, or the Azure subscription whose role was checked.",
+        doc: "The account the identity belongs to: the AWS account, the Google Cloud project's number (gcp_project), or the Azure subscription whose role was checked.",
         fact: Some("account_id"),
     },
     OutputSpec {
