@@ -418,6 +418,20 @@ fn scenarios(base: &str, files: &Files) -> Vec<Scenario> {
                 &[DEPLOYER, "roles/iam.workloadIdentityUser"],
             )
         },
+        scenario(
+            "GitHub's token service named without a JSON format",
+            external(
+                base,
+                &name,
+                json!({
+                    "url": actions_source["url"].clone(),
+                    "headers": actions_source["headers"].clone(),
+                }),
+                Some(DEPLOYER),
+            ),
+            "invalid_input",
+            &["subject_token_field_name", "no JSON format"],
+        ),
         Scenario {
             usage: true,
             ..scenario(
@@ -901,4 +915,62 @@ async fn servers_echoing_the_request_leak_no_token_and_no_control_character() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n-----\n"));
+}
+
+/// A token service that answers the token as plain text (no `format` in the configuration), as google-auth
+/// reads such a source: the whole answer is the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_source_without_a_format_is_a_plain_text_token() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let idp = Arc::new(google().await);
+    let token = github_token("acme/infra", &audience(), None);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let served = token.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let body = format!("{served}\n");
+            let mut buf = [0u8; 8192];
+            let _ = tokio::time::timeout(Duration::from_secs(2), socket.read(&mut buf)).await;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    let files = scratch("text-url");
+    let config = external(
+        &idp.base_url(),
+        &provider_name(),
+        json!({"url": format!("http://{address}/token")}),
+        Some(DEPLOYER),
+    );
+    let path = files.write("text-url.json", &config.to_string());
+    let api = idp.base_url();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
+        for name in CLEARED {
+            command.env_remove(name);
+        }
+        command
+            .args([
+                "check",
+                "--gcp-credentials-file",
+                &path,
+                "--gcp-api-url",
+                &api,
+            ])
+            .args(["--gcp-project", PROJECT_ID, "--format", "json"])
+            .output()
+            .expect("authcheck")
+    })
+    .await
+    .expect("join");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(report["reason"], "ok", "{}", all_text(&out));
+    assert_eq!(report["principal"], DEPLOYER, "{report}");
+    assert!(leaks(&idp, "text url", "the report", &all_text(&out)).is_empty());
 }

@@ -63,6 +63,16 @@ impl Answer {
         Json::parse(self.body.0.expose())
     }
 
+    /// The whole body as a secret, for a server that answers a token as plain text (a workload's token
+    /// service): trimmed UTF-8, never shown; none when it was cut off, is not UTF-8, or is empty.
+    pub fn body_as_secret(&self) -> Option<crate::check::base::secret::Secret> {
+        if self.truncated {
+            return None;
+        }
+        let text = std::str::from_utf8(self.body.bytes()).ok()?.trim();
+        (!text.is_empty()).then(|| crate::check::base::secret::Secret::concat(&[text]))
+    }
+
     /// `a text/html body of 1234 bytes` or `an empty body`: what the body was, never what it said.
     pub fn body_kind(&self, scrub: &Scrubber) -> String {
         if self.body.is_empty() {

@@ -101,6 +101,10 @@ pub enum NoSubject {
     Url(Called),
     /// The answer or the file does not hold the token where the configuration says.
     Field(String),
+    /// The URL answered JSON, but the configuration has no JSON `format` naming the token's field.
+    JsonWithoutFormat,
+    /// The URL answered nothing to use as a token.
+    EmptyAnswer,
     /// `environment_id` sources are not supported.
     Environment(String),
 }
@@ -143,13 +147,28 @@ pub async fn subject_token(
                 value.set_sensitive(true);
                 map.insert(name, value);
             }
-            let field = json_field.clone().unwrap_or_else(|| "value".to_string());
-            match bounded(deadline, http::get(client, url, map), scrub).await {
-                Called::Done(json) => json
-                    .text(&field)
+            let answer = match tokio::time::timeout_at(deadline, http::get(client, url, map))
+                .await
+                .unwrap_or(Err(TransportError::Timeout))
+            {
+                Ok(answer) => answer,
+                Err(err) => return Err(NoSubject::Url(Called::Unreachable(err))),
+            };
+            if !(200..300).contains(&answer.status) {
+                return Err(NoSubject::Url(read(&answer, scrub)));
+            }
+            // As google-auth reads it: a JSON answer's named field, else (no format, or "text") the whole body.
+            match json_field {
+                Some(field) => answer
+                    .json()
+                    .and_then(|json| json.text(field))
                     .map(Heard::into_secret)
-                    .ok_or(NoSubject::Field(field)),
-                other => Err(NoSubject::Url(other)),
+                    .ok_or_else(|| NoSubject::Field(field.clone())),
+                // A JSON answer read as text would reach STS as a "token" it cannot parse: said here instead.
+                None if answer.json().is_some_and(|json| json.is_object()) => {
+                    Err(NoSubject::JsonWithoutFormat)
+                }
+                None => answer.body_as_secret().ok_or(NoSubject::EmptyAnswer),
             }
         }
         SubjectSource::Environment(id) => Err(NoSubject::Environment(id.clone())),

@@ -297,6 +297,22 @@ fn no_subject(
             )],
             words!["The configuration's credential_source format names this JSON field."],
         ),
+        api::NoSubject::JsonWithoutFormat => (
+            Reason::InvalidInput,
+            words![
+                "The subject token's URL answers JSON, but the configuration's credential_source has no JSON format"
+            ],
+            words![
+                "Without a format the whole answer is taken as the token (as google-auth does), and STS would refuse \
+                 it. Add \"format\": {\"type\": \"json\", \"subject_token_field_name\": \"value\"} to \
+                 credential_source (google-github-actions/auth writes this for GitHub's token service)."
+            ],
+        ),
+        api::NoSubject::EmptyAnswer => (
+            Reason::MalformedResponse,
+            words!["The subject token's URL answered an empty body"],
+            words!["The configuration's credential_source names this URL for the token."],
+        ),
         api::NoSubject::Environment(id) => (
             Reason::InvalidInput,
             words![format!(

@@ -65,7 +65,7 @@ pub enum SubjectSource {
         url: String,
         /// The headers (an `Authorization: Bearer` request token among them): secrets.
         headers: Vec<(String, Secret)>,
-        /// The JSON field holding the token when the answer is JSON.
+        /// The JSON field holding the token (a JSON `format`); none: the whole answer is the token.
         json_field: Option<String>,
     },
     /// `environment_id` (AWS as the source of a Google identity): not supported.
@@ -180,8 +180,11 @@ fn external_account(object: &mut serde_json::Map<String, Value>) -> Result<Confi
         .get_mut("credential_source")
         .and_then(Value::as_object_mut)
         .ok_or_else(|| "it has no \"credential_source\"".to_string())?;
+    // As google-auth reads a source: a JSON `format` names the field; without one (or "text") the token is the
+    // whole file or answer.
     let json_field = source
         .get("format")
+        .filter(|f| f.get("type").and_then(Value::as_str) == Some("json"))
         .and_then(|f| f.get("subject_token_field_name"))
         .and_then(Value::as_str)
         .map(str::to_string);
