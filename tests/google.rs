@@ -974,3 +974,69 @@ async fn a_url_source_without_a_format_is_a_plain_text_token() {
     assert_eq!(report["principal"], DEPLOYER, "{report}");
     assert!(leaks(&idp, "text url", "the report", &all_text(&out)).is_empty());
 }
+
+/// Runs `authcheck check --format json` on the configuration at `path` with `args`; the report.
+async fn check_json(path: String, args: Vec<String>) -> (Value, String) {
+    let out = tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
+        for name in CLEARED {
+            command.env_remove(name);
+        }
+        command
+            .args(["check", "--gcp-credentials-file", &path, "--format", "json"])
+            .args(args)
+            .output()
+            .expect("authcheck")
+    })
+    .await
+    .expect("join");
+    (
+        serde_json::from_slice(&out.stdout).unwrap_or_default(),
+        all_text(&out),
+    )
+}
+
+/// generateAccessToken goes where the configuration's service_account_impersonation_url points (a private
+/// endpoint), not to iamcredentials.googleapis.com, when no API URL is given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_impersonation_url_of_the_configuration_is_where_impersonation_goes() {
+    let idp = google().await;
+    let files = scratch("impersonation-host");
+    let token = github_token("acme/infra", &audience(), None);
+    let source = json!({"file": files.write("host.jwt", &token)});
+    let config = external(&idp.base_url(), &provider_name(), source, Some(DEPLOYER));
+    let path = files.write("host.json", &config.to_string());
+    let (report, text) = check_json(path, Vec::new()).await;
+    assert_eq!(report["reason"], "ok", "{text}");
+    assert_eq!(report["principal"], DEPLOYER, "{text}");
+}
+
+/// A bearer token never goes to a remote host over plain http: an API URL or a subject token URL of http to
+/// another machine is refused before anything is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_to_a_remote_api_or_token_source_is_refused_before_sending() {
+    let idp = google().await;
+    let files = scratch("insecure");
+    let key = key_config(&idp.base_url(), KEYED, KEY_ID, &fixture("rsa-2048.pem"));
+    let key_path = files.write("insecure-key.json", &key.to_string());
+    let before = idp.requests();
+    let args = [
+        "--gcp-project",
+        PROJECT_ID,
+        "--gcp-api-url",
+        "http://api.example.com",
+    ];
+    let (report, text) = check_json(key_path, args.map(str::to_string).to_vec()).await;
+    assert_eq!(report["reason"], "insecure_transport", "{text}");
+    assert!(text.contains("gcp-api-url"), "{text}");
+    let remote_source = external(
+        &idp.base_url(),
+        &provider_name(),
+        json!({"url": "http://metadata.example.com/token", "headers": {"Authorization": "Bearer x"}}),
+        None,
+    );
+    let path = files.write("insecure-source.json", &remote_source.to_string());
+    let (report, text) = check_json(path, Vec::new()).await;
+    assert_eq!(report["reason"], "insecure_transport", "{text}");
+    assert_eq!(idp.requests(), before, "something was sent");
+}

@@ -7,13 +7,14 @@ use crate::check::base::heard::{Heard, Json, Scrubber};
 use crate::check::base::secret::Secret;
 use crate::check::endpoint::Hosts;
 use crate::check::endpoint::transport::transport_failure;
+use crate::check::endpoint::url::usable_url;
 use crate::check::inputs::credential::{jwt, keys};
 use crate::check::inputs::request::CheckRequest;
 use crate::check::report::diagnosis::{Diagnosis, Line};
 use crate::check::report::words::Words;
 use crate::check::report::{Failure, Findings, Outcome, PermissionsSource, Reason, Status, Step};
 use crate::check::vendors::google::api::{self, Called};
-use crate::check::vendors::google::config::{Config, ExternalAccount, KeyFile};
+use crate::check::vendors::google::config::{Config, ExternalAccount, KeyFile, SubjectSource};
 use crate::check::vendors::google::refusals::{Asked, explain};
 use crate::check::vendors::google::settings::Settings;
 use crate::check::vendors::vendor::{BoxFuture, OwnCheck};
@@ -99,6 +100,9 @@ pub fn run(with: OwnCheck<'_>) -> BoxFuture<'_, Outcome> {
         for secret in settings.config.secrets() {
             scrub.add_secret(secret.expose());
         }
+        if let Err(outcome) = hosts_usable(request, settings, found) {
+            return *outcome;
+        }
         let ctx = Ctx {
             request,
             settings,
@@ -128,6 +132,49 @@ pub fn run(with: OwnCheck<'_>) -> BoxFuture<'_, Outcome> {
         }
         conclude(&ctx, held, found, scrub).await
     })
+}
+
+/// The URLs beyond the token endpoint that will carry a token (the subject token's URL with its request token,
+/// IAM Credentials and Resource Manager with a bearer): usable, and https unless on loopback or allowed.
+fn hosts_usable(
+    request: &CheckRequest,
+    settings: &Settings,
+    found: &mut Findings,
+) -> Result<(), Box<Outcome>> {
+    let from_file = settings.blame.unwrap_or(Input::GcpCredentialsFile);
+    let mut urls: Vec<(&str, Words, Input)> = Vec::new();
+    if let Config::ExternalAccount(account) = base_config(&settings.config)
+        && let SubjectSource::Url { url, .. } = &account.source
+    {
+        urls.push((
+            url,
+            words!["The subject token's URL (", from_file, ")"],
+            from_file,
+        ));
+    }
+    if settings.service_account.is_some() {
+        let blame = if settings.config.impersonation_base() == Some(settings.iam_base.as_str()) {
+            from_file
+        } else {
+            Input::GcpApiUrl
+        };
+        urls.push((
+            &settings.iam_base,
+            words!["IAM Credentials' URL (", blame, ")"],
+            blame,
+        ));
+    }
+    if settings.project.is_some() {
+        urls.push((
+            &settings.resource_manager_base,
+            words!["Resource Manager's URL (", Input::GcpApiUrl, ")"],
+            Input::GcpApiUrl,
+        ));
+    }
+    for (url, what, blame) in urls {
+        usable_url(url, what, blame, request.allow_http, found).map_err(Box::new)?;
+    }
+    Ok(())
 }
 
 /// The claims of a subject token a refusal shows.

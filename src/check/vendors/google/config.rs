@@ -31,6 +31,8 @@ pub enum Config {
         source: Box<Config>,
         /// The account impersonated (from `service_account_impersonation_url`).
         service_account: String,
+        /// Where that URL sends generateAccessToken (its part before `/v1/projects/`).
+        impersonation_base: Option<String>,
     },
 }
 
@@ -47,6 +49,8 @@ pub struct ExternalAccount {
     pub source: SubjectSource,
     /// The service account to impersonate, from `service_account_impersonation_url`.
     pub service_account: Option<String>,
+    /// Where that URL sends generateAccessToken (its part before `/v1/projects/`).
+    pub impersonation_base: Option<String>,
 }
 
 /// Where an external account's subject token comes from.
@@ -110,6 +114,18 @@ impl Config {
         }
     }
 
+    /// Where its `service_account_impersonation_url` sends generateAccessToken, when it has one: a private
+    /// endpoint's host is honoured as google-auth honours it.
+    pub fn impersonation_base(&self) -> Option<&str> {
+        match self {
+            Config::ExternalAccount(account) => account.impersonation_base.as_deref(),
+            Config::Impersonated {
+                impersonation_base, ..
+            } => impersonation_base.as_deref(),
+            Config::ServiceAccount(_) => None,
+        }
+    }
+
     /// The secrets it holds, for the scrubber and the shared-check identity.
     pub fn secrets(&self) -> Vec<&Secret> {
         match self {
@@ -157,12 +173,16 @@ fn parse_object(value: &mut Value, depth: usize) -> Result<Config, String> {
                 .ok_or_else(|| {
                     "its service_account_impersonation_url does not name a service account".to_string()
                 })?;
+            let impersonation_base = text(object, "service_account_impersonation_url")
+                .as_deref()
+                .and_then(impersonation_base);
             let source = object
                 .get_mut("source_credentials")
                 .ok_or_else(|| "it has no \"source_credentials\"".to_string())?;
             Ok(Config::Impersonated {
                 source: Box::new(parse_object(source, depth + 1)?),
                 service_account,
+                impersonation_base,
             })
         }
         "authorized_user" => Err(
@@ -220,6 +240,9 @@ fn external_account(object: &mut serde_json::Map<String, Value>) -> Result<Confi
         service_account: text(object, "service_account_impersonation_url")
             .as_deref()
             .and_then(impersonated_account),
+        impersonation_base: text(object, "service_account_impersonation_url")
+            .as_deref()
+            .and_then(impersonation_base),
     }))
 }
 
@@ -254,6 +277,13 @@ pub fn impersonated_account(url: &str) -> Option<String> {
     let tail = url.rsplit("/serviceAccounts/").next()?;
     let email = tail.strip_suffix(":generateAccessToken")?;
     (email.contains('@') && !email.contains('/')).then(|| email.to_string())
+}
+
+/// `https://iamcredentials.googleapis.com` of
+/// `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/EMAIL:generateAccessToken`.
+pub fn impersonation_base(url: &str) -> Option<String> {
+    let (base, _) = url.trim().split_once("/v1/projects/")?;
+    (!base.is_empty()).then(|| base.to_string())
 }
 
 /// Outside text fit for one line of a message.

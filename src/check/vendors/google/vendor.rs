@@ -287,6 +287,7 @@ fn selected(inputs: &Inputs, env: Env<'_>) -> Result<Selected, Box<Report>> {
             } => Some(service_account.clone()),
             Config::ServiceAccount(_) => None,
         });
+    let config_base = config.impersonation_base().map(str::to_string);
     let settings = Settings {
         config,
         from,
@@ -295,7 +296,10 @@ fn selected(inputs: &Inputs, env: Env<'_>) -> Result<Selected, Box<Report>> {
         impersonation_input,
         project: None,
         required_permissions: Vec::new(),
-        iam_base: api.clone().unwrap_or_else(|| IAM_CREDENTIALS.to_string()),
+        iam_base: api
+            .clone()
+            .or_else(|| config_base.clone())
+            .unwrap_or_else(|| IAM_CREDENTIALS.to_string()),
         resource_manager_base: api.unwrap_or_else(|| RESOURCE_MANAGER.to_string()),
         notes: Vec::new(),
     };
