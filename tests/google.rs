@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authcheck::demo::idp::{
-    ACTIONS_REQUEST_TOKEN, GITHUB_ISSUER, GoogleConfig, Idp, RegisteredKey, ServiceAccount,
-    WorkloadProvider, actions_request_url, workload_token_until, workload_token_with_claims,
+    ACTIONS_REQUEST_TOKEN, GITHUB_ISSUER, GoogleBehavior, GoogleConfig, Idp, RegisteredKey,
+    ServiceAccount, WorkloadProvider, actions_request_url, workload_token_until,
+    workload_token_with_claims,
 };
 use serde_json::{Value, json};
 use support::terraform::{Traced, contains, terraforms, traced_plan, workspace};
@@ -85,6 +86,11 @@ fn provider_name() -> String {
 /// The project: a GitHub pool whose provider admits acme's repositories, a retired provider, a deployer the
 /// infra repository may impersonate, an account with a key.
 async fn google() -> Idp {
+    google_behaving(GoogleBehavior::default()).await
+}
+
+/// [`google`], failing or slow as `behavior` says.
+async fn google_behaving(behavior: GoogleBehavior) -> Idp {
     let p = project();
     let infra = p.principal_set(POOL, "repository", "acme/infra");
     let key = RegisteredKey::from_pem(&fixture("rsa-2048.pem"), None, None).expect("fixture key");
@@ -106,7 +112,9 @@ async fn google() -> Idp {
                 .key(KEY_ID, key)
                 .permissions(&[HELD]),
         );
-    Idp::start_google(config).await.expect("google")
+    Idp::start_google(GoogleConfig { behavior, ..config })
+        .await
+        .expect("google")
 }
 
 /// A GitHub Actions token for `repository` with `audience`, expiring at `exp` when given.
@@ -1039,4 +1047,28 @@ async fn plain_http_to_a_remote_api_or_token_source_is_refused_before_sending() 
     let (report, text) = check_json(path, Vec::new()).await;
     assert_eq!(report["reason"], "insecure_transport", "{text}");
     assert_eq!(idp.requests(), before, "something was sent");
+}
+
+/// Google's 503s are asked again within max_retries: two of them, then the check passes; with no retries
+/// allowed, the check could not tell (exit 3), and says Google failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unavailable_answers_are_retried_within_max_retries() {
+    let behavior = GoogleBehavior {
+        unavailable_first: 2,
+        ..GoogleBehavior::default()
+    };
+    let key_file = |idp: &Idp, files: &Files| {
+        let key = key_config(&idp.base_url(), KEYED, KEY_ID, &fixture("rsa-2048.pem"));
+        files.write("retried-key.json", &key.to_string())
+    };
+    let files = scratch("retries");
+    let idp = google_behaving(behavior.clone()).await;
+    let (report, text) = check_json(key_file(&idp, &files), Vec::new()).await;
+    assert_eq!(report["reason"], "ok", "{text}");
+    assert_eq!(idp.requests(), 3, "two 503s, then the key grant");
+    let idp = google_behaving(behavior).await;
+    let args = vec!["--max-retries".to_string(), "0".to_string()];
+    let (report, text) = check_json(key_file(&idp, &files), args).await;
+    assert_eq!(report["reason"], "server_error", "{text}");
+    assert_eq!(idp.requests(), 1, "asked once");
 }

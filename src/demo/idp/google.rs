@@ -218,9 +218,17 @@ fn endpoint(path: &str) -> Option<Endpoint> {
 /// Answers a request to one of the flavour's endpoints; `None` leaves it to the generic routes.
 pub(super) async fn route(state: &State, request: &Request) -> Option<Response> {
     let endpoint = endpoint(request.path())?;
-    state.token_requests.fetch_add(1, Ordering::SeqCst);
+    let before = state.token_requests.fetch_add(1, Ordering::SeqCst);
     if let Some(delay) = state.google.config.behavior.delay {
         tokio::time::sleep(delay).await;
+    }
+    if before < state.google.config.behavior.unavailable_first {
+        // Not sourced from the facts: Google's API error shape with gRPC's UNAVAILABLE status.
+        return Some(api_error(
+            503,
+            "The service is currently unavailable.",
+            "UNAVAILABLE",
+        ));
     }
     let method = if matches!(endpoint, Endpoint::Project(_)) {
         "GET"

@@ -241,6 +241,9 @@ pub struct GoogleBehavior {
     /// Issued access tokens last this long, whatever was asked (so a test can see them expire); `None`: one hour,
     /// or the lifetime generateAccessToken was asked for.
     pub token_seconds: Option<u64>,
+    /// The first this many requests to the flavour's endpoints get Google's 503 `UNAVAILABLE`, so a client's
+    /// retries show.
+    pub unavailable_first: u64,
 }
 
 #[cfg(test)]

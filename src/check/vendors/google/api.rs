@@ -9,6 +9,7 @@ use tokio::time::Instant;
 use crate::check::base::heard::{Answer, Heard, Json, Scrubber};
 use crate::check::base::http::{self, TransportError};
 use crate::check::base::secret::Secret;
+use crate::check::exchange::attempt::backoff;
 use crate::check::inputs::env::read_secret_file;
 use crate::check::vendors::google::config::SubjectSource;
 
@@ -79,17 +80,43 @@ pub fn read(answer: &Answer, scrub: &Scrubber) -> Called {
     }
 }
 
-async fn bounded(
-    deadline: Instant,
-    call: impl std::future::Future<Output = Result<Answer, TransportError>>,
-    scrub: &Scrubber,
-) -> Called {
-    match tokio::time::timeout_at(deadline, call)
-        .await
-        .unwrap_or(Err(TransportError::Timeout))
-    {
-        Ok(answer) => read(&answer, scrub),
-        Err(err) => Called::Unreachable(err),
+/// How long a request may take, and how often a transient failure is asked again.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// The end of the check's time budget.
+    pub deadline: Instant,
+    /// Retries after a 429, a 5xx or a transient transport failure (`max_retries`).
+    pub max_retries: u32,
+}
+
+/// Sends what `call` makes until it is answered for good, the retries are spent or the deadline is near: a 429,
+/// a 5xx (Google's, or a gateway's page) and a transient transport failure are asked again with backoff.
+async fn bounded<F, Fut>(budget: Budget, mut call: F, scrub: &Scrubber) -> Called
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Answer, TransportError>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let called = match tokio::time::timeout_at(budget.deadline, call())
+            .await
+            .unwrap_or(Err(TransportError::Timeout))
+        {
+            Ok(answer) => read(&answer, scrub),
+            Err(err) => Called::Unreachable(err),
+        };
+        let transient = match &called {
+            Called::Refused(error) => error.status >= 500 || error.status == 429,
+            Called::Unreadable(status, _) => *status >= 500 || *status == 429,
+            Called::Unreachable(err) => err.is_transient(),
+            Called::Done(_) => false,
+        };
+        let wait = backoff(tries);
+        if !transient || tries > budget.max_retries || Instant::now() + wait >= budget.deadline {
+            return called;
+        }
+        tokio::time::sleep(wait).await;
     }
 }
 
@@ -182,7 +209,7 @@ pub async fn exchange(
     audience: &str,
     subject_token_type: &str,
     subject: &Secret,
-    deadline: Instant,
+    budget: Budget,
     scrub: &Scrubber,
 ) -> Called {
     let encode = |text: &str| Secret::form_encoded(text, false);
@@ -197,12 +224,9 @@ pub async fn exchange(
         encode(subject.expose()).expose(),
     ]);
     let body = crate::check::base::secret::SecretBytes::new(body.expose().as_bytes().to_vec());
-    bounded(
-        deadline,
-        http::post_form(client, token_url, HeaderMap::new(), body.into_shared()),
-        scrub,
-    )
-    .await
+    let body = body.into_shared();
+    let send = || http::post_form(client, token_url, HeaderMap::new(), body.clone());
+    bounded(budget, send, scrub).await
 }
 
 /// The JWT-bearer grant of a signed key assertion.
@@ -210,7 +234,7 @@ pub async fn key_grant(
     client: &reqwest::Client,
     token_uri: &str,
     assertion: &Secret,
-    deadline: Instant,
+    budget: Budget,
     scrub: &Scrubber,
 ) -> Called {
     let body = Secret::concat(&[
@@ -218,12 +242,9 @@ pub async fn key_grant(
         Secret::form_encoded(assertion.expose(), false).expose(),
     ]);
     let body = crate::check::base::secret::SecretBytes::new(body.expose().as_bytes().to_vec());
-    bounded(
-        deadline,
-        http::post_form(client, token_uri, HeaderMap::new(), body.into_shared()),
-        scrub,
-    )
-    .await
+    let body = body.into_shared();
+    let send = || http::post_form(client, token_uri, HeaderMap::new(), body.clone());
+    bounded(budget, send, scrub).await
 }
 
 /// `generateAccessToken` for `account` with `bearer`.
@@ -232,7 +253,7 @@ pub async fn generate_access_token(
     iam_base: &str,
     account: &str,
     bearer: &Secret,
-    deadline: Instant,
+    budget: Budget,
     scrub: &Scrubber,
 ) -> Called {
     let url = format!(
@@ -240,7 +261,7 @@ pub async fn generate_access_token(
         url::form_urlencoded::byte_serialize(account.as_bytes()).collect::<String>()
     );
     let body = serde_json::json!({"scope": [CLOUD_PLATFORM], "lifetime": "3600s"});
-    post_as(client, &url, bearer, &body, deadline, scrub).await
+    post_as(client, &url, bearer, &body, budget, scrub).await
 }
 
 /// A JSON POST to a Google API with `bearer`, bounded by the deadline.
@@ -249,12 +270,13 @@ async fn post_as(
     url: &str,
     bearer: &Secret,
     body: &serde_json::Value,
-    deadline: Instant,
+    budget: Budget,
     scrub: &Scrubber,
 ) -> Called {
     let headers = http::bearer(bearer).unwrap_or_default();
     let body = bytes::Bytes::from(body.to_string());
-    bounded(deadline, http::post_json(client, url, headers, body), scrub).await
+    let send = || http::post_json(client, url, headers.clone(), body.clone());
+    bounded(budget, send, scrub).await
 }
 
 /// `projects.testIamPermissions` for `permissions` on `project` with `bearer`.
@@ -264,7 +286,7 @@ pub async fn test_iam_permissions(
     project: &str,
     permissions: &[String],
     bearer: &Secret,
-    deadline: Instant,
+    budget: Budget,
     scrub: &Scrubber,
 ) -> Called {
     let url = format!(
@@ -272,7 +294,7 @@ pub async fn test_iam_permissions(
         path_part(project)
     );
     let body = serde_json::json!({ "permissions": permissions });
-    post_as(client, &url, bearer, &body, deadline, scrub).await
+    post_as(client, &url, bearer, &body, budget, scrub).await
 }
 
 /// `projects.get` of `project` with `bearer` (its number is `account_id`).
@@ -281,16 +303,12 @@ pub async fn project(
     base: &str,
     project: &str,
     bearer: &Secret,
-    deadline: Instant,
+    budget: Budget,
     scrub: &Scrubber,
 ) -> Called {
     let url = format!("{base}/v1/projects/{}", path_part(project));
-    bounded(
-        deadline,
-        http::get(client, &url, http::bearer(bearer).unwrap_or_default()),
-        scrub,
-    )
-    .await
+    let headers = http::bearer(bearer).unwrap_or_default();
+    bounded(budget, || http::get(client, &url, headers.clone()), scrub).await
 }
 
 /// A project id or number as one path segment.

@@ -43,6 +43,16 @@ struct Ctx<'a> {
     hosts: &'a dyn Hosts,
 }
 
+impl Ctx<'_> {
+    /// The requests' budget: the check's deadline and its max_retries.
+    fn budget(&self) -> api::Budget {
+        api::Budget {
+            deadline: self.deadline,
+            max_retries: self.request.max_retries,
+        }
+    }
+}
+
 /// A token the check holds, and who it acts as.
 struct Held {
     token: Secret,
@@ -269,7 +279,7 @@ async fn federate(
         &account.audience,
         &account.subject_token_type,
         &subject,
-        ctx.deadline,
+        ctx.budget(),
         scrub,
     )
     .await;
@@ -453,7 +463,7 @@ async fn key_token(
         ctx.client,
         ctx.url.as_str(),
         &assertion,
-        ctx.deadline,
+        ctx.budget(),
         scrub,
     )
     .await;
@@ -499,7 +509,7 @@ async fn impersonate(
         &ctx.settings.iam_base,
         account,
         &held.token,
-        ctx.deadline,
+        ctx.budget(),
         scrub,
     )
     .await;
@@ -626,7 +636,7 @@ async fn conclude(
         let scrub: &Scrubber = scrub;
         let base = &ctx.settings.resource_manager_base;
         let required = &ctx.settings.required_permissions;
-        let number = api::project(ctx.client, base, project, &held.token, ctx.deadline, scrub);
+        let number = api::project(ctx.client, base, project, &held.token, ctx.budget(), scrub);
         let tested = async {
             if required.is_empty() {
                 return None;
@@ -637,7 +647,7 @@ async fn conclude(
                 project,
                 required,
                 &held.token,
-                ctx.deadline,
+                ctx.budget(),
                 scrub,
             );
             Some(called.await)
