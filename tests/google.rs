@@ -1072,3 +1072,30 @@ async fn unavailable_answers_are_retried_within_max_retries() {
     assert_eq!(report["reason"], "server_error", "{text}");
     assert_eq!(idp.requests(), 1, "asked once");
 }
+
+/// A Resource Manager that cannot be reached is named as such, not the STS or token URL that answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_api_host_is_the_one_named() {
+    let idp = google().await;
+    let files = scratch("unreachable-api");
+    let key = key_config(&idp.base_url(), KEYED, KEY_ID, &fixture("rsa-2048.pem"));
+    let path = files.write("unreachable.json", &key.to_string());
+    // A port nothing listens on: bound, then closed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let api = format!("http://{closed}");
+    let args = [
+        "--gcp-project",
+        PROJECT_ID,
+        "--require-permission",
+        HELD,
+        "--gcp-api-url",
+        &api,
+    ];
+    let (report, text) = check_json(path, args.map(str::to_string).to_vec()).await;
+    assert_eq!(report["reason"], "endpoint_unreachable", "{text}");
+    let summary = report["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains(&closed.to_string()), "{text}");
+    assert!(!summary.contains(&idp.base_url()), "{text}");
+}

@@ -291,8 +291,8 @@ async fn federate(
     )];
     let json = answered(
         ctx,
+        (ctx.url.as_str(), sent),
         called,
-        sent,
         &asked(ctx, "the STS token exchange", &claims, scrub),
         Step::TokenRequest,
         found,
@@ -475,8 +475,8 @@ async fn key_token(
     )];
     let json = answered(
         ctx,
+        (ctx.url.as_str(), sent),
         called,
-        sent,
         &asked(ctx, "the key's token request", &[], scrub),
         Step::TokenRequest,
         found,
@@ -519,8 +519,8 @@ async fn impersonate(
     )];
     let json = answered(
         ctx,
+        (&ctx.settings.iam_base, sent),
         called,
-        sent,
         &asked(ctx, "generateAccessToken", &held.claims, scrub),
         Step::Identity,
         found,
@@ -571,11 +571,12 @@ fn taken(
     }
 }
 
-/// The answer's document, or the outcome that explains why there is none; the failing step either way.
+/// The answer's document, or the outcome that explains why there is none; the failing step either way. The
+/// request is where it went (a transport failure names that host) and what was sent.
 fn answered(
     ctx: &Ctx<'_>,
+    (at, sent): (&str, Words),
     called: Called,
-    sent: Words,
     asked: &Asked<'_>,
     step: Step,
     found: &mut Findings,
@@ -584,9 +585,13 @@ fn answered(
     let failure = match called {
         Called::Done(json) => return Ok(json),
         Called::Refused(error) => explain(&error, asked),
-        Called::Unreachable(err) => {
-            transport_failure(&err, ctx.url, ctx.request.timeout, ctx.hosts, scrub)
-        }
+        Called::Unreachable(err) => transport_failure(
+            &err,
+            &url::Url::parse(at).unwrap_or_else(|_| ctx.url.clone()),
+            ctx.request.timeout,
+            ctx.hosts,
+            scrub,
+        ),
         Called::Unreadable(status, body) => {
             let mut failure = Failure::new(
                 if status >= 500 {
@@ -710,8 +715,8 @@ fn permissions(
     )];
     let json = answered(
         ctx,
+        (&ctx.settings.resource_manager_base, sent),
         called,
-        sent,
         &asked(ctx, "testIamPermissions", &held.claims, scrub),
         Step::Permissions,
         found,
