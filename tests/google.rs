@@ -143,6 +143,8 @@ enum Given {
     AdcVariable,
     /// `GOOGLE_CREDENTIALS` holding the JSON itself.
     JsonVariable,
+    /// Only what the scenario's own environment sets.
+    EnvOnly,
 }
 
 /// One pipeline: its credential configuration, how it is given, and what the check must conclude.
@@ -441,6 +443,19 @@ fn scenarios(base: &str, files: &Files) -> Vec<Scenario> {
             &["subject_token_field_name", "no JSON format"],
         ),
         Scenario {
+            env: vec![(
+                "GOOGLE_APPLICATION_CREDENTIALS",
+                key_config(base, KEYED, KEY_ID, &key).to_string(),
+            )],
+            given: Given::EnvOnly,
+            ..scenario(
+                "GOOGLE_APPLICATION_CREDENTIALS holding the key's JSON instead of its path",
+                json!("unused"),
+                "invalid_input",
+                &["holds JSON, not a path", "GOOGLE_CREDENTIALS"],
+            )
+        },
+        Scenario {
             usage: true,
             ..scenario(
                 "an audience the CI never filled in",
@@ -518,7 +533,7 @@ fn pipeline_env(command: &mut Command, files: &Files, n: usize, scenario: &Scena
     command.envs(scenario.env.iter().map(|(k, v)| (*k, v.as_str())));
     let path = files.write(&format!("config-{n}.json"), &config_text(scenario));
     match scenario.given {
-        Given::Input => {}
+        Given::Input | Given::EnvOnly => {}
         Given::AdcVariable => {
             command.env("GOOGLE_APPLICATION_CREDENTIALS", &path);
         }

@@ -213,7 +213,23 @@ fn selected(inputs: &Inputs, env: Env<'_>) -> Result<Selected, Box<Report>> {
             Some(Input::GcpCredentialsFile),
         ),
         None => match from_env_config(env) {
-            // GOOGLE_CREDENTIALS may hold the JSON itself.
+            // Application Default Credentials read GOOGLE_APPLICATION_CREDENTIALS only as a path: JSON there
+            // works for no client, so it is named before it is mistaken for a good configuration.
+            Some(("GOOGLE_APPLICATION_CREDENTIALS", value))
+                if value.trim_start().starts_with('{') =>
+            {
+                drop(crate::check::base::secret::Secret::new(value));
+                return Err(refusal(
+                    None,
+                    words!["GOOGLE_APPLICATION_CREDENTIALS holds JSON, not a path"],
+                    words![
+                        "Client libraries, gcloud and the google provider read GOOGLE_APPLICATION_CREDENTIALS as \
+                         the path of a credential file. Write the JSON to a file and name that file, or put the \
+                         JSON in GOOGLE_CREDENTIALS, which the google provider reads as a path or the JSON itself."
+                    ],
+                ));
+            }
+            // GOOGLE_CREDENTIALS (and the provider's older names) may hold the JSON itself.
             Some((name, value)) if value.trim_start().starts_with('{') => (
                 crate::check::base::secret::Secret::new(value),
                 words![name],
