@@ -349,6 +349,35 @@ fn scenarios(base: &str, dir: &Path) -> Vec<Scenario> {
             reason: "invalid_assertion",
             needles: &["AADSTS700211", OTHER_CLUSTER, SERVICE_ACCOUNT],
         },
+        Scenario {
+            name: "kubernetes: the workload identity webhook's variables, azurerm not told to use them",
+            env: vec![
+                ("AZURE_CLIENT_ID", AKS_APP.to_string()),
+                (
+                    "AZURE_FEDERATED_TOKEN_FILE",
+                    aks_token(AKS_ISSUER, "aks-webhook-only"),
+                ),
+            ],
+            reason: "invalid_input",
+            needles: &[
+                "AZURE_FEDERATED_TOKEN_FILE",
+                "ARM_USE_AKS_WORKLOAD_IDENTITY=true",
+                "use_aks_workload_identity",
+            ],
+        },
+        Scenario {
+            name: "kubernetes: the webhook's variables and ARM_USE_AKS_WORKLOAD_IDENTITY: good",
+            env: vec![
+                ("ARM_USE_AKS_WORKLOAD_IDENTITY", "true".to_string()),
+                ("AZURE_CLIENT_ID", AKS_APP.to_string()),
+                (
+                    "AZURE_FEDERATED_TOKEN_FILE",
+                    aks_token(AKS_ISSUER, "aks-webhook-flag"),
+                ),
+            ],
+            reason: "ok",
+            needles: &["federated"],
+        },
     ]
 }
 

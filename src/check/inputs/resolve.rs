@@ -8,7 +8,9 @@ use std::time::Duration;
 use crate::check::base::secret::Secret;
 use crate::check::inputs::credential::federated::Federated;
 use crate::check::inputs::credential::keys::Alg;
-use crate::check::inputs::env::{Env, env_names, from_env, io_reason, refuse, unset_variable};
+use crate::check::inputs::env::{
+    Env, env_names, environment_refusal, from_env, io_reason, refuse, unset_variable,
+};
 use crate::check::inputs::given::{Given, Inputs};
 use crate::check::inputs::request::{
     AuthMethod, CheckRequest, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, Endpoint,
@@ -139,7 +141,14 @@ impl Inputs {
             other => other,
         };
         let (client_secret, secret_origin) = if method.uses_secret() {
-            self.secret_value(env)?
+            match (self.secret_value(env), &adopted.unheeded) {
+                (Ok(found), _) => found,
+                // Nothing to send, but a credential the provider ignores is there: that is the news.
+                (Err(_), Some((summary, detail))) => {
+                    return Err(environment_refusal(summary.clone(), detail.clone()));
+                }
+                (Err(refusal), None) => return Err(refusal),
+            }
         } else {
             (
                 Secret::new(String::new()),

@@ -26,6 +26,9 @@ pub struct Adopted {
     /// The federated token comes from the CI's token service only (azurerm's OIDC with neither token nor token
     /// file: a Kubernetes token file beside it is azurerm's only with `ARM_USE_AKS_WORKLOAD_IDENTITY`).
     pub ci_request: bool,
+    /// A credential lying in the environment that the provider will not use (summary, detail): said instead of
+    /// "no credential" when nothing else is found.
+    pub unheeded: Option<(Words, Words)>,
 }
 
 /// Reads a file for an input; unreadable is an input error naming the file.

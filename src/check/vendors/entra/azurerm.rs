@@ -9,6 +9,7 @@
 
 use crate::check::inputs::given::{Given, Inputs};
 use crate::check::inputs::sources::Adopted;
+use crate::check::report::words::Words;
 use crate::surface::Input;
 use crate::words;
 
@@ -106,15 +107,38 @@ pub fn adopt(inputs: &mut Inputs, env: &dyn Fn(&str) -> Option<String>) -> Adopt
             adopted.ci_request = true;
             adopted.note = Some(words!["OIDC token requested from the CI (ARM_USE_OIDC)"]);
         }
-    } else if on(set("ARM_USE_AKS_WORKLOAD_IDENTITY"))
-        && let Some(path) = set("AZURE_FEDERATED_TOKEN_FILE")
-    {
-        inputs.set(Input::FederatedTokenFile, Given::Text(path));
-        adopted.note = Some(words![
-            "Kubernetes token from AZURE_FEDERATED_TOKEN_FILE (ARM_USE_AKS_WORKLOAD_IDENTITY)"
-        ]);
+    } else if let Some(path) = set("AZURE_FEDERATED_TOKEN_FILE") {
+        if on(set("ARM_USE_AKS_WORKLOAD_IDENTITY")) {
+            inputs.set(Input::FederatedTokenFile, Given::Text(path));
+            adopted.note = Some(words![
+                "Kubernetes token from AZURE_FEDERATED_TOKEN_FILE (ARM_USE_AKS_WORKLOAD_IDENTITY)"
+            ]);
+        } else {
+            adopted.unheeded = Some(aks_token_unheeded(&path));
+        }
     }
     adopted
+}
+
+/// An AKS pod's workload identity token that azurerm will not read: the webhook sets AZURE_FEDERATED_TOKEN_FILE
+/// (with AZURE_CLIENT_ID and AZURE_TENANT_ID), but azurerm reads the file only when told to (facts:
+/// machine-credentials.md 5b); without a secret, certificate or OIDC token it then tries the Azure CLI.
+fn aks_token_unheeded(path: &str) -> (Words, Words) {
+    (
+        words![
+            "A workload identity token is here (AZURE_FEDERATED_TOKEN_FILE), but azurerm will not use it without \
+             ARM_USE_AKS_WORKLOAD_IDENTITY=true"
+        ],
+        words![format!(
+            "The AKS workload identity webhook set AZURE_FEDERATED_TOKEN_FILE ({path}). azurerm and azuread read \
+             that file only with ARM_USE_AKS_WORKLOAD_IDENTITY=true or use_aks_workload_identity = true in the \
+             provider block; without it they find no client secret, certificate or OIDC token and try the Azure \
+             CLI (az login), which this pod does not have, so the plan fails there. Set \
+             ARM_USE_AKS_WORKLOAD_IDENTITY=true in this environment (or use_aks_workload_identity = true in the \
+             provider block, and the variable here for the check), and the token is checked as azurerm will use \
+             it."
+        )],
+    )
 }
 
 #[cfg(test)]
