@@ -243,4 +243,31 @@ mod tests {
         assert_eq!(adopted, Adopted::default());
         assert!(!inputs.is_set(Input::Pkcs12File));
     }
+
+    #[test]
+    fn the_webhooks_token_file_is_used_only_with_the_aks_variable_and_named_without_it() {
+        let mut inputs = Inputs::new();
+        let adopted = adopt(
+            &mut inputs,
+            &env_of(&[(
+                "AZURE_FEDERATED_TOKEN_FILE",
+                "/var/run/secrets/azure/tokens/azure-identity-token",
+            )]),
+        );
+        assert!(!inputs.is_set(Input::FederatedTokenFile));
+        assert!(adopted.unheeded.is_some());
+        let mut inputs = Inputs::new();
+        let adopted = adopt(
+            &mut inputs,
+            &env_of(&[
+                (
+                    "AZURE_FEDERATED_TOKEN_FILE",
+                    "/var/run/secrets/azure/tokens/azure-identity-token",
+                ),
+                ("ARM_USE_AKS_WORKLOAD_IDENTITY", "true"),
+            ]),
+        );
+        assert!(inputs.is_set(Input::FederatedTokenFile));
+        assert!(adopted.unheeded.is_none());
+    }
 }
