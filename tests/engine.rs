@@ -603,3 +603,133 @@ fn no_cancel() -> check::Cancel {
     std::mem::forget(sender);
     cancel
 }
+
+/// An authorisation server on loopback that publishes metadata listing `methods` and refuses every client the
+/// way oidc-provider refuses a secret sent for a client registered with a key: a bare `invalid_client`.
+/// Answers with its base URL (the issuer).
+async fn refusing_server(methods: &'static [&'static str]) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let issuer = base.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let issuer = issuer.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let read = tokio::time::timeout(Duration::from_millis(500), stream.read(&mut buf))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..read]);
+                let (status, body) = if head.starts_with("GET /.well-known/openid-configuration ") {
+                    let listed: Vec<String> = methods.iter().map(|m| format!("{m:?}")).collect();
+                    (
+                        "200 OK",
+                        format!(
+                            r#"{{"issuer":"{issuer}","token_endpoint":"{issuer}/token","token_endpoint_auth_methods_supported":[{}]}}"#,
+                            listed.join(",")
+                        ),
+                    )
+                } else if head.starts_with("POST /token ") {
+                    (
+                        "401 Unauthorized",
+                        r#"{"error":"invalid_client","error_description":"client authentication failed"}"#
+                            .to_string(),
+                    )
+                } else {
+                    ("404 Not Found", "{}".to_string())
+                };
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    base
+}
+
+/// A secret refused with a bare `invalid_client` by a server whose metadata lists methods that need a key, a
+/// signed assertion or a certificate: the causes name those methods and the inputs each needs; a server whose
+/// metadata lists only secrets, and a token URL given without an issuer, keep the causes they had.
+#[tokio::test]
+async fn a_refused_secret_names_the_other_methods_the_metadata_lists() {
+    let mut problems = Vec::new();
+    let by_issuer = |base: &str| {
+        let mut request = request("", "keyed", "some-secret");
+        request.endpoint = Endpoint::Issuer(base.to_string());
+        request.max_retries = 0;
+        request
+    };
+    let generic = "the server expects the other authentication method (this request used client_secret_basic)";
+
+    let keyed = refusing_server(&[
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+        "client_secret_jwt",
+        "tls_client_auth",
+    ])
+    .await;
+    let report = run(by_issuer(&keyed)).await;
+    if let Some(p) = expect(
+        &report,
+        Reason::InvalidClient,
+        &[
+            "the server's metadata lists",
+            "private_key_jwt (give the client's key in private_key_file, private_key_pem or pkcs12_file)",
+            "auth_method = \"client_secret_jwt\"",
+            "auth_method = \"tls_client_auth\", with certificate_file and its key",
+            "this request used client_secret_basic",
+        ],
+    ) {
+        problems.push(format!("all three listed: {p}"));
+    }
+    let detail = report.detail_in(&Plain);
+    if detail.contains(generic) || detail.contains("self_signed_tls_client_auth") {
+        problems.push(format!(
+            "all three listed: the generic cause, or a method not listed:\n{detail}"
+        ));
+    }
+
+    // Only one of them listed: only that one is named.
+    let one = refusing_server(&["client_secret_basic", "client_secret_jwt"]).await;
+    let report = run(by_issuer(&one)).await;
+    let detail = report.detail_in(&Plain);
+    if let Some(p) = expect(
+        &report,
+        Reason::InvalidClient,
+        &["auth_method = \"client_secret_jwt\""],
+    ) {
+        problems.push(format!("client_secret_jwt listed: {p}"));
+    }
+    if detail.contains("private_key_jwt") || detail.contains("tls_client_auth") {
+        problems.push(format!(
+            "client_secret_jwt listed: a method not listed is named:\n{detail}"
+        ));
+    }
+
+    // Secrets only: the causes are today's.
+    let secrets = refusing_server(&["client_secret_basic", "client_secret_post"]).await;
+    let report = run(by_issuer(&secrets)).await;
+    if let Some(p) = expect(&report, Reason::InvalidClient, &[generic]) {
+        problems.push(format!("secrets only: {p}"));
+    }
+
+    // A token URL without an issuer: no metadata at hand, the causes are today's.
+    let mut direct = request(&format!("{keyed}/token"), "keyed", "some-secret");
+    direct.max_retries = 0;
+    let report = run(direct).await;
+    if let Some(p) = expect(&report, Reason::InvalidClient, &[generic]) {
+        problems.push(format!("token URL: {p}"));
+    }
+    if report.detail_in(&Plain).contains("private_key_jwt") {
+        problems.push("token URL: a method is named without metadata".to_string());
+    }
+
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}

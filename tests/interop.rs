@@ -537,6 +537,35 @@ async fn keys_certificates_and_federated_tokens_against_oidc_provider() {
         &["the server expects the other authentication method"],
     );
 
+    // The same through the issuer: oidc-provider's metadata lists the methods that need no plain secret, and the
+    // causes name them instead of "the other authentication method".
+    let mut by_issuer = base("cc-pkjwt-rsa")
+        .with_text(Input::Issuer, server.base.clone())
+        .with(
+            Input::ClientSecret,
+            Given::Secret(
+                authcheck::check::Secret::new("some-secret-value"),
+                SecretOrigin::Env("TEST_SECRET".into()),
+            ),
+        );
+    by_issuer.remove(Input::TokenUrl);
+    let report = run_inputs(by_issuer).await;
+    let generic_stays = report
+        .detail_in(&Plain)
+        .contains("the server expects the other authentication method")
+        .then(|| report.detail_in(&Plain));
+    expect(
+        "secret for a key client, metadata at hand",
+        &report,
+        Reason::InvalidClient,
+        &[
+            "the client may be registered for a method the server's metadata lists: private_key_jwt (give the \
+             client's key in private_key_file, private_key_pem or pkcs12_file)",
+            "client_secret_jwt (auth_method = \"client_secret_jwt\"",
+            "mutual TLS (auth_method = \"tls_client_auth\" or auth_method = \"self_signed_tls_client_auth\"",
+        ],
+    );
+
     // An expired assertion, handed over as a federated token (a JWT minted elsewhere).
     let dir = std::env::temp_dir().join(format!("authcheck-interop-keys-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -564,6 +593,11 @@ async fn keys_certificates_and_federated_tokens_against_oidc_provider() {
         &["id-token: write"],
     );
     let _ = std::fs::remove_dir_all(&dir);
+    if let Some(detail) = generic_stays {
+        problems.push(format!(
+            "secret for a key client, metadata at hand: the generic cause stays:\n{detail}"
+        ));
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
@@ -766,6 +800,98 @@ async fn keys_and_federated_tokens_through_terraform_and_the_cli_leak_nothing() 
             ));
         }
         leaks(label, &format!("{all}{log}"), &mut problems);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+/// A secret given for oidc-provider's client registered with a key, found through the issuer: `authcheck check`
+/// and a `terraform plan` each name the methods the server's metadata lists, and the inputs each needs, in their
+/// own words (flags for the CLI, attributes and HCL for Terraform).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_for_a_key_client_names_the_listed_methods_in_each_face() {
+    use support::terraform::{contains, run as terraform, terraforms, text, workspace};
+    let server = start("interop-server");
+    let secret = "some-secret-for-a-keyed-client";
+    let dir = std::env::temp_dir().join(format!("authcheck-interop-keyed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let secret_file = dir.join("secret");
+    std::fs::write(&secret_file, secret).expect("write");
+    let mut problems = Vec::new();
+
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_authcheck"))
+        .args([
+            "check",
+            "--issuer",
+            &server.base,
+            "--client-id",
+            "cc-pkjwt-rsa",
+        ])
+        .arg("--client-secret-file")
+        .arg(&secret_file)
+        .env_remove("AUTHCHECK_CLIENT_SECRET")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("authcheck");
+    let out = String::from_utf8_lossy(&cli.stdout).to_string();
+    let wanted = [
+        "INVALID (invalid_client)",
+        "3. the client may be registered for a method the server's metadata lists: private_key_jwt (give the \
+         client's key in --private-key-file or --pkcs12-file), client_secret_jwt (--auth-method \
+         client_secret_jwt, with the same secret) or mutual TLS (--auth-method tls_client_auth or --auth-method \
+         self_signed_tls_client_auth, with --certificate-file and its key); this request used client_secret_basic",
+        "--private-key-file or --pkcs12-file for private_key_jwt",
+    ];
+    if cli.status.code() != Some(1) || wanted.iter().any(|w| !contains(&out, w)) {
+        problems.push(format!(
+            "cli: exit {:?}, expected {wanted:?}:\n{out}",
+            cli.status.code()
+        ));
+    }
+    for foreign in ["auth_method =", "private_key_file", secret] {
+        if out.contains(foreign) {
+            problems.push(format!("cli: {foreign:?} appears:\n{out}"));
+        }
+    }
+
+    let tf = terraforms().remove(0);
+    let main = format!(
+        "data \"authcheck_client_credentials\" \"keyed\" {{\n  issuer = \"{}\"\n  client_id = \"cc-pkjwt-rsa\"\n  client_secret_env = \"KEYED_SECRET\"\n}}\n",
+        server.base
+    );
+    let ws = workspace("interop-keyed-secret", &[("main.tf", main)]);
+    let out = tokio::task::spawn_blocking(move || {
+        let out = terraform(
+            &tf,
+            &ws,
+            &["plan", "-no-color", "-input=false"],
+            &[("KEYED_SECRET", secret)],
+        );
+        drop(ws);
+        out
+    })
+    .await
+    .expect("join");
+    let all = text(&out);
+    let wanted = [
+        "reason: invalid_client",
+        "3. the client may be registered for a method the server's metadata lists: private_key_jwt (give the \
+         client's key in private_key_file or pkcs12_file), client_secret_jwt (auth_method = \
+         \"client_secret_jwt\", with the same secret) or mutual TLS (auth_method = \"tls_client_auth\" or \
+         auth_method = \"self_signed_tls_client_auth\", with certificate_file and its key); this request used \
+         client_secret_basic",
+        "private_key_file or pkcs12_file for private_key_jwt",
+    ];
+    if out.status.success() || wanted.iter().any(|w| !contains(&all, w)) {
+        problems.push(format!(
+            "terraform: exit {:?}, expected {wanted:?}:\n{all}",
+            out.status.code()
+        ));
+    }
+    for foreign in ["--auth-method", "--private-key-file", secret] {
+        if all.contains(foreign) {
+            problems.push(format!("terraform: {foreign:?} appears:\n{all}"));
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));

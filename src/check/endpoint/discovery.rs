@@ -9,7 +9,7 @@ use crate::check::base::http::{self, TransportError};
 use crate::check::endpoint::hosts::Hosts;
 use crate::check::endpoint::transport::transport_failure;
 use crate::check::endpoint::url::usable_url;
-use crate::check::inputs::request::CheckRequest;
+use crate::check::inputs::request::{AuthMethod, CheckRequest};
 use crate::check::report::words::Words;
 use crate::check::report::{Diagnosis, Findings, Line, Outcome, Reason, Status, Step};
 use crate::surface::Input;
@@ -37,6 +37,20 @@ impl Resolved {
             introspection: None,
             mtls_token_url: None,
         }
+    }
+
+    /// The client authentication methods the metadata lists that authcheck can present, in its own order; empty
+    /// when discovery said nothing. Only the names are kept, never the server's text.
+    pub fn listed_methods(&self) -> Vec<AuthMethod> {
+        let Some(listed) = &self.methods_supported else {
+            return Vec::new();
+        };
+        AuthMethod::ALL
+            .into_iter()
+            // Neither is a registered token_endpoint_auth_method value.
+            .filter(|m| !matches!(m, AuthMethod::Auto | AuthMethod::Federated))
+            .filter(|m| listed.iter().any(|heard| heard.is(m.code())))
+            .collect()
     }
 }
 
@@ -332,6 +346,32 @@ mod tests {
         assert_eq!(
             m.token_endpoint_auth_methods_supported,
             Some(vec![Heard::new("client_secret_post")])
+        );
+    }
+
+    #[test]
+    fn only_registered_method_names_the_check_can_present_are_kept_from_the_metadata() {
+        let url = url::Url::parse("https://x/t").expect("url");
+        assert!(Resolved::direct(url.clone()).listed_methods().is_empty());
+        let resolved = Resolved {
+            methods_supported: Some(
+                [
+                    "tls_client_auth",
+                    "auto",
+                    "federated",
+                    "Private_Key_JWT",
+                    "private_key_jwt",
+                    "none",
+                ]
+                .into_iter()
+                .map(Heard::new)
+                .collect(),
+            ),
+            ..Resolved::direct(url)
+        };
+        assert_eq!(
+            resolved.listed_methods(),
+            [AuthMethod::PrivateKeyJwt, AuthMethod::TlsClientAuth]
         );
     }
 

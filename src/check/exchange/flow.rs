@@ -166,6 +166,7 @@ async fn attempts(with: &Attempting<'_>, resolved: &Resolved, scrub: &Scrubber) 
     let request = with.request;
     let host = host_label(&resolved.token_url);
     let origin = request.secret_origin.describe();
+    let listed = resolved.listed_methods();
     let mut attempts: Vec<Attempt> = Vec::new();
     for how in plan(request, resolved, with.conventions) {
         let ctx = Context {
@@ -180,6 +181,7 @@ async fn attempts(with: &Attempting<'_>, resolved: &Resolved, scrub: &Scrubber) 
             key: request.key.as_ref(),
             codes: with.conventions.codes,
             wording: with.conventions.wording,
+            listed_methods: &listed,
         };
         let attempt = attempt_with_retries(with, how, &ctx).await;
         let retry_other_way = match &attempt.outcome {

@@ -117,6 +117,7 @@ impl Probe<'_> {
             key: self.request.key.as_ref(),
             codes: self.conventions.codes,
             wording: self.conventions.wording,
+            listed_methods: &[],
         };
         match interpret::interpret(&answer, &ctx) {
             Verdict::Token(issued) => {

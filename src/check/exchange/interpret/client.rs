@@ -6,10 +6,11 @@ use crate::check::exchange::interpret::assertion;
 use crate::check::exchange::interpret::context::Said;
 use crate::check::exchange::interpret::context::{Context, short};
 use crate::check::exchange::interpret::readings::Readings;
+use crate::check::inputs::request::AuthMethod;
 use crate::check::report::refusal::ErrorCode;
-use crate::check::report::words::Words;
+use crate::check::report::words::{Assign, Words};
 use crate::check::report::{Failure, Reason};
-use crate::surface::Input;
+use crate::surface::{Group, Input};
 use crate::words;
 
 /// Words that name an unknown client, whatever the credential was.
@@ -146,10 +147,7 @@ fn either(failure: &mut Failure, quoted: &str, ctx: &Context<'_>) {
             " is not the client's current secret (rotated, expired, trailing newline)"
         ],
         words!["the client id is wrong, or the client lives in another tenant, realm or region"],
-        words![format!(
-            "the server expects the other authentication method (this request used {})",
-            ctx.method.code()
-        )],
+        other_method(ctx),
     ];
     failure.fix = words![
         "Check ",
@@ -158,6 +156,74 @@ fn either(failure: &mut Failure, quoted: &str, ctx: &Context<'_>) {
         origin,
         " against the client's page on the server; if both are right, set ",
         Input::AuthMethod,
-        " to the method the client is registered for."
+        " to the method the client is registered for"
     ];
+    // A secret cannot stand in for a key: auto presents private_key_jwt as soon as a key is given.
+    if ctx.listed_methods.contains(&AuthMethod::PrivateKeyJwt)
+        && ctx.method != AuthMethod::PrivateKeyJwt
+    {
+        failure.fix.push(words![
+            ", with the client's key in ",
+            Group::KeySource,
+            " for private_key_jwt"
+        ]);
+    }
+    failure.fix.push(".");
+}
+
+/// The cause that the client is registered for another method: the methods the server's metadata lists that do
+/// not send the secret as this request did, with what each needs, when metadata was read; otherwise the other
+/// way of sending the secret.
+fn other_method(ctx: &Context<'_>) -> Words {
+    let listed = |method: AuthMethod| ctx.listed_methods.contains(&method) && method != ctx.method;
+    let mut ways: Vec<Words> = Vec::new();
+    if listed(AuthMethod::PrivateKeyJwt) {
+        ways.push(words![
+            "private_key_jwt (give the client's key in ",
+            Group::KeySource,
+            ")"
+        ]);
+    }
+    if listed(AuthMethod::ClientSecretJwt) {
+        ways.push(words![
+            "client_secret_jwt (",
+            Assign(Input::AuthMethod, "client_secret_jwt".to_string()),
+            ", with the same secret)"
+        ]);
+    }
+    let tls: Vec<AuthMethod> = [
+        AuthMethod::TlsClientAuth,
+        AuthMethod::SelfSignedTlsClientAuth,
+    ]
+    .into_iter()
+    .filter(|m| listed(*m))
+    .collect();
+    if !tls.is_empty() {
+        let mut way = words!["mutual TLS ("];
+        for (index, method) in tls.iter().enumerate() {
+            if index > 0 {
+                way.push(" or ");
+            }
+            way.push(Assign(Input::AuthMethod, method.code().to_string()));
+        }
+        way.push(words![", with ", Input::CertificateFile, " and its key)"]);
+        ways.push(way);
+    }
+    let used = ctx.method.code();
+    if ways.is_empty() {
+        return words![format!(
+            "the server expects the other authentication method (this request used {used})"
+        )];
+    }
+    let mut cause =
+        words!["the client may be registered for a method the server's metadata lists: "];
+    let last = ways.len() - 1;
+    for (index, way) in ways.into_iter().enumerate() {
+        if index > 0 {
+            cause.push(if index == last { " or " } else { ", " });
+        }
+        cause.push(way);
+    }
+    cause.push(format!("; this request used {used}"));
+    cause
 }

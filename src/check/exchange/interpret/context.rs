@@ -36,6 +36,9 @@ pub struct Context<'a> {
     pub codes: &'a [&'a Codes],
     /// The selected vendor's own wording of a refused client, when it has one.
     pub wording: Option<&'a Wording>,
+    /// The client authentication methods the server's metadata lists (those authcheck can present); empty when
+    /// no metadata was read, as for a token URL given directly.
+    pub listed_methods: &'a [AuthMethod],
 }
 
 impl std::fmt::Debug for Context<'_> {

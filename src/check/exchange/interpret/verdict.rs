@@ -246,6 +246,7 @@ mod tests {
             key: None,
             codes: CODES.get_or_init(crate::check::vendors::registry::codes),
             wording: genesys.then_some(&WORDING),
+            listed_methods: &[],
         }
     }
 
@@ -283,6 +284,92 @@ mod tests {
             "{}",
             failure.fix.render(&Plain)
         );
+    }
+
+    /// oidc-provider's bare refusal of a secret sent for a client registered with a key: with the server's
+    /// metadata at hand, the third cause names the methods it lists that the secret cannot stand in for, and the
+    /// inputs each needs as references the faces render; without metadata, or with secrets only listed, the
+    /// cause is the generic one.
+    #[test]
+    fn a_bare_invalid_client_names_the_methods_the_metadata_lists() {
+        let body =
+            r#"{"error":"invalid_client","error_description":"client authentication failed"}"#;
+        let refusal = |listed: &'static [AuthMethod]| {
+            let ctx = Context {
+                listed_methods: listed,
+                ..ctx(false)
+            };
+            match interpret(&answer(401, JSON, body), &ctx) {
+                Verdict::Failed(failure) => failure,
+                Verdict::Token(_) => panic!("not a failure"),
+            }
+        };
+        let generic = "the server expects the other authentication method (this request used client_secret_basic)";
+
+        let all = refusal(&[
+            AuthMethod::ClientSecretBasic,
+            AuthMethod::ClientSecretPost,
+            AuthMethod::ClientSecretJwt,
+            AuthMethod::PrivateKeyJwt,
+            AuthMethod::TlsClientAuth,
+        ]);
+        assert_eq!(all.reason, Reason::InvalidClient);
+        assert_eq!(all.causes.len(), 3);
+        assert_eq!(
+            all.causes[2].render(&Plain),
+            "the client may be registered for a method the server's metadata lists: private_key_jwt (give the \
+             client's key in private_key_file, private_key_pem or pkcs12_file), client_secret_jwt (auth_method = \
+             \"client_secret_jwt\", with the same secret) or mutual TLS (auth_method = \"tls_client_auth\", with \
+             certificate_file and its key); this request used client_secret_basic"
+        );
+        // Inputs stay references, for each face to name in its own words.
+        assert!(all.causes[2].mentions(Input::AuthMethod));
+        assert!(all.causes[2].mentions(Input::CertificateFile));
+        assert!(
+            all.causes[2]
+                .pieces()
+                .contains(&crate::check::report::words::Piece::Group(
+                    crate::surface::Group::KeySource
+                ))
+        );
+        assert!(
+            all.fix
+                .render(&Plain)
+                .ends_with("with the client's key in private_key_file, private_key_pem or pkcs12_file for private_key_jwt."),
+            "{}",
+            all.fix.render(&Plain)
+        );
+
+        // Only what is listed is named.
+        let one = refusal(&[
+            AuthMethod::ClientSecretBasic,
+            AuthMethod::SelfSignedTlsClientAuth,
+        ]);
+        assert_eq!(
+            one.causes[2].render(&Plain),
+            "the client may be registered for a method the server's metadata lists: mutual TLS (auth_method = \
+             \"self_signed_tls_client_auth\", with certificate_file and its key); this request used \
+             client_secret_basic"
+        );
+        assert!(
+            one.fix
+                .render(&Plain)
+                .ends_with("to the method the client is registered for.")
+        );
+
+        // No metadata, or secrets only: today's cause and fix.
+        for listed in [
+            &[][..],
+            &[AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost][..],
+        ] {
+            let plain = refusal(listed);
+            assert_eq!(plain.causes[2].render(&Plain), generic);
+            assert_eq!(
+                plain.fix.render(&Plain),
+                "Check client_id and the secret in environment variable S against the client's page on the \
+                 server; if both are right, set auth_method to the method the client is registered for."
+            );
+        }
     }
 
     const JSON: &str = "application/json";

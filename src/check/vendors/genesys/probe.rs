@@ -73,6 +73,7 @@ pub async fn probe_regions(
                         key: None,
                         codes: &codes,
                         wording: Some(&WORDING),
+                        listed_methods: &[],
                     };
                     match interpret::interpret(&answer, &ctx) {
                         Verdict::Token(_) => ProbeOutcome::Accepted,
