@@ -1,6 +1,6 @@
 //! Dependent round trips of a Genesys Cloud check, a Microsoft Entra ID check, an AWS check and a Google Cloud
 //! check at a real distance: the embedded test server (Genesys, Entra, AWS STS and Google flavours) behind
-//! delaying TCP proxies (one standing in for the login host, STS or Google's token host, one for the API host:
+//! delaying TCP proxies (one standing in for the login host or STS, AWS's or Google's, one for the API host:
 //! Genesys' API, Resource Manager, or Google's IAM Credentials and Resource Manager behind `gcp_api_url`), each
 //! adding half the round-trip time in each direction and a full round trip for the TCP handshake. A check's wall
 //! time divided by the round-trip time is the number of round trips it waits for, one after another.
@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use authcheck::check::{self, Given, Inputs, Secret, SecretOrigin};
 use authcheck::demo::idp::{
     Client, ENTRA_TEST_SUBSCRIPTION, ENTRA_TEST_TENANT, Flavor, GITHUB_ISSUER, GoogleConfig, Idp,
-    IdpConfig, Inspect, OidcProvider, Org, RegisteredKey, ServiceAccount, StsConfig, StsRole,
-    StsUser, WorkloadProvider, workload_token, workload_token_with_claims,
+    IdpConfig, Inspect, OidcProvider, Org, ServiceAccount, StsConfig, StsRole, StsUser,
+    WorkloadProvider, workload_token, workload_token_with_claims,
 };
 use authcheck::surface::Input;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -157,17 +157,17 @@ const GCP_PROJECT_NUMBER: &str = "987654321098";
 const GCP_POOL: &str = "github";
 const GCP_PROVIDER: &str = "actions";
 const GCP_DEPLOYER: &str = "deploy@acme-prod.iam.gserviceaccount.com";
-const GCP_KEYED: &str = "ci-key@acme-prod.iam.gserviceaccount.com";
-const GCP_KEY_ID: &str = "6f1c0e6a2b9d4c8e8a5b1f3d7c2e9a4b6d8f0a1c";
 const GCP_PERMISSION: &str = "storage.buckets.list";
 const GCP_REPOSITORY: &str = "acme/infra";
 
-/// The project: a GitHub pool whose provider admits acme's repositories, a deployer the infra repository may
-/// impersonate, and an account with a key (a test-only fixture key); both hold the permission asked about.
+/// The project: a GitHub pool whose provider admits acme's repositories, and a deployer the infra repository may
+/// impersonate, holding the permission asked about.
+///
+/// No key row: the test server takes a key's assertion only when its audience is the server's own token URL (or
+/// Google's), and authcheck signs it for the token_uri it calls: behind a proxy, the proxy's.
 fn google_project() -> GoogleConfig {
     let project = GoogleConfig::new(GCP_PROJECT, GCP_PROJECT_NUMBER);
     let infra = project.principal_set(GCP_POOL, "repository", GCP_REPOSITORY);
-    let key = RegisteredKey::from_pem(&fixture_key(), None, None).expect("fixture key");
     project
         .clone()
         .provider(
@@ -179,18 +179,6 @@ fn google_project() -> GoogleConfig {
                 .workload_identity_user(&infra)
                 .permissions(&[GCP_PERMISSION, "resourcemanager.projects.get"]),
         )
-        .service_account(
-            ServiceAccount::new(GCP_KEYED)
-                .key(GCP_KEY_ID, key)
-                .permissions(&[GCP_PERMISSION, "resourcemanager.projects.get"]),
-        )
-}
-
-fn fixture_key() -> String {
-    std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys/rsa-2048.pem"),
-    )
-    .expect("key fixture")
 }
 
 /// A GitHub Actions token of the infra repository, for the provider's default audience.
@@ -224,19 +212,6 @@ fn federation_config(sts: &str, token_file: &str, impersonate: bool) -> String {
         ));
     }
     config.to_string()
-}
-
-/// A service-account key file as the console downloads it, its token_uri behind `sts`.
-fn key_config(sts: &str) -> String {
-    serde_json::json!({
-        "type": "service_account",
-        "project_id": GCP_PROJECT,
-        "private_key_id": GCP_KEY_ID,
-        "private_key": fixture_key(),
-        "client_email": GCP_KEYED,
-        "token_uri": format!("{sts}/token"),
-    })
-    .to_string()
 }
 
 async fn google_check(credentials: &str, api: &str, permissions: bool) -> (bool, String) {
@@ -450,16 +425,14 @@ fn main() {
                 .display()
                 .to_string()
         };
-        let (token_file, federated, impersonated, keyed) = (
+        let (token_file, federated, impersonated) = (
             scratch("github.jwt"),
             scratch("federation.json"),
             scratch("impersonation.json"),
-            scratch("key.json"),
         );
         for (path, text) in [
             (&federated, federation_config(&sts, &token_file, false)),
             (&impersonated, federation_config(&sts, &token_file, true)),
-            (&keyed, key_config(&sts)),
         ] {
             std::fs::write(path, text).expect("credential configuration");
         }
@@ -469,8 +442,8 @@ fn main() {
         };
         println!();
         println!(
-            "round trips: a Google Cloud check, STS / the token URI and the API host (IAM Credentials and Resource \
-             Manager, gcp_api_url) each {} ms away",
+            "round trips: a Google Cloud check, STS and the API host (IAM Credentials and Resource Manager, \
+             gcp_api_url) each {} ms away",
             rtt.as_millis()
         );
         println!("| check | wall ms (min / median / max) | round trips (median) | outcome |");
@@ -495,14 +468,7 @@ fn main() {
             },
         )
         .await;
-        row(
-            "key (JWT-bearer grant) + required_permissions (projects.get, testIamPermissions)",
-            runs,
-            rtt,
-            || google_check(&keyed, &api, true),
-        )
-        .await;
-        for path in [&token_file, &federated, &impersonated, &keyed] {
+        for path in [&token_file, &federated, &impersonated] {
             let _ = std::fs::remove_file(path);
         }
     });

@@ -319,6 +319,8 @@ fn federated_principal(
     claims: &[(&'static str, Heard)],
     scrub: &Scrubber,
 ) -> String {
+    // The audience is the configuration's own text: one printable line in a report.
+    let audience = crate::check::vendors::google::config::printable_long(audience);
     let pool = audience
         .trim_start_matches("//iam.googleapis.com/")
         .split("/providers/")

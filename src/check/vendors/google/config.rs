@@ -286,6 +286,11 @@ pub fn impersonation_base(url: &str) -> Option<String> {
     (!base.is_empty()).then(|| base.to_string())
 }
 
+/// Outside text fit for one line of a message, up to 300 characters (a provider's full name is about 110).
+pub fn printable_long(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(300).collect()
+}
+
 /// Outside text fit for one line of a message.
 pub fn printable(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(100).collect()

@@ -112,9 +112,22 @@ impl Asked<'_> {
             .map(|(_, value)| self.scrub.quote(value, 200).into_string())
     }
 
+    /// The configuration's audience as a refusal shows it: the file may hold any JSON string, and a control
+    /// character or a page of text would break the report's lines (a provider's name is about 110 characters).
+    fn audience(&self) -> Option<String> {
+        self.audience.map(|audience| {
+            audience
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(300)
+                .collect()
+        })
+    }
+
     /// `projects/NUM/locations/global/workloadIdentityPools/POOL` and `PROV` of the audience.
     fn pool(&self) -> Option<(String, String, String)> {
-        let rest = self.audience?.split("/projects/").nth(1)?;
+        let audience = self.audience()?;
+        let rest = audience.split("/projects/").nth(1)?;
         let mut parts = rest.split('/');
         let number = parts.next()?.to_string();
         let pool = parts.nth(3)?.to_string();
@@ -153,7 +166,7 @@ fn got(error: &GoogleError, scrub: &Scrubber) -> Words {
 }
 
 fn provider(failure: &mut Failure, kind: Kind, asked: &Asked<'_>) {
-    let audience = asked.audience.map(str::to_string).unwrap_or_default();
+    let audience = asked.audience().unwrap_or_default();
     failure.blame = asked.blame;
     if kind == Kind::BadAudienceValue {
         failure.reason = Reason::InvalidInput;
@@ -271,7 +284,8 @@ fn token(failure: &mut Failure, kind: Kind, error: &GoogleError, asked: &Asked<'
                 "Request the token for https://iam.googleapis.com/{} (google-github-actions/auth does), or add \
                  {aud:?} to the provider's allowed audiences.",
                 asked
-                    .audience
+                    .audience()
+                    .as_deref()
                     .unwrap_or("//iam.googleapis.com/…")
                     .trim_start_matches("//iam.googleapis.com/")
             )];
@@ -597,6 +611,48 @@ mod tests {
         assert_eq!(failure.reason, Reason::AccessDenied);
         assert!(fix.contains("principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/attribute.repository/acme/infra"), "{fix}");
         assert!(fix.contains("roles/iam.workloadIdentityUser"), "{fix}");
+    }
+
+    #[test]
+    fn an_audience_with_control_characters_is_shown_without_them() {
+        // fuzz/regressions/google_error/audience-*: a configuration's audience is any JSON string.
+        let scrub = Scrubber::default();
+        let claims = [("repository", Heard::new("acme/infra"))];
+        let asked = Asked {
+            what: "generateAccessToken",
+            audience: Some(
+                "//iam.googleapis.com/projects/123\u{17}/locations/global/workloadIdentityPools/ci\n/providers/github",
+            ),
+            claims: &claims,
+            service_account: Some("deploy@acme.iam.gserviceaccount.com"),
+            key_id: None,
+            project: None,
+            blame: None,
+            impersonation_input: None,
+            key_caller: None,
+            scrub: &scrub,
+        };
+        for (status, code, message) in [
+            (
+                403,
+                "PERMISSION_DENIED",
+                "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).",
+            ),
+            (400, "invalid_target", "The target service is invalid."),
+            (
+                400,
+                "invalid_grant",
+                "The audience in ID Token [x] does not match the expected audience.",
+            ),
+        ] {
+            let failure = explain(&error(status, code, message), &asked);
+            let plain = crate::check::report::words::Plain;
+            let mut shown = vec![failure.summary.render(&plain), failure.fix.render(&plain)];
+            shown.extend(failure.causes.iter().map(|c| c.render(&plain)));
+            for text in shown {
+                assert!(!text.contains(char::is_control), "{code}: {text:?}");
+            }
+        }
     }
 
     fn asked_with<'a>(scrub: &'a Scrubber, key_caller: Option<&'a str>) -> Asked<'a> {
