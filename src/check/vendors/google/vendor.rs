@@ -201,8 +201,13 @@ fn from_env_config(env: Env<'_>) -> Option<(&'static str, String)> {
 }
 
 /// The configuration, where it came from, and the settings so far.
-fn selected(inputs: &Inputs, env: Env<'_>) -> Result<Selected, Box<Report>> {
-    let (text, from, blame) = match inputs.text(Input::GcpCredentialsFile) {
+/// The configuration's text, where it was read and the input to blame: `gcp_credentials_file`, else the first
+/// of the provider's variables (GOOGLE_CREDENTIALS and its older names may hold the JSON itself).
+fn configuration_text(
+    inputs: &Inputs,
+    env: Env<'_>,
+) -> Result<(crate::check::base::secret::Secret, Words, Option<Input>), Box<Report>> {
+    Ok(match inputs.text(Input::GcpCredentialsFile) {
         Some(path) => (
             read(
                 path.trim(),
@@ -242,7 +247,11 @@ fn selected(inputs: &Inputs, env: Env<'_>) -> Result<Selected, Box<Report>> {
             ),
             None => return Err(nothing_found(inputs)),
         },
-    };
+    })
+}
+
+fn selected(inputs: &Inputs, env: Env<'_>) -> Result<Selected, Box<Report>> {
+    let (text, from, blame) = configuration_text(inputs, env)?;
     let config = Config::parse(text.expose()).map_err(|why| {
         refusal(
             blame,
