@@ -146,6 +146,8 @@ fuzz_target!(|data: &[u8]| {
         key: None,
         codes: &codes,
         wording: genesys.then_some(&WORDING),
+        // No discovery metadata here: the methods a server lists are the interop and engine tests' subject.
+        listed_methods: &[],
     };
     match interpret::interpret(&answer, &ctx) {
         Verdict::Failed(failure) => {
