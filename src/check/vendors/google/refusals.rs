@@ -115,13 +115,8 @@ impl Asked<'_> {
     /// The configuration's audience as a refusal shows it: the file may hold any JSON string, and a control
     /// character or a page of text would break the report's lines (a provider's name is about 110 characters).
     fn audience(&self) -> Option<String> {
-        self.audience.map(|audience| {
-            audience
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(300)
-                .collect()
-        })
+        self.audience
+            .map(crate::check::vendors::google::config::printable_long)
     }
 
     /// `projects/NUM/locations/global/workloadIdentityPools/POOL` and `PROV` of the audience.
