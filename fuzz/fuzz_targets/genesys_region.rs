@@ -1,6 +1,11 @@
 //! `genesys_region`, `genesys_api_url` and `genesys_login_url` as a user or the environment
 //! (GENESYSCLOUD_REGION) gives them, through `check::genesys`. Never panics; a region it accepts yields the
 //! login and API hosts of that region's domain; errors are one line.
+//!
+//! Input: one byte picks what the rest, as text, is given to, by its low two bits (`0` to `3` in a seed):
+//! `endpoint` as the region, `region_note`, `closest_region` with `domain_of`, and `endpoint` with the text as the
+//! API and login URLs. One an input: an unknown region costs an edit distance to every region name, in
+//! `endpoint`'s error and in `region_note` and `closest_region` alike.
 #![no_main]
 
 use authcheck::check::Plain;
@@ -15,11 +20,7 @@ fn assert_one_line(what: &str, text: &str) {
     );
 }
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-
+fn region(text: &str) {
     match genesys::endpoint(Some(text), None, None) {
         Ok(Hosts {
             login_base,
@@ -38,16 +39,17 @@ fuzz_target!(|data: &[u8]| {
         }
         Err((summary, _detail)) => assert_one_line("summary", &summary.render(&Plain)),
     }
+}
 
-    // The URL overrides, alone, together, and with a region.
+/// The URL overrides, alone, together, and with a region.
+fn urls(text: &str) {
     let _ = genesys::endpoint(None, Some(text), None).expect("an API URL alone is enough");
     let _ = genesys::endpoint(None, None, Some(text)).expect("a login URL alone is enough");
     let _ = genesys::endpoint(None, Some(text), Some(text));
     let _ = genesys::endpoint(Some("eu-west-1"), Some(text), None);
+}
 
-    if let Some(note) = genesys::region_note(text) {
-        assert_one_line("region note", &note.render(&Plain));
-    }
+fn closest(text: &str) {
     let closest = genesys::closest_region(text);
     assert!(
         genesys::domain_of(closest).is_some(),
@@ -55,5 +57,24 @@ fuzz_target!(|data: &[u8]| {
     );
     if let Some(domain) = genesys::domain_of(text) {
         assert!(genesys::region_of_domain(domain).is_some());
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&what, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    match what & 0x03 {
+        0 => region(text),
+        1 => {
+            if let Some(note) = genesys::region_note(text) {
+                assert_one_line("region note", &note.render(&Plain));
+            }
+        }
+        2 => closest(text),
+        _ => urls(text),
     }
 });

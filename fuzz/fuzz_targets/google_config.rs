@@ -160,13 +160,18 @@ fuzz_target!(|data: &[u8]| {
     if original.len() > MAX_CONFIG_BYTES || hidden.len() > MAX_CONFIG_BYTES {
         return;
     }
+    // One reading of the hidden copy serves both checks: each reading parses the whole document again.
+    let hidden = Config::parse(&hidden);
     assert_eq!(
         said(&original),
-        said(&hidden),
+        hidden
+            .as_ref()
+            .map(|config| format!("{config:?}"))
+            .map_err(String::clone),
         "the answer depends on a secret's text"
     );
     // Every secret the reader keeps comes from a place replaced above: a new secret field must be added there.
-    if let Ok(config) = Config::parse(&hidden) {
+    if let Ok(config) = hidden {
         for secret in config.secrets() {
             assert!(
                 secret.expose().chars().all(|c| c == PLACEHOLDER),

@@ -5,8 +5,9 @@
 //! ```text
 //! 401 application/json                 <- status (digits, folded into 100..=999) and Content-Type
 //! www-authenticate: Basic realm="x"    <- optional headers: location, www-authenticate, retry-after,
-//! x-request-id: 42                        the request-id headers http.rs reads, and two for the context:
-//! x-fuzz-genesys: 1                       x-fuzz-genesys (Genesys endpoint) and x-fuzz-scopes (requested)
+//! x-request-id: 42                        the request-id headers http.rs reads, and three for the context:
+//! x-fuzz-genesys: 1                       x-fuzz-genesys (Genesys endpoint), x-fuzz-scopes (requested) and
+//! x-fuzz-methods: private_key_jwt         x-fuzz-methods (the methods the server's metadata lists)
 //!                                      <- blank line; without one, only the first line is the head
 //! {"error":"invalid_client"}           <- body, raw bytes
 //! ```
@@ -19,13 +20,15 @@
 
 mod common;
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use authcheck::check::internals::genesys::wording::WORDING;
 use authcheck::check::internals::heard::{Answer, Body, Heard, Scrubber};
 use authcheck::check::internals::http::REQUEST_ID_HEADERS;
+use authcheck::check::internals::interpret::context::Codes;
 use authcheck::check::internals::interpret::{self, Context, Verdict};
-use authcheck::check::internals::registry;
+use authcheck::check::internals::{entra, oauth};
 use authcheck::check::{AuthMethod, Plain, Secret, Words};
 use authcheck::surface::Input;
 use libfuzzer_sys::fuzz_target;
@@ -46,6 +49,7 @@ struct Parsed {
     answer: Answer,
     genesys: bool,
     scopes: Vec<String>,
+    listed_methods: Vec<AuthMethod>,
 }
 
 fn parse(data: &[u8]) -> Parsed {
@@ -71,6 +75,7 @@ fn parse(data: &[u8]) -> Parsed {
     let mut answer = Answer::bare(status, &content_type, body);
     let mut genesys = false;
     let mut scopes = Vec::new();
+    let mut listed_methods = Vec::new();
     for line in lines {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let Some(colon) = line.iter().position(|&b| b == b':') else {
@@ -90,6 +95,13 @@ fn parse(data: &[u8]) -> Parsed {
             "x-fuzz-genesys" => genesys = value == "1",
             "x-fuzz-truncated" => answer.truncated = value == "1",
             "x-fuzz-scopes" => scopes = value.split_whitespace().map(str::to_string).collect(),
+            // Unknown words are dropped: the flow lists only the methods authcheck can present.
+            "x-fuzz-methods" => {
+                listed_methods = value
+                    .split_whitespace()
+                    .filter_map(AuthMethod::parse)
+                    .collect()
+            }
             other => {
                 if let Some(known) = REQUEST_ID_HEADERS.iter().find(|h| **h == other)
                     && answer.request_id.is_none()
@@ -103,7 +115,21 @@ fn parse(data: &[u8]) -> Parsed {
         answer,
         genesys,
         scopes,
+        listed_methods,
     }
+}
+
+/// The scrubber of the check's credentials, made once: it holds every encoding of the secret, and building it
+/// cost more than interpreting a small answer.
+fn scrubber() -> &'static Scrubber {
+    static SCRUB: OnceLock<Scrubber> = OnceLock::new();
+    SCRUB.get_or_init(|| Scrubber::for_credentials(CLIENT_ID, &Secret::new(SECRET)))
+}
+
+/// Every vendor's codes, collected once.
+fn codes() -> &'static [&'static Codes] {
+    static CODES: [&Codes; 2] = [&oauth::PHRASES, &entra::codes::CODES];
+    &CODES
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -111,9 +137,10 @@ fuzz_target!(|data: &[u8]| {
         answer,
         genesys,
         scopes,
+        listed_methods,
     } = parse(data);
 
-    let scrub = Scrubber::for_credentials(CLIENT_ID, &Secret::new(SECRET));
+    let scrub = scrubber();
     match Body::of(&answer) {
         Body::Html(Some(title)) => {
             let title = scrub.quote(&title, 100);
@@ -129,7 +156,6 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let origin = Words::text("environment variable AUTHCHECK_CLIENT_SECRET");
-    let codes = registry::codes();
     let ctx = Context {
         host: if genesys {
             "login.mypurecloud.ie"
@@ -141,13 +167,12 @@ fuzz_target!(|data: &[u8]| {
         secret_origin: &origin,
         secret_input: Input::ClientSecret,
         scopes: &scopes,
-        scrub: &scrub,
+        scrub,
         assertion: None,
         key: None,
-        codes: &codes,
+        codes: codes(),
         wording: genesys.then_some(&WORDING),
-        // No discovery metadata here: the methods a server lists are the interop and engine tests' subject.
-        listed_methods: &[],
+        listed_methods: &listed_methods,
     };
     match interpret::interpret(&answer, &ctx) {
         Verdict::Failed(failure) => {

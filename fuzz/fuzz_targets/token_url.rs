@@ -2,9 +2,13 @@
 //! `Inputs::resolve` and `lint`, plus the Genesys token-URL hint: never panics, one-line summaries, and the
 //! secret is never quoted back.
 //!
-//! The input text is tried as token_url, issuer, client_id, client secret and auth_method in turn, and as the
-//! AUTHCHECK_TOKEN_URL / GENESYSCLOUD_REGION environment fallbacks. The environment is a fixed closure: nothing
-//! is read from the real environment or the file system.
+//! Input: one byte picks where the rest, as text, goes; its low four bits, so `0` to `9` and `:` in a seed:
+//! token_url, issuer, client_id, auth_method, scopes (split on spaces), the secret from the environment (as it
+//! is, then behind a marker), the client id and secret as the text's first line and rest (the same two ways),
+//! and AUTHCHECK_TOKEN_URL with GENESYSCLOUD_REGION, then GENESYSCLOUD_REGION alone, as environment fallbacks
+//! (11 to 15 wrap around). One resolve an input, not eleven: each costs a whole request's worth of rules, and
+//! the fuzzer finds each place as easily through the byte. The environment is a fixed closure: nothing is read
+//! from the real environment or the file system.
 #![no_main]
 
 use authcheck::check::internals::genesys;
@@ -60,80 +64,121 @@ fn check_report(report: &Report, leak_check: bool) {
     }
 }
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let with = |input: Input| Inputs::new().with_text(input, text);
-    let token_url = || Inputs::new().with_text(Input::TokenUrl, TOKEN_URL);
-    let fixed_env = |name: &str| match name {
+/// Where the text goes, by the input's first byte.
+#[derive(Clone, Copy)]
+enum Place {
+    TokenUrl,
+    Issuer,
+    ClientId,
+    AuthMethod,
+    Scopes,
+    Secret,
+    MarkedSecret,
+    IdAndSecret,
+    MarkedIdAndSecret,
+    UrlEnv,
+    RegionEnv,
+}
+
+const PLACES: [Place; 11] = [
+    Place::TokenUrl,
+    Place::Issuer,
+    Place::ClientId,
+    Place::AuthMethod,
+    Place::Scopes,
+    Place::Secret,
+    Place::MarkedSecret,
+    Place::IdAndSecret,
+    Place::MarkedIdAndSecret,
+    Place::UrlEnv,
+    Place::RegionEnv,
+];
+
+fn fixed_env(name: &str) -> Option<String> {
+    match name {
         "AUTHCHECK_CLIENT_ID" => Some(CLIENT_ID.to_string()),
         "AUTHCHECK_CLIENT_SECRET" => Some(SECRET.to_string()),
         _ => None,
-    };
+    }
+}
 
-    check(with(Input::TokenUrl), &fixed_env, false);
-    check(with(Input::Issuer), &fixed_env, false);
-    check(
-        token_url().with_text(Input::ClientId, text),
-        &fixed_env,
-        false,
-    );
-    check(
-        token_url().with_text(Input::AuthMethod, text),
-        &fixed_env,
-        false,
-    );
-    check(
-        token_url().with(
-            Input::Scopes,
-            Given::List(text.split(' ').map(str::to_string).collect()),
+fn token_url() -> Inputs {
+    Inputs::new().with_text(Input::TokenUrl, TOKEN_URL)
+}
+
+/// Id and secret from the environment, with the token URL given; with `marked`, the secret starts with MARKER
+/// and must appear nowhere (the id may be quoted, so it must not carry the marker itself).
+fn check_credentials(id: &str, secret: &str, marked: bool) {
+    let marked_secret;
+    let secret = if marked {
+        marked_secret = format!("{MARKER}{secret}");
+        marked_secret.as_str()
+    } else {
+        secret
+    };
+    let env = |name: &str| match name {
+        "AUTHCHECK_CLIENT_ID" => Some(id.to_string()),
+        "AUTHCHECK_CLIENT_SECRET" => Some(secret.to_string()),
+        _ => None,
+    };
+    check(token_url(), &env, marked && !id.contains(MARKER));
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&place, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let with = |input: Input| Inputs::new().with_text(input, text);
+    let chosen = PLACES[usize::from(place & 0x0f) % PLACES.len()];
+    match chosen {
+        Place::TokenUrl => check(with(Input::TokenUrl), &fixed_env, false),
+        Place::Issuer => check(with(Input::Issuer), &fixed_env, false),
+        Place::ClientId => check(
+            token_url().with_text(Input::ClientId, text),
+            &fixed_env,
+            false,
         ),
-        &fixed_env,
-        false,
-    );
-
-    // The text as the secret, from the environment: lint's whitespace, control-character and placeholder checks
-    // see it as it is; then behind MARKER, where any quote of it shows.
-    let token_url_only = token_url;
-    let marked = format!("{MARKER}{text}");
-    for (secret, leak_check) in [(text, false), (marked.as_str(), true)] {
-        let secret_env = |name: &str| match name {
-            "AUTHCHECK_CLIENT_ID" => Some(CLIENT_ID.to_string()),
-            "AUTHCHECK_CLIENT_SECRET" => Some(secret.to_string()),
-            _ => None,
-        };
-        check(token_url_only(), &secret_env, leak_check);
+        Place::AuthMethod => check(
+            token_url().with_text(Input::AuthMethod, text),
+            &fixed_env,
+            false,
+        ),
+        Place::Scopes => check(
+            token_url().with(
+                Input::Scopes,
+                Given::List(text.split(' ').map(str::to_string).collect()),
+            ),
+            &fixed_env,
+            false,
+        ),
+        // The text as the secret: lint's whitespace, control-character and placeholder checks see it as it is;
+        // behind MARKER, any quote of it shows.
+        Place::Secret => check_credentials(CLIENT_ID, text, false),
+        Place::MarkedSecret => check_credentials(CLIENT_ID, text, true),
+        // Id and secret both from the text (first line, rest): a secret equal to the id, a Basic credential
+        // pasted as the secret.
+        Place::IdAndSecret | Place::MarkedIdAndSecret => {
+            let (id, secret) = text.split_once('\n').unwrap_or((text, text));
+            check_credentials(id, secret, matches!(chosen, Place::MarkedIdAndSecret));
+        }
+        Place::UrlEnv => {
+            let env = |name: &str| match name {
+                "AUTHCHECK_TOKEN_URL" | "GENESYSCLOUD_REGION" => Some(text.to_string()),
+                other => fixed_env(other),
+            };
+            check(Inputs::new(), &env, false);
+        }
+        Place::RegionEnv => {
+            let env = |name: &str| match name {
+                "GENESYSCLOUD_REGION" => Some(text.to_string()),
+                other => fixed_env(other),
+            };
+            check(Inputs::new(), &env, false);
+        }
     }
-    // Id and secret both from the text (first line, rest): a secret equal to the id, a Basic credential pasted
-    // as the secret.
-    let (id, rest) = text.split_once('\n').unwrap_or((text, text));
-    let marked = format!("{MARKER}{rest}");
-    for (secret, leak_check) in [(rest, false), (marked.as_str(), true)] {
-        let split_env = |name: &str| match name {
-            "AUTHCHECK_CLIENT_ID" => Some(id.to_string()),
-            "AUTHCHECK_CLIENT_SECRET" => Some(secret.to_string()),
-            _ => None,
-        };
-        // The id may be quoted; it must not carry the marker into the messages.
-        check(
-            token_url_only(),
-            &split_env,
-            leak_check && !id.contains(MARKER),
-        );
-    }
-
-    // Environment fallbacks.
-    let url_env = |name: &str| match name {
-        "AUTHCHECK_TOKEN_URL" | "GENESYSCLOUD_REGION" => Some(text.to_string()),
-        other => fixed_env(other),
-    };
-    check(Inputs::new(), &url_env, false);
-    let region_env = |name: &str| match name {
-        "GENESYSCLOUD_REGION" => Some(text.to_string()),
-        other => fixed_env(other),
-    };
-    check(Inputs::new(), &region_env, false);
 
     if let Some((summary, _detail)) = genesys::token_url_mistake(text) {
         assert_one_line("token_url hint", &summary.render(&Plain));

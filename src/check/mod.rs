@@ -37,6 +37,6 @@ pub mod internals {
     pub use super::exchange::interpret;
     pub use super::inputs::{credential, lint};
     pub use super::report::{values, words};
-    pub use super::vendors::{aws, genesys, google, registry};
+    pub use super::vendors::{aws, entra, genesys, google, oauth, registry};
     pub use super::verify::claims;
 }

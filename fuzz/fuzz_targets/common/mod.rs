@@ -2,6 +2,8 @@
 //! and checks on text that ends up in front of a user.
 #![allow(dead_code)] // each target uses only some of these
 
+pub mod policies;
+
 use std::sync::OnceLock;
 
 use authcheck::plugin::cty::{self, CtyType, Number, Value};
