@@ -120,13 +120,16 @@ fn parse(data: &[u8]) -> Parsed {
 }
 
 /// The scrubber of the check's credentials, made once: it holds every encoding of the secret, and building it
-/// cost more than interpreting a small answer.
+/// for each input took an eighth of the target's time.
 fn scrubber() -> &'static Scrubber {
     static SCRUB: OnceLock<Scrubber> = OnceLock::new();
     SCRUB.get_or_init(|| Scrubber::for_credentials(CLIENT_ID, &Secret::new(SECRET)))
 }
 
-/// Every vendor's codes, collected once.
+/// The codes of the vendors that have them, as `registry::codes()` lists them (the default server's phrases, then
+/// Entra's). Named here, not asked of the registry: the registry links every vendor's whole check into the
+/// target, 265,000 coverage counters instead of 17,000, and libFuzzer scans them all after every input. A vendor
+/// that gains codes is added here.
 fn codes() -> &'static [&'static Codes] {
     static CODES: [&Codes; 2] = [&oauth::PHRASES, &entra::codes::CODES];
     &CODES

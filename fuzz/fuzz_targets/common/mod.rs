@@ -1,5 +1,5 @@
 //! Helpers shared by the fuzz targets: the types the provider decodes against, the cty round-trip property,
-//! and checks on text that ends up in front of a user.
+//! checks on text that ends up in front of a user, and what the Genesys policy readers promise (`policies`).
 #![allow(dead_code)] // each target uses only some of these
 
 pub mod policies;
