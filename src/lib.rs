@@ -7,6 +7,7 @@
 //! - [`plugin`]: the Terraform provider (go-plugin handshake, tfplugin6 gRPC services, cty values), one file
 //!   per Terraform object.
 //! - [`cli`]: the `authcheck` command (text, JSON, the `external` data source protocol, the demo).
+//! - [`preflight`]: `authcheck preflight`, every provider identity of a Terraform configuration checked at once.
 //! - [`demo`]: an embedded test OAuth2 server for `authcheck demo` and the tests.
 //! - [`log`]: the seam through which the engine logs, wired by each face.
 
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod demo;
 pub mod log;
 pub mod plugin;
+pub mod preflight;
 pub mod surface;
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The `authcheck` command: `check`, `demo`, `external` and `completions`, with help at every level.
+//! The `authcheck` command: `check`, `preflight`, `demo`, `external` and `completions`, with help at every level.
 //!
 //! Layers, as in ripgrep: clap parses the command line built from the surface table ([`args`]); the flags become
 //! the engine's inputs; the engine runs; one renderer per output ([`render`] for text and JSON, [`external`]
@@ -10,6 +10,7 @@ pub mod external;
 pub mod github;
 pub mod junit;
 pub mod plan;
+pub mod preflight;
 pub mod render;
 pub mod words;
 
@@ -45,6 +46,7 @@ pub fn command() -> Command {
         .subcommand_required(true)
         .arg_required_else_help(true)
         .subcommand(args::command())
+        .subcommand(preflight::command())
         .subcommand(
             Command::new("demo")
                 .about("Run checks against an embedded test server (no account needed)")
@@ -254,6 +256,7 @@ pub fn main(args: Vec<String>) -> i32 {
     };
     match matches.subcommand() {
         Some(("check", sub)) => check_command(sub),
+        Some(("preflight", sub)) => preflight::preflight_command(sub),
         Some(("demo", sub)) => match sub.value_source("terraform") {
             Some(_) => {
                 demo::demo_terraform_command(sub.get_one::<String>("terraform").map(String::as_str))

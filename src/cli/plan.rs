@@ -14,7 +14,7 @@ const MAX_PLAN_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What a plan asks of the client: its requirements, the table's caveats for the types in it, and how many
 /// genesyscloud changes were read.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Planned {
     /// One requirement per address, operation and endpoint.
     pub requirements: Vec<Requirement>,

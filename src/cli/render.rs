@@ -7,14 +7,19 @@ use serde_json::{Map, Value, json};
 
 use super::words::CliWords;
 use crate::check::report::values::{CheckRow, OutValue};
-use crate::check::{Report, Status};
+use crate::check::{Report, Status, Vocabulary};
 use crate::surface::{self, Output, Place};
 
 /// The report as JSON, with the data source's output names.
 pub fn json(report: &Report) -> Value {
+    json_in(report, &CliWords)
+}
+
+/// The report as JSON, its sentences in `vocabulary`'s words.
+pub fn json_in(report: &Report, vocabulary: &dyn Vocabulary) -> Value {
     let mut object = Map::new();
     for row in surface::outputs_in(Place::Cli) {
-        let value = match report.output(row.output, &CliWords) {
+        let value = match report.output(row.output, vocabulary) {
             OutValue::Bool(b) => json!(b),
             OutValue::Text(text) => json!(text),
             OutValue::Int(n) => json!(n),
@@ -38,7 +43,7 @@ pub struct Style {
 }
 
 impl Style {
-    fn paint(self, code: &str, text: &str) -> String {
+    pub(crate) fn paint(self, code: &str, text: &str) -> String {
         if self.color {
             format!("\u{1b}[{code}m{text}\u{1b}[0m")
         } else {
@@ -61,7 +66,11 @@ fn mark(status: Status, inconclusive: bool, style: Style) -> String {
 
 /// The value of one fact as the human report shows it, when there is one.
 pub(super) fn fact(report: &Report, output: Output) -> Option<String> {
-    match (output, report.output(output, &CliWords)) {
+    fact_in(report, output, &CliWords)
+}
+
+fn fact_in(report: &Report, output: Output, vocabulary: &dyn Vocabulary) -> Option<String> {
+    match (output, report.output(output, vocabulary)) {
         (Output::ExpiresIn, OutValue::Int(n)) => n.map(|s| format!("{s}s")),
         (Output::GrantedScopes, OutValue::List(items)) => {
             (!items.is_empty() || report.findings.token_type.is_some()).then(|| {
@@ -93,6 +102,11 @@ pub fn verdict(report: &Report) -> &'static str {
 
 /// The human report: verdict first, then the explanation, the steps, and the facts.
 pub fn text(report: &Report, style: Style) -> String {
+    text_in(report, style, &CliWords)
+}
+
+/// The human report in `vocabulary`'s words.
+pub fn text_in(report: &Report, style: Style, vocabulary: &dyn Vocabulary) -> String {
     let mut out = String::new();
     let word = verdict(report);
     let painted = match word {
@@ -104,9 +118,9 @@ pub fn text(report: &Report, style: Style) -> String {
         out,
         "{painted} ({}): {}",
         report.reason.code(),
-        report.summary_in(&CliWords)
+        report.summary_in(vocabulary)
     );
-    let detail = report.detail_in(&CliWords);
+    let detail = report.detail_in(vocabulary);
     if !detail.is_empty() {
         out.push('\n');
         for line in detail.lines() {
@@ -128,12 +142,12 @@ pub fn text(report: &Report, style: Style) -> String {
                 "  [{}] {:width$}  {}",
                 mark(item.status, report.reason.is_inconclusive(), style),
                 item.name(),
-                item.detail.render(&CliWords)
+                item.detail.render(vocabulary)
             );
         }
     }
     let facts: Vec<(&str, String)> = surface::outputs_in(Place::Cli)
-        .filter_map(|row| Some((row.fact?, fact(report, row.output)?)))
+        .filter_map(|row| Some((row.fact?, fact_in(report, row.output, vocabulary)?)))
         .collect();
     if !facts.is_empty() {
         let _ = writeln!(out, "\nFacts:");
