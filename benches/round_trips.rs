@@ -7,6 +7,7 @@
 //!
 //!   cargo bench --bench round_trips            (BENCH_RTT_MS, default 100; BENCH_RUNS, default 7)
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use authcheck::check::{self, Given, Inputs, Secret, SecretOrigin};
@@ -15,6 +16,7 @@ use authcheck::demo::idp::{
     IdpConfig, Inspect, OidcProvider, Org, ServiceAccount, StsConfig, StsRole, StsUser,
     WorkloadProvider, workload_token, workload_token_with_claims,
 };
+use authcheck::preflight;
 use authcheck::surface::Input;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -232,7 +234,7 @@ async fn google_check(credentials: &str, api: &str, permissions: bool) -> (bool,
 }
 
 /// Runs `check` `runs` times and prints its table row: wall time and dependent round trips.
-async fn row<F, Fut>(name: &str, runs: usize, rtt: Duration, check: F)
+async fn row<F, Fut>(name: &str, runs: usize, rtt: Duration, check: F) -> f64
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = (bool, String)>,
@@ -253,6 +255,7 @@ where
         samples[samples.len() - 1],
         median / rtt.as_millis() as f64
     );
+    median
 }
 
 /// The address of a test server, for a proxy to forward to.
@@ -332,6 +335,7 @@ fn main() {
         let target = address(&idp);
         let login = format!("http://{}", delaying_proxy(target, rtt).await);
         let api = format!("http://{}", delaying_proxy(target, rtt).await);
+        let (genesys_login, genesys_api) = (login.clone(), api.clone());
         println!(
             "round trips: a Genesys Cloud check over plain HTTP, login and API hosts each {} ms away (delaying \
              proxies), {runs} runs per row; wall time / RTT = dependent round trips (min / median / max)",
@@ -359,6 +363,7 @@ fn main() {
         .expect("entra idp");
         let login = format!("http://{}", delaying_proxy(address(&entra), rtt).await);
         let management = format!("http://{}", delaying_proxy(address(&entra), rtt).await);
+        let (entra_login, entra_management) = (login.clone(), management.clone());
         println!();
         println!(
             "round trips: a Microsoft Entra ID check, login and Resource Manager hosts each {} ms away",
@@ -468,8 +473,95 @@ fn main() {
             },
         )
         .await;
+
+        let env: HashMap<&str, String> = HashMap::from([
+            ("GENESYSCLOUD_OAUTHCLIENT_SECRET", SECRET.to_string()),
+            ("AUTHCHECK_GENESYS_LOGIN_URL", genesys_login),
+            ("AUTHCHECK_GENESYS_API_URL", genesys_api),
+            ("ARM_CLIENT_SECRET", SECRET.to_string()),
+            ("AUTHCHECK_ENTRA_LOGIN_URL", entra_login),
+            ("AUTHCHECK_AZURE_MANAGEMENT_URL", entra_management),
+            ("AWS_ACCESS_KEY_ID", AWS_KEY.to_string()),
+            ("AWS_SECRET_ACCESS_KEY", AWS_SECRET.to_string()),
+            ("AUTHCHECK_AWS_STS_URL", endpoint.clone()),
+            ("AUTHCHECK_GCP_API_URL", api.clone()),
+        ]);
+        let blocks = [
+            ("genesyscloud", format!(
+                "provider \"genesyscloud\" {{\n  oauthclient_id = \"{CLIENT_ID}\"\n  aws_region = \"us-east-1\"\n}}\n"
+            )),
+            ("azurerm", format!(
+                "provider \"azurerm\" {{\n  features {{}}\n  tenant_id = \"{ENTRA_TEST_TENANT}\"\n  client_id = \"{ENTRA_APP}\"\n  \
+                 subscription_id = \"{ENTRA_TEST_SUBSCRIPTION}\"\n}}\n"
+            )),
+            ("aws", format!(
+                "provider \"aws\" {{\n  region = \"us-east-1\"\n  assume_role {{\n    role_arn = \"{AWS_ROLE}\"\n  }}\n}}\n"
+            )),
+            ("google", format!("provider \"google\" {{\n  credentials = \"{impersonated}\"\n}}\n")),
+        ];
+        println!();
+        println!(
+            "round trips: `authcheck preflight` of a configuration, each provider's hosts {} ms away as above; \
+             each provider alone, then all four (target: within 0.5 round trips of the slowest alone)",
+            rtt.as_millis()
+        );
+        println!("| configuration | wall ms (min / median / max) | round trips (median) | outcome |");
+        println!("|---|---|---|---|");
+        let module = |name: &str, text: String| {
+            let dir = std::env::temp_dir().join(format!("authcheck-bench-{}-{name}", std::process::id()));
+            let _ = std::fs::create_dir_all(&dir);
+            std::fs::write(dir.join("main.tf"), text).expect("module");
+            dir
+        };
+        let mut slowest = 0.0f64;
+        let mut dirs = Vec::new();
+        for (name, block) in &blocks {
+            let dir = module(name, block.clone());
+            let median = row(&format!("provider \"{name}\" alone"), runs, rtt, || {
+                fresh();
+                preflight_check(&dir, &env)
+            })
+            .await;
+            slowest = slowest.max(median);
+            dirs.push(dir);
+        }
+        let all = module("all", blocks.iter().map(|(_, b)| b.as_str()).collect());
+        let median = row("all four at once", runs, rtt, || {
+            fresh();
+            preflight_check(&all, &env)
+        })
+        .await;
+        println!(
+            "\nall four at once - slowest alone: {:+.2} round trips (target <= 0.50)",
+            (median - slowest) / rtt.as_millis() as f64
+        );
+        dirs.push(all);
+        for dir in dirs {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         for path in [&token_file, &federated, &impersonated] {
             let _ = std::fs::remove_file(path);
         }
     });
+}
+
+/// `authcheck preflight` of `dir` in this process, every check asked afresh; valid when every provider is.
+async fn preflight_check(dir: &std::path::Path, env: &HashMap<&str, String>) -> (bool, String) {
+    let lookup = |name: &str| env.get(name).cloned();
+    let config = preflight::read::read(dir, &lookup).expect("module reads");
+    let options = preflight::run::Options {
+        fresh: true,
+        ..Default::default()
+    };
+    let cancel = tokio::sync::watch::channel(false).1;
+    let done = preflight::run::run(&config, dir, &lookup, &options, cancel).await;
+    let reasons: Vec<String> = done
+        .entries
+        .iter()
+        .map(|e| match &e.verdict {
+            preflight::run::Verdict::Checked(report) => report.reason.code().to_string(),
+            preflight::run::Verdict::NotChecked(why) => format!("not checked: {why}"),
+        })
+        .collect();
+    (preflight::render::valid(&done), reasons.join(" "))
 }

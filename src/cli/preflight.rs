@@ -112,6 +112,7 @@ pub fn preflight_command(matches: &ArgMatches) -> i32 {
     let options = run::Options {
         timeout: matches.get_one::<i64>("timeout").copied(),
         planned,
+        fresh: false,
     };
     let preflight = runtime.block_on(async {
         let (cancel_tx, cancel) = tokio::sync::watch::channel(false);

@@ -27,6 +27,9 @@ pub struct Options {
     pub timeout: Option<i64>,
     /// `--plan-json`: what a saved plan's Genesys changes need.
     pub planned: Option<Planned>,
+    /// Ask every server again even for a check this process already made (benchmarks); otherwise identical
+    /// configurations (two aliases with the same credentials) share one check.
+    pub fresh: bool,
 }
 
 /// How one provider configuration ended.
@@ -85,7 +88,15 @@ pub async fn run(
         let verdict = match ready {
             Ready::Run(request) => {
                 let cancel = cancel.clone();
-                tasks.spawn(async move { (index, check::run(*request, cancel).await) });
+                let fresh = options.fresh;
+                tasks.spawn(async move {
+                    let report = if fresh {
+                        check::run_fresh(*request, cancel).await
+                    } else {
+                        check::run(*request, cancel).await
+                    };
+                    (index, report)
+                });
                 Verdict::NotChecked(String::new())
             }
             Ready::Done(verdict) => verdict,
