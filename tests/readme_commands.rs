@@ -211,10 +211,15 @@ fn every_command_the_readme_and_the_help_suggest_runs_as_written() {
         r#"{"format_version":"1.2","resource_changes":[]}"#,
     )
     .expect("plan.json");
+    std::fs::create_dir_all(scratch.join("module")).expect("module");
+    std::fs::write(scratch.join("module/main.tf"), "provider \"random\" {}\n").expect("main.tf");
     let handles: Vec<_> = commands
         .into_iter()
         .map(|command| {
-            let workdir = if command.contains("plan.json") || command.contains("> ") {
+            let workdir = if command.contains("preflight") {
+                // A preflight runs where the configuration is: a module with one provider block.
+                scratch.join("module")
+            } else if command.contains("plan.json") || command.contains("> ") {
                 scratch.clone()
             } else {
                 root().to_path_buf()
