@@ -146,6 +146,10 @@ variable "aws_region" {
   default = "us-east-1"
 }
 variable "aws_account" { type = string }
+variable "forbidden" {
+  type    = list(string)
+  default = []
+}
 variable "deploy_role" { type = string }
 locals {
   session = "preflight-${var.aws_region}"
@@ -169,8 +173,9 @@ provider "azurerm" {{
 }}
 
 provider "aws" {{
-  region              = var.aws_region
-  allowed_account_ids = [var.aws_account]
+  region                = var.aws_region
+  allowed_account_ids   = [var.aws_account]
+  forbidden_account_ids = var.forbidden
 }}
 
 provider "aws" {{
@@ -240,10 +245,20 @@ fn pipeline_env(s: &Servers) -> Vec<(&'static str, String)> {
 }
 
 async fn preflight(dir: &Path, format: &str, env: &[(&'static str, String)]) -> Output {
+    preflight_with(dir, &[], format, env).await
+}
+
+async fn preflight_with(
+    dir: &Path,
+    extra: &[&str],
+    format: &str,
+    env: &[(&'static str, String)],
+) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_authcheck"));
     command
         .args(["preflight", "--dir"])
         .arg(dir)
+        .args(extra)
         .args(["--format", format, "--timeout", "20"]);
     for (name, _) in std::env::vars() {
         if CLEARED_PREFIXES.iter().any(|p| name.starts_with(p)) {
@@ -304,6 +319,14 @@ fn reason(entry: &Value) -> String {
         .to_string()
 }
 
+/// A provider broken by one variable: (local name, alias, the variable and its value, the reasons expected).
+type Broken = (
+    &'static str,
+    Option<&'static str>,
+    (&'static str, String),
+    &'static [&'static str],
+);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_providers_each_checked_as_it_authenticates_and_each_broken_in_turn() {
     let s = servers().await;
@@ -361,7 +384,7 @@ async fn four_providers_each_checked_as_it_authenticates_and_each_broken_in_turn
     );
 
     // Each broken in turn: that provider fails with its reason, the others stay ok, the exit code is 1.
-    let broken: Vec<(&str, Option<&str>, (&'static str, String), &[&str])> = vec![
+    let broken: Vec<Broken> = vec![
         (
             "genesyscloud",
             None,
@@ -391,6 +414,13 @@ async fn four_providers_each_checked_as_it_authenticates_and_each_broken_in_turn
                 format!("arn:aws:iam::{}:role/missing", s.moto.account),
             ),
             &["access_denied", "client_not_found"],
+        ),
+        // A list variable from TF_VAR_ (parsed as HCL, as Terraform does) naming the account as forbidden.
+        (
+            "aws",
+            None,
+            ("TF_VAR_forbidden", format!("[\"{}\"]", s.moto.account)),
+            &["wrong_organization"],
         ),
     ];
     for (local, alias, (name, value), reasons) in broken {
@@ -473,6 +503,32 @@ async fn four_providers_each_checked_as_it_authenticates_and_each_broken_in_turn
         assert!(leaked.is_empty(), "{leaked:?}");
         assert!(!all_text(out).contains("wrong-genesys-secret-1"));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_plan_adds_the_permissions_its_genesys_changes_need() {
+    let s = servers().await;
+    let dir = scratch("plan");
+    module(&s, &dir, KEY_ID);
+    let plan = dir.join("plan.json");
+    write(
+        &dir,
+        "plan.json",
+        r#"{"format_version":"1.2","resource_changes":[{"address":"genesyscloud_routing_queue.support","mode":"managed","type":"genesyscloud_routing_queue","provider_name":"registry.terraform.io/mypurecloud/genesyscloud","change":{"actions":["create"]}}]}"#,
+    );
+    let plan = plan.display().to_string();
+    let out = preflight_with(&dir, &["--plan-json", &plan], "json", &pipeline_env(&s)).await;
+    let all = entries(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", all_text(&out));
+    let genesys = entry(&all, "genesyscloud", None);
+    assert_eq!(reason(genesys), "missing_permissions", "{genesys:#}");
+    assert!(
+        genesys["report"]["missing_permissions"]
+            .to_string()
+            .contains("routing:queue:add"),
+        "{genesys:#}"
+    );
+    assert_eq!(reason(entry(&all, "aws", None)), "ok");
 }
 
 #[tokio::test]

@@ -175,7 +175,7 @@ fn prepare(
     let resolved = prepared.inputs.clone().resolve(&env_of_check);
     let ready = match resolved {
         Ok(mut request) => {
-            if std::ptr::eq(kind, &genesyscloud::KIND)
+            if kind.title == genesyscloud::KIND.title
                 && let Some(planned) = &options.planned
             {
                 plan::require(&mut request, planned.clone());

@@ -102,7 +102,7 @@ pub fn normalize_source(source: &str) -> String {
 }
 
 /// Every provider configuration of `config`: each block, and an implicit default configuration for a
-/// provider that is required or used but has no block without an alias.
+/// provider that is required or used but has no block.
 pub fn configurations(config: &Configuration) -> Vec<Configured> {
     let source_of = |local: &str| {
         config
@@ -139,11 +139,9 @@ pub fn configurations(config: &Configuration) -> Vec<Configured> {
     locals.sort_unstable();
     locals.dedup();
     for local in locals {
-        let has_default = config
-            .providers
-            .iter()
-            .any(|b| b.local == local && b.alias.is_none());
-        if has_default {
+        // Only a provider with no block at all gets the implicit default: with aliased blocks only, resources
+        // name their alias, and a default configuration Terraform never makes must not fail the preflight.
+        if config.providers.iter().any(|b| b.local == local) {
             continue;
         }
         let source = source_of(local);
@@ -544,7 +542,10 @@ pub fn hidden_from(kind: &Kind, name: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod naming {
     use super::*;
 
     #[test]

@@ -8,7 +8,7 @@
 
 use super::assemble::{Block, Item, is_kept, keeps_attr};
 use super::expr::{Expr, Part, Step};
-use super::value::{Text, printable};
+use super::value::{Text, masked, printable};
 use super::{Location, ReadError, ReadErrorKind};
 use hcl::edit::expr::{Expression, TraversalOperator, UnaryOperator};
 use hcl::edit::structure::{Body, Structure};
@@ -58,7 +58,11 @@ impl Source<'_> {
             .span()
             .and_then(|span| self.text.get(span))
             .unwrap_or("");
-        Text::new(printable(text, SHOWN))
+        // Literals may be secrets: only the expression's shape is shown.
+        let mut shape = masked(text, false);
+        let shown = Text::new(printable(&shape, SHOWN));
+        zeroize::Zeroize::zeroize(&mut shape);
+        shown
     }
 }
 
@@ -83,6 +87,24 @@ fn parse_body(file: &str, text: &str) -> Result<Body, ReadError> {
     parser::parse_body(text).map_err(|error| parse_error(file, &error))
 }
 
+/// Overwrites every string literal of a parsed body before it is dropped: a literal may be a secret
+/// (`client_secret = "..."`), and the reader's own copies are already wiped `Text`s.
+struct Wipe;
+
+impl hcl::edit::visit_mut::VisitMut for Wipe {
+    fn visit_string_mut(&mut self, node: &mut hcl::edit::Decorated<String>) {
+        zeroize::Zeroize::zeroize(node.value_mut());
+    }
+
+    fn visit_literal_mut(&mut self, node: &mut hcl::edit::Spanned<String>) {
+        zeroize::Zeroize::zeroize(node.value_mut());
+    }
+}
+
+fn wipe(mut body: Body) {
+    hcl::edit::visit_mut::visit_body_mut(&mut Wipe, &mut body);
+}
+
 /// The blocks of a `.tf` file the reader keeps (see `assemble::is_kept`).
 pub(super) fn parse_file(file: &str, text: &str) -> Result<Vec<Block>, ReadError> {
     let body = parse_body(file, text)?;
@@ -91,7 +113,7 @@ pub(super) fn parse_file(file: &str, text: &str) -> Result<Vec<Block>, ReadError
         text,
         lines: Lines::new(text),
     };
-    Ok(body
+    let blocks = body
         .blocks()
         .filter(|block| is_kept(block.ident.as_str()))
         .map(|block| {
@@ -107,7 +129,9 @@ pub(super) fn parse_file(file: &str, text: &str) -> Result<Vec<Block>, ReadError
             }
             converted
         })
-        .collect())
+        .collect();
+    wipe(body);
+    Ok(blocks)
 }
 
 /// A block with the attributes `keep` accepts; nested blocks are added by the caller, which knows how deep to go.
@@ -152,7 +176,9 @@ pub(super) fn parse_tfvars(file: &str, text: &str) -> Result<Vec<(String, Item)>
         text,
         lines: Lines::new(text),
     };
-    Ok(attributes(&source, &body, &|_| true))
+    let lines = attributes(&source, &body, &|_| true);
+    wipe(body);
+    Ok(lines)
 }
 
 /// One HCL expression (a `TF_VAR_` value for a complex type, a `.tf.json` string in expression mode).

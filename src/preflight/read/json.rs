@@ -15,7 +15,7 @@
 use super::assemble::{Block, Item};
 use super::expr::Expr;
 use super::hcl;
-use super::value::{Text, printable};
+use super::value::{Text, masked, printable};
 use super::{Location, ReadError, ReadErrorKind};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -365,8 +365,11 @@ fn written(value: &J) -> Text {
             J::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
             J::Number(number) => out.push_str(prefix(number, 40)),
             J::Str(text) => {
+                // Literals may be secrets: a string is shown as its template's shape.
                 out.push('"');
-                out.push_str(prefix(text.as_str(), 40));
+                let mut shape = masked(prefix(text.as_str(), 200), true);
+                out.push_str(prefix(&shape, 40));
+                zeroize::Zeroize::zeroize(&mut shape);
                 out.push('"');
             }
             J::Array(items) => {
@@ -399,7 +402,11 @@ fn written(value: &J) -> Text {
     // never outgrown, and the nesting closes at most 128 brackets.
     let mut out = String::with_capacity(1024);
     match value {
-        J::Str(text) => out.push_str(prefix(text.as_str(), 90)),
+        J::Str(text) => {
+            let mut shape = masked(prefix(text.as_str(), 400), true);
+            out.push_str(prefix(&shape, 90));
+            zeroize::Zeroize::zeroize(&mut shape);
+        }
         other => write(other, &mut out),
     }
     let shown = Text::new(printable(&out, 80));

@@ -68,6 +68,16 @@ pub struct Sources {
     pub tfvars: Vec<(String, Vec<u8>)>,
 }
 
+/// The files may hold secrets (`client_secret = "..."`, a tfvars value): their bytes are wiped when dropped.
+impl Drop for Sources {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        for (_, bytes) in self.tf.iter_mut().chain(self.tfvars.iter_mut()) {
+            bytes.zeroize();
+        }
+    }
+}
+
 impl fmt::Debug for Sources {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sizes = |files: &[(String, Vec<u8>)]| -> Vec<(String, usize)> {

@@ -403,7 +403,8 @@ provider "x" {
     assert_eq!(why("k"), "the function provider::aws::arn_parse()");
     match attr(&config, "x", "b") {
         Attr::Unreadable { expression, at, .. } => {
-            assert_eq!(expression, r#"data.vault_generic_secret.x.data["key"]"#);
+            // String literals in a shown expression are hidden: they may be secrets.
+            assert_eq!(expression, r#"data.vault_generic_secret.x.data["…"]"#);
             assert_eq!(at.line, 4);
         }
         other => panic!("{other:?}"),
@@ -805,4 +806,69 @@ fn a_tfvars_value_that_is_not_a_literal_and_a_computed_key_are_unreadable() {
         unreadable_why(&config, "x", "m"),
         "an object key computed from a variable or file"
     );
+}
+
+#[test]
+fn the_files_bytes_are_wiped_when_the_sources_are_dropped() {
+    let watch = crate::wiped::Watch::new(&[b"preflight-sources-marker-8c2e4a"]);
+    let sources = Sources {
+        tf: vec![(
+            "main.tf".to_string(),
+            b"provider \"genesyscloud\" {\n  oauthclient_secret = \"preflight-sources-marker-8c2e4a\"\n}\n".to_vec(),
+        )],
+        tfvars: Vec::new(),
+    };
+    drop(sources);
+    assert_eq!(watch.leaks(), 0);
+}
+
+#[test]
+fn a_secret_literal_leaves_no_copy_behind_once_parsed_and_dropped() {
+    let watch = crate::wiped::Watch::new(&[
+        b"preflight-parse-marker-3b7d1f",
+        b"preflight-tfvars-marker-9e0c2d",
+    ]);
+    let sources = Sources {
+        tf: vec![(
+            "main.tf".to_string(),
+            b"variable \"s\" {}\nprovider \"genesyscloud\" {\n  oauthclient_secret = \"preflight-parse-marker-3b7d1f\"\n  oauthclient_id = var.s\n}\n".to_vec(),
+        )],
+        tfvars: vec![(
+            "terraform.tfvars".to_string(),
+            b"s = \"preflight-tfvars-marker-9e0c2d\"\n".to_vec(),
+        )],
+    };
+    let config = parse(&sources, &|_| None, &|_| Err("none".into()));
+    assert!(config.is_ok());
+    drop(config);
+    drop(sources);
+    assert_eq!(watch.leaks(), 0);
+}
+
+#[test]
+fn a_secret_read_by_file_or_from_json_leaves_no_copy_behind() {
+    let watch = crate::wiped::Watch::new(&[
+        b"preflight-file-marker-5a1b7c",
+        b"preflight-json-marker-2d4f6a",
+    ]);
+    let sources = Sources {
+        tf: vec![
+            (
+                "main.tf".to_string(),
+                b"provider \"google\" {\n  credentials = file(\"key.json\")\n}\n".to_vec(),
+            ),
+            (
+                "azure.tf.json".to_string(),
+                br#"{"provider": {"azurerm": {"client_secret": "preflight-json-marker-2d4f6a"}}}"#
+                    .to_vec(),
+            ),
+        ],
+        tfvars: Vec::new(),
+    };
+    let read_file = |_: &str| Ok(b"preflight-file-marker-5a1b7c".to_vec());
+    let config = parse(&sources, &|_| None, &read_file);
+    assert!(config.is_ok());
+    drop(config);
+    drop(sources);
+    assert_eq!(watch.leaks(), 0);
 }

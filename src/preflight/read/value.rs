@@ -160,6 +160,73 @@ impl Attr {
 
 /// `text` made safe for a one-line message: control characters become spaces, runs of white space one space, and
 /// at most `max` characters are kept (an ellipsis marks a cut).
+/// An expression as written, its string literals' text replaced by `…` (interpolations kept): shown in reports
+/// when only Terraform can evaluate it, and a literal there may be a secret (`trimspace("...")`). `in_string`
+/// reads `text` as the inside of a string (a `.tf.json` value, which is a template). A heredoc is cut at `<<`.
+pub(crate) fn masked(text: &str, in_string: bool) -> String {
+    enum Mode {
+        Code(u32),
+        Str,
+    }
+    let mut out = String::with_capacity(text.len().min(400));
+    let mut modes = vec![if in_string { Mode::Str } else { Mode::Code(0) }];
+    let mut chars = text.chars().peekable();
+    let mut hidden_run = false;
+    while let Some(c) = chars.next() {
+        match modes.last_mut() {
+            Some(Mode::Str) => {
+                let opens = (c == '$' || c == '%') && chars.peek() == Some(&'{');
+                if opens || c == '"' {
+                    hidden_run = false;
+                    out.push(c);
+                    if opens {
+                        chars.next();
+                        out.push('{');
+                        modes.push(Mode::Code(1));
+                    } else {
+                        modes.pop();
+                    }
+                    continue;
+                }
+                if c == '\\' {
+                    chars.next();
+                }
+                if !hidden_run {
+                    out.push('…');
+                    hidden_run = true;
+                }
+            }
+            Some(Mode::Code(depth)) => {
+                match c {
+                    '"' => {
+                        out.push(c);
+                        modes.push(Mode::Str);
+                        continue;
+                    }
+                    '{' => *depth += 1,
+                    '}' if *depth == 1 => {
+                        out.push(c);
+                        modes.pop();
+                        continue;
+                    }
+                    '}' => *depth = depth.saturating_sub(1),
+                    '<' if chars.peek() == Some(&'<') => {
+                        out.push_str("<<…");
+                        return out;
+                    }
+                    _ => {}
+                }
+                out.push(c);
+            }
+            None => out.push(c),
+        }
+        if out.len() > 400 {
+            break;
+        }
+    }
+    out
+}
+
 pub(crate) fn printable(text: &str, max: usize) -> String {
     // Sized once: the text may be a secret's start, and a growing string leaves unwiped copies behind.
     let mut out = String::with_capacity(text.len().min(max.saturating_mul(4)).saturating_add(4));
@@ -205,6 +272,21 @@ mod tests {
         let text = Text::new(String::from("preflight-read-text-marker-5f1c9a7e3b"));
         drop(text);
         assert_eq!(watch.leaks(), 0);
+    }
+
+    #[test]
+    fn masked_hides_string_literals_and_keeps_interpolations() {
+        assert_eq!(masked(r#"trimspace("s3cret")"#, false), r#"trimspace("…")"#);
+        assert_eq!(
+            masked(r#""${local.a}-tail" == "x\"y""#, false),
+            r#""${local.a}…" == "…""#
+        );
+        assert_eq!(masked(r#"f(<<EOT\nsecret\nEOT\n)"#, false), "f(<<…");
+        assert_eq!(masked("${data.x.y}:secret", true), "${data.x.y}…");
+        assert_eq!(
+            masked(r#"${lookup(var.m, "key")}"#, true),
+            r#"${lookup(var.m, "…")}"#
+        );
     }
 
     #[test]
