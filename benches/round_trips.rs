@@ -11,12 +11,12 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use authcheck::check::{self, Given, Inputs, Secret, SecretOrigin};
+use authcheck::cli::preflight;
 use authcheck::demo::idp::{
     Client, ENTRA_TEST_SUBSCRIPTION, ENTRA_TEST_TENANT, Flavor, GITHUB_ISSUER, GoogleConfig, Idp,
     IdpConfig, Inspect, OidcProvider, Org, ServiceAccount, StsConfig, StsRole, StsUser,
     WorkloadProvider, workload_token, workload_token_with_claims,
 };
-use authcheck::preflight;
 use authcheck::surface::Input;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};

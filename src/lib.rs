@@ -6,8 +6,8 @@
 //!   outcome as data. No Terraform, gRPC or terminal code lives here.
 //! - [`plugin`]: the Terraform provider (go-plugin handshake, tfplugin6 gRPC services, cty values), one file
 //!   per Terraform object.
-//! - [`cli`]: the `authcheck` command (text, JSON, the `external` data source protocol, the demo).
-//! - [`preflight`]: `authcheck preflight`, every provider identity of a Terraform configuration checked at once.
+//! - [`cli`]: the `authcheck` command (text, JSON, the `external` data source protocol, the demo, and
+//!   `preflight`, which reads a Terraform configuration and checks every provider's identity at once).
 //! - [`demo`]: an embedded test OAuth2 server for `authcheck demo` and the tests.
 //! - [`log`]: the seam through which the engine logs, wired by each face.
 
@@ -16,7 +16,6 @@ pub mod cli;
 pub mod demo;
 pub mod log;
 pub mod plugin;
-pub mod preflight;
 pub mod surface;
 
 #[cfg(test)]

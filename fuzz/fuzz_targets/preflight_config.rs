@@ -11,7 +11,7 @@
 
 mod common;
 
-use authcheck::preflight::read::{Attr, Configuration, Location, Sources, parse};
+use authcheck::cli::preflight::read::{Attr, Configuration, Location, Sources, parse};
 use libfuzzer_sys::fuzz_target;
 
 /// What `TF_VAR_secret` holds, and what every `file()` reads.

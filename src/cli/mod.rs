@@ -46,7 +46,7 @@ pub fn command() -> Command {
         .subcommand_required(true)
         .arg_required_else_help(true)
         .subcommand(args::command())
-        .subcommand(preflight::command())
+        .subcommand(preflight::command::command())
         .subcommand(
             Command::new("demo")
                 .about("Run checks against an embedded test server (no account needed)")
@@ -256,7 +256,7 @@ pub fn main(args: Vec<String>) -> i32 {
     };
     match matches.subcommand() {
         Some(("check", sub)) => check_command(sub),
-        Some(("preflight", sub)) => preflight::preflight_command(sub),
+        Some(("preflight", sub)) => preflight::command::preflight_command(sub),
         Some(("demo", sub)) => match sub.value_source("terraform") {
             Some(_) => {
                 demo::demo_terraform_command(sub.get_one::<String>("terraform").map(String::as_str))

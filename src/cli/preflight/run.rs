@@ -10,10 +10,10 @@ use crate::check::{
     self, Cancel, Diagnosis, Given, Line, Outcome, Reason, Report, Status, Step, Words,
 };
 use crate::cli::plan::{self, Planned};
-use crate::preflight::providers::{
+use crate::cli::preflight::providers::{
     self, Accounts, Configured, Plan, Prepared, genesyscloud, hidden_from,
 };
-use crate::preflight::read::{Configuration, Elsewhere};
+use crate::cli::preflight::read::{Configuration, Elsewhere};
 use crate::surface::Input;
 use crate::words;
 

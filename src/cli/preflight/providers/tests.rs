@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::*;
-use crate::preflight::read::{Sources, parse};
+use crate::cli::preflight::read::{Sources, parse};
 
 fn config(tf: &str) -> Configuration {
     let sources = Sources {

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::check::{Given, Inputs, Report, Secret, SecretOrigin, Words};
-use crate::preflight::read::{Attr, Configuration, Origin, ProviderBlock, Value, VarSource};
+use crate::cli::preflight::read::{Attr, Configuration, Origin, ProviderBlock, Value, VarSource};
 use crate::surface::Input;
 use crate::words;
 

@@ -7,10 +7,13 @@
 //! - [`providers`]: each provider configuration, and for the families authcheck knows (genesyscloud,
 //!   azurerm/azuread, aws, google) the engine's inputs its block and variables amount to;
 //! - [`run`]: every check at once, each seeing only its own provider's variables;
-//! - [`words`] and [`render`]: the report in the CLI's formats, each provider's in that provider's words.
+//! - [`words`] and [`render`]: the report in the CLI's formats, each provider's in that provider's words;
+//! - [`command`]: the subcommand's flags, and the steps above in order.
 //!
-//! Like `cli`, this is a face: the engine knows nothing of Terraform configurations.
+//! It is part of the CLI face: the engine knows nothing of Terraform configurations. It uses the CLI's lower
+//! layers (`render`, `words`, `plan`, `github`, `junit`); only `cli/mod.rs` uses it.
 
+pub mod command;
 pub mod providers;
 pub mod read;
 pub mod render;

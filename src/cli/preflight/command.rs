@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use clap::{Arg, ArgMatches, Command};
 
-use super::args::Format;
-use super::{EXIT_UNKNOWN, EXIT_USAGE, plan, runtime_or_report, style_for_stdout};
-use crate::preflight::{read, render, run};
+use super::{read, render, run};
+use crate::cli::args::Format;
+use crate::cli::{EXIT_UNKNOWN, EXIT_USAGE, plan, runtime_or_report, style_for_stdout};
 
 const ABOUT: &str =
     "Check every identity a Terraform configuration's providers will use (no config change)";
@@ -127,7 +127,7 @@ pub fn preflight_command(matches: &ArgMatches) -> i32 {
         Format::Json => format!("{:#}\n", render::json(&preflight)),
         Format::Text => render::text(&preflight, style_for_stdout()),
         Format::Github => {
-            let human = render::text(&preflight, super::render::Style { color: false });
+            let human = render::text(&preflight, crate::cli::render::Style { color: false });
             let human: String = human
                 .lines()
                 .map(|line| match line.strip_prefix("::") {

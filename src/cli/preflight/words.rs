@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::check::Vocabulary;
+use crate::cli::preflight::providers::Kind;
 use crate::cli::words::CliWords;
-use crate::preflight::providers::Kind;
 use crate::surface::{self, Group, Input};
 
 /// The words of one provider configuration's report.
@@ -82,7 +82,7 @@ impl Vocabulary for ProviderWords<'_> {
 mod tests {
     use super::*;
     use crate::check::report::words::{Assign, Place};
-    use crate::preflight::providers::{aws, genesyscloud};
+    use crate::cli::preflight::providers::{aws, genesyscloud};
     use crate::words;
 
     #[test]

@@ -7,11 +7,11 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use crate::check::Report;
+use crate::cli::preflight::providers::Configured;
+use crate::cli::preflight::run::{Entry, Preflight, Verdict};
+use crate::cli::preflight::words::ProviderWords;
 use crate::cli::render::{self, Style};
 use crate::cli::{github, junit};
-use crate::preflight::providers::Configured;
-use crate::preflight::run::{Entry, Preflight, Verdict};
-use crate::preflight::words::ProviderWords;
 
 /// How one entry ends, from best to worst as the exit code ranks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
