@@ -1149,6 +1149,92 @@ mod tests {
         );
     }
 
+    /// `{"a": [{"b": <item>}], "c": <c>}` against `{a: list(object({b: string})), c: string}`.
+    fn nested(item: &str, c: &str) -> (Vec<u8>, CtyType) {
+        let ty = obj_ty(&[
+            ("a", CtyType::list_of(obj_ty(&[("b", CtyType::String)]))),
+            ("c", CtyType::String),
+        ]);
+        (hex(&format!("82 a1 61 91 81 a1 62 {item} a1 63 {c}")), ty)
+    }
+
+    #[test]
+    fn errors_below_nested_objects_report_the_whole_path() {
+        let (bytes, ty) = nested("05", "a1 78");
+        let e = decode_msgpack(&bytes, &ty).unwrap_err();
+        assert_eq!(e.to_string(), "at .a[0].b: expected string, found integer");
+        assert_eq!(
+            e.path,
+            vec![
+                PathStep::Attr("a".into()),
+                PathStep::Index(0),
+                PathStep::Attr("b".into())
+            ]
+        );
+        // An error after a nested object: that object's step is not left on the path.
+        let (bytes, ty) = nested("a1 78", "05");
+        let e = decode_msgpack(&bytes, &ty).unwrap_err();
+        assert_eq!(e.path, vec![PathStep::Attr("c".into())]);
+        // Unknown and duplicate names inside a nested object.
+        let (bytes, ty) = nested("a1 78", "a1 78");
+        let mut unknown = bytes.clone();
+        unknown[6] = b'z';
+        let e = decode_msgpack(&unknown, &ty).unwrap_err();
+        assert_eq!(e.to_string(), "at .a[0]: unsupported attribute \"z\"");
+        let ty = obj_ty(&[("b", CtyType::String), ("c", CtyType::String)]);
+        let e = decode_msgpack(&hex("83 a1 62 a1 78 a1 63 a1 79 a1 62 a1 7a"), &ty).unwrap_err();
+        assert_eq!(e.to_string(), "at .b: duplicate attribute");
+    }
+
+    #[test]
+    fn object_attributes_decode_in_any_order() {
+        // {"c": true, "a": "x", "b": 5}: go-cty writes them sorted, but nothing requires it.
+        let v = decode_msgpack(&hex("83 a1 63 c3 a1 61 a1 78 a1 62 05"), &abc_type()).unwrap();
+        assert_eq!(
+            v,
+            obj(&[("a", s("x")), ("b", int(5)), ("c", Value::Bool(true))])
+        );
+        let v = decode_msgpack(&hex("81 a1 63 c3"), &abc_type()).unwrap();
+        assert_eq!(
+            v,
+            obj(&[
+                ("a", Value::Null),
+                ("b", Value::Null),
+                ("c", Value::Bool(true))
+            ])
+        );
+    }
+
+    #[test]
+    fn encode_errors_below_nested_objects_report_the_whole_path() {
+        let ty = obj_ty(&[
+            ("a", CtyType::list_of(obj_ty(&[("b", CtyType::String)]))),
+            ("c", CtyType::String),
+        ]);
+        let v = obj(&[
+            ("a", Value::List(vec![obj(&[("b", int(1))])])),
+            ("c", s("x")),
+        ]);
+        let e = encode_msgpack(&v, &ty).unwrap_err();
+        assert_eq!(e.to_string(), "at .a[0].b: expected string, found number");
+        let v = obj(&[
+            ("a", Value::List(vec![obj(&[("b", s("y"))])])),
+            ("c", int(1)),
+        ]);
+        let e = encode_msgpack(&v, &ty).unwrap_err();
+        assert_eq!(e.path, vec![PathStep::Attr("c".into())]);
+        // The attribute the type lacks is reported before any nested error, at the object.
+        let v = obj(&[("a", int(1)), ("b", s("x"))]);
+        let e = encode_msgpack(&v, &ty).unwrap_err();
+        assert_eq!(e.message, "unsupported attribute \"b\"");
+        assert!(e.path.is_empty());
+        // Attributes missing from the value are written as null, in the type's order.
+        assert_eq!(
+            enc(&obj(&[("c", s("x"))]), &ty),
+            hex("82 a1 61 c0 a1 63 a1 78")
+        );
+    }
+
     #[test]
     fn encode_string_length_boundaries() {
         assert_eq!(enc(&s(""), &CtyType::String), hex("a0"));
