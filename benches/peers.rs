@@ -708,6 +708,9 @@ impl Watchdog {
     }
 }
 
+/// One timed run of a measurement: its wall time in seconds, or why it failed.
+type Measure<'a> = dyn FnMut(&Bench) -> Result<f64, String> + 'a;
+
 /// One row of the results table.
 struct Row {
     id: &'static str,
@@ -852,7 +855,7 @@ impl Bench {
     fn interleave_n(
         &mut self,
         runs: usize,
-        subjects: &mut [&mut dyn FnMut(&Bench) -> Result<f64, String>],
+        subjects: &mut [&mut Measure<'_>],
     ) -> Result<Vec<Stats>, String> {
         let n = subjects.len();
         let mut samples = vec![Vec::new(); n];
