@@ -609,6 +609,15 @@ struct Opts {
     plan_runs: usize,
     work: PathBuf,
     deadline: Instant,
+    /// The rows to measure, by letter (`--only d`); all of them by default.
+    only: String,
+}
+
+impl Opts {
+    /// Whether row `id` (a letter) is to be measured.
+    fn wants(&self, id: char) -> bool {
+        self.only.contains(id)
+    }
 }
 
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
@@ -621,6 +630,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     let mut plan_runs = 10;
     let mut work = None;
     let mut budget = 900u64;
+    let mut only = "abcde".to_string();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let mut value = || {
@@ -638,6 +648,12 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--plan-runs" => plan_runs = value()?.parse().map_err(|_| "--plan-runs: a number")?,
             "--work" => work = Some(PathBuf::from(value()?)),
             "--budget" => budget = value()?.parse().map_err(|_| "--budget: seconds")?,
+            "--only" => {
+                only = value()?;
+                if only.is_empty() || !only.chars().all(|c| "abcde".contains(c)) {
+                    return Err("--only: row letters from abcde, such as d or bd".into());
+                }
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -652,6 +668,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         plan_runs: plan_runs.max(1),
         work: need(work, "--work")?,
         deadline: Instant::now() + Duration::from_secs(budget),
+        only,
     })
 }
 
@@ -690,6 +707,9 @@ impl Watchdog {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }
+
+/// One timed run of a measurement: its wall time in seconds, or why it failed.
+type Measure<'a> = dyn FnMut(&Bench) -> Result<f64, String> + 'a;
 
 /// One row of the results table.
 struct Row {
@@ -828,6 +848,33 @@ impl Bench {
             Stats::of(&xs).ok_or("no samples")?,
             Stats::of(&ys).ok_or("no samples")?,
         ))
+    }
+
+    /// Interleaved runs of several measurements, the order rotated every round so that none always runs first
+    /// (right after another's plan, or on a cooler cache); stops early when the time budget runs out.
+    fn interleave_n(
+        &mut self,
+        runs: usize,
+        subjects: &mut [&mut Measure<'_>],
+    ) -> Result<Vec<Stats>, String> {
+        let n = subjects.len();
+        let mut samples = vec![Vec::new(); n];
+        for i in 0..runs {
+            if self.out_of_time() && !samples.iter().any(Vec::is_empty) {
+                self.notes.push(format!(
+                    "time budget reached: a row has {i} samples, not {runs}"
+                ));
+                break;
+            }
+            for k in 0..n {
+                let j = (i + k) % n;
+                samples[j].push(subjects[j](self)?);
+            }
+        }
+        samples
+            .iter()
+            .map(|s| Stats::of(s).ok_or_else(|| "no samples".to_string()))
+            .collect()
     }
 
     // One argument per table column reads better at the call sites than a struct literal would.
@@ -997,60 +1044,62 @@ fn compare(args: &[String]) -> i32 {
     let go_null = bench.opts.go_null.clone();
 
     // (a) exec to handshake line, plain and with AutoMTLS (PLUGIN_CLIENT_CERT set, as Terraform does).
-    let cert = terraform_like_client_cert();
-    for (label, client_cert) in [
-        ("no TLS", None),
-        ("AutoMTLS, as Terraform runs it", Some(cert.as_str())),
-    ] {
-        let lines = (
-            bench.handshake(&provider, client_cert),
-            bench.handshake(&go_null, client_cert),
-        );
-        let (ours, theirs) = match lines {
-            (Ok((_, ours)), Ok((_, theirs))) => (ours, theirs),
-            (a, g) => {
-                bench.notes.push(format!(
+    if bench.opts.wants('a') {
+        let cert = terraform_like_client_cert();
+        for (label, client_cert) in [
+            ("no TLS", None),
+            ("AutoMTLS, as Terraform runs it", Some(cert.as_str())),
+        ] {
+            let lines = (
+                bench.handshake(&provider, client_cert),
+                bench.handshake(&go_null, client_cert),
+            );
+            let (ours, theirs) = match lines {
+                (Ok((_, ours)), Ok((_, theirs))) => (ours, theirs),
+                (a, g) => {
+                    bench.notes.push(format!(
                     "(a) {label}: a plugin gave no handshake line: authcheck {:?}, Go null {:?}",
                     a.err(),
                     g.err()
                 ));
-                continue;
+                    continue;
+                }
+            };
+            let tls_of = |line: &str| {
+                if line
+                    .trim_end()
+                    .split('|')
+                    .nth(5)
+                    .is_some_and(|c| c.len() > 50 && !c.starts_with('{'))
+                {
+                    "TLS"
+                } else {
+                    "plaintext"
+                }
+            };
+            let measured = bench.interleave(
+                runs,
+                |b| b.handshake(&provider, client_cert).map(|x| x.0),
+                |b| b.handshake(&go_null, client_cert).map(|x| x.0),
+            );
+            match measured {
+                Ok((a, g)) => {
+                    let fraction = a.median / g.median;
+                    bench.row(
+                        "a",
+                        format!(
+                            "exec → handshake line, {label} (authcheck answers {})",
+                            tls_of(&ours)
+                        ),
+                        Some(a),
+                        format!("Go null v2.1.2 ({})", tls_of(&theirs)),
+                        Some(g),
+                        "≤ 0.25x",
+                        format!("{} {}", verdict(fraction <= 0.25), ratio(&a, &g)),
+                    );
+                }
+                Err(e) => bench.notes.push(format!("(a) {label}: {e}")),
             }
-        };
-        let tls_of = |line: &str| {
-            if line
-                .trim_end()
-                .split('|')
-                .nth(5)
-                .is_some_and(|c| c.len() > 50 && !c.starts_with('{'))
-            {
-                "TLS"
-            } else {
-                "plaintext"
-            }
-        };
-        let measured = bench.interleave(
-            runs,
-            |b| b.handshake(&provider, client_cert).map(|x| x.0),
-            |b| b.handshake(&go_null, client_cert).map(|x| x.0),
-        );
-        match measured {
-            Ok((a, g)) => {
-                let fraction = a.median / g.median;
-                bench.row(
-                    "a",
-                    format!(
-                        "exec → handshake line, {label} (authcheck answers {})",
-                        tls_of(&ours)
-                    ),
-                    Some(a),
-                    format!("Go null v2.1.2 ({})", tls_of(&theirs)),
-                    Some(g),
-                    "≤ 0.25x",
-                    format!("{} {}", verdict(fraction <= 0.25), ratio(&a, &g)),
-                );
-            }
-            Err(e) => bench.notes.push(format!("(a) {label}: {e}")),
         }
     }
 
@@ -1082,7 +1131,15 @@ fn compare(args: &[String]) -> i32 {
     };
     let plan_limit = Duration::from_secs(120);
 
-    for tf in bench.opts.terraforms.clone() {
+    // Rows b, d and e (RSS) plan with each Terraform; none of them wanted, no Terraform runs.
+    let plan_rows = ['b', 'd', 'e'].iter().any(|&id| bench.opts.wants(id));
+    for tf in bench
+        .opts
+        .terraforms
+        .clone()
+        .into_iter()
+        .filter(|_| plan_rows)
+    {
         let version = terraform_version(&tf);
         let tag = version.replace(['.', ' '], "_");
         let one = workspace(&work, &format!("one-{tag}"), &ovr, &authcheck_tf(&url, 1));
@@ -1108,6 +1165,7 @@ fn compare(args: &[String]) -> i32 {
             (&one, "authcheck, one data source"),
             (&fifty, "authcheck, fifty data sources"),
             (&null, "null_data_source"),
+            (&null50, "fifty null_data_source"),
         ] {
             match bench.captured(plan(ws, &[]), plan_limit) {
                 Ok((status, text)) if status.success() && text.contains("valid = true") => {}
@@ -1130,15 +1188,16 @@ fn compare(args: &[String]) -> i32 {
         }
 
         // (b) one authcheck data source (a real exchange with the IdP) vs one null_data_source.
-        let before = idp.requests();
-        let (mut cpu_a, mut cpu_b) = (Vec::new(), Vec::new());
-        let measured = bench.interleave(
-            plan_runs,
-            |b| b.timed_cpu(plan(&one, &[]), plan_limit, &mut cpu_a),
-            |b| b.timed_cpu(plan(&null, &[]), plan_limit, &mut cpu_b),
-        );
-        let made = idp.requests() - before;
-        match measured {
+        if bench.opts.wants('b') {
+            let before = idp.requests();
+            let (mut cpu_a, mut cpu_b) = (Vec::new(), Vec::new());
+            let measured = bench.interleave(
+                plan_runs,
+                |b| b.timed_cpu(plan(&one, &[]), plan_limit, &mut cpu_a),
+                |b| b.timed_cpu(plan(&null, &[]), plan_limit, &mut cpu_b),
+            );
+            let made = idp.requests() - before;
+            match measured {
             Ok((a, n)) => bench.row(
                 "b",
                 format!(
@@ -1155,83 +1214,124 @@ fn compare(args: &[String]) -> i32 {
             ),
             Err(e) => bench.notes.push(format!("(b) terraform {version}: {e}")),
         }
-
-        // (d) fifty identical data sources vs one.
-        let mut counts = Vec::new();
-        let idp_ref = &idp;
-        let counts_ref = &mut counts;
-        let (mut cpu_a, mut cpu_b) = (Vec::new(), Vec::new());
-        let measured = bench.interleave(
-            plan_runs,
-            |b| {
-                let before = idp_ref.requests();
-                let t = b.timed_cpu(plan(&fifty, &[]), plan_limit, &mut cpu_a);
-                counts_ref.push(idp_ref.requests() - before);
-                t
-            },
-            |b| b.timed_cpu(plan(&one, &[]), plan_limit, &mut cpu_b),
-        );
-        let parallel_50 = {
-            let before = idp.requests();
-            let _ = bench.timed(plan(&fifty, &["-parallelism=50"]), plan_limit);
-            idp.requests() - before
-        };
-        match measured {
-            Ok((f, o)) => {
-                let (lo, hi) = (
-                    counts.iter().min().copied().unwrap_or(0),
-                    counts.iter().max().copied().unwrap_or(0),
-                );
-                let requests = if lo == hi {
-                    format!("{lo}")
-                } else {
-                    format!("{lo}–{hi}")
-                };
-                bench.row(
-                    "d",
-                    format!(
-                        "`terraform plan`, fifty identical data sources, terraform {version}: {requests} token requests per plan (default parallelism 10; {parallel_50} with -parallelism=50); {}",
-                        cpu_note(&cpu_a, &cpu_b)
-                    ),
-                    Some(f),
-                    "same plan, one data source",
-                    Some(o),
-                    "1 request; ≤ 1.1x",
-                    format!(
-                        "{} requests, {} time {}",
-                        verdict(hi == 1 && parallel_50 == 1),
-                        verdict(f.median <= 1.1 * o.median),
-                        ratio(&f, &o)
-                    ),
-                );
-            }
-            Err(e) => bench.notes.push(format!("(d) terraform {version}: {e}")),
         }
 
-        // The same scaling with the Go provider: how much of (d) is Terraform's own per-resource work.
-        let (mut cpu_a, mut cpu_b) = (Vec::new(), Vec::new());
-        let measured = bench.interleave(
-            plan_runs,
-            |b| b.timed_cpu(plan(&null50, &[]), plan_limit, &mut cpu_a),
-            |b| b.timed_cpu(plan(&null, &[]), plan_limit, &mut cpu_b),
-        );
-        match measured {
-            Ok((f, o)) => bench.row(
-                "d",
-                format!(
-                    "peer reference: `terraform plan`, fifty `null_data_source` (Go null v2.1.2), terraform {version}; {}",
-                    cpu_note(&cpu_a, &cpu_b)
-                ),
-                Some(f),
-                "same plan, one `null_data_source`",
-                Some(o),
-                "(context for d)",
-                ratio(&f, &o),
-            ),
-            Err(e) => bench.notes.push(format!("(d, null) terraform {version}: {e}")),
+        // (d) fifty identical data sources vs one, and the same with the Go provider, all four plans in the same
+        // rounds: on a shared machine only ratios taken in the same minutes compare. Null's own fifty-vs-one is
+        // what Terraform costs per instance with a provider that does almost nothing.
+        if bench.opts.wants('d') {
+            let mut counts = Vec::new();
+            let (mut cpu_f, mut cpu_o, mut cpu_nf, mut cpu_no) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let idp_ref = &idp;
+            let measured = {
+                let mut fifty_plan = |b: &Bench| {
+                    let before = idp_ref.requests();
+                    let t = b.timed_cpu(plan(&fifty, &[]), plan_limit, &mut cpu_f);
+                    counts.push(idp_ref.requests() - before);
+                    t
+                };
+                let mut one_plan = |b: &Bench| b.timed_cpu(plan(&one, &[]), plan_limit, &mut cpu_o);
+                let mut null50_plan =
+                    |b: &Bench| b.timed_cpu(plan(&null50, &[]), plan_limit, &mut cpu_nf);
+                let mut null_plan =
+                    |b: &Bench| b.timed_cpu(plan(&null, &[]), plan_limit, &mut cpu_no);
+                bench.interleave_n(
+                    plan_runs,
+                    &mut [
+                        &mut fifty_plan,
+                        &mut one_plan,
+                        &mut null50_plan,
+                        &mut null_plan,
+                    ],
+                )
+            };
+            let parallel_50 = {
+                let before = idp.requests();
+                let _ = bench.timed(plan(&fifty, &["-parallelism=50"]), plan_limit);
+                idp.requests() - before
+            };
+            match measured.as_deref() {
+                Ok(&[f, o, nf, no]) => {
+                    let (lo, hi) = (
+                        counts.iter().min().copied().unwrap_or(0),
+                        counts.iter().max().copied().unwrap_or(0),
+                    );
+                    let requests = if lo == hi {
+                        format!("{lo}")
+                    } else {
+                        format!("{lo}–{hi}")
+                    };
+                    bench.row(
+                        "d",
+                        format!(
+                            "`terraform plan`, fifty identical data sources, terraform {version}: {requests} token requests per plan (default parallelism 10; {parallel_50} with -parallelism=50); {}",
+                            cpu_note(&cpu_f, &cpu_o)
+                        ),
+                        Some(f),
+                        "same plan, one data source",
+                        Some(o),
+                        "1 request; ≤ 1.1x",
+                        format!(
+                            "{} requests, {} time {}",
+                            verdict(hi == 1 && parallel_50 == 1),
+                            verdict(f.median <= 1.1 * o.median),
+                            ratio(&f, &o)
+                        ),
+                    );
+                    bench.row(
+                        "d",
+                        format!(
+                            "peer reference: `terraform plan`, fifty `null_data_source` (Go null v2.1.2), terraform {version}; {}",
+                            cpu_note(&cpu_nf, &cpu_no)
+                        ),
+                        Some(nf),
+                        "same plan, one `null_data_source`",
+                        Some(no),
+                        "(context for d)",
+                        ratio(&nf, &no),
+                    );
+                    // The comparison the per-instance work is judged by. Null's one-instance plan is slower (its
+                    // Go start-up), which lowers its ratio for the same added time: hence the added time per
+                    // extra instance beside the ratios.
+                    let (ours, theirs) = (f.median / o.median, nf.median / no.median);
+                    let per = |fifty: &Stats, one: &Stats| (fifty.median - one.median) / 49.0 * 1e3;
+                    let median = |xs: &[f64]| Stats::of(xs).map_or(0.0, |s| s.median);
+                    let cpu_per =
+                        |fifty: &[f64], one: &[f64]| (median(fifty) - median(one)) / 49.0 * 1e3;
+                    bench.row(
+                        "d",
+                        format!(
+                            "fifty-vs-one ratio beside Go null's, same rounds, terraform {version}: each extra instance adds {:.2} ms wall, {:.2} ms CPU (null: {:.2} ms wall, {:.2} ms CPU)",
+                            per(&f, &o),
+                            cpu_per(&cpu_f, &cpu_o),
+                            per(&nf, &no),
+                            cpu_per(&cpu_nf, &cpu_no)
+                        ),
+                        None,
+                        "Go null's fifty-vs-one",
+                        None,
+                        "within 0.10 of null's",
+                        format!(
+                            "{} authcheck {ours:.2}x (min {:.2}x), null {theirs:.2}x (min {:.2}x): {:+.2}",
+                            verdict(ours - theirs <= 0.10),
+                            f.min / o.min,
+                            nf.min / no.min,
+                            ours - theirs
+                        ),
+                    );
+                }
+                Ok(_) => bench
+                    .notes
+                    .push(format!("(d) terraform {version}: not four rows")),
+                Err(e) => bench.notes.push(format!("(d) terraform {version}: {e}")),
+            }
         }
 
         // (e) peak RSS of the provider process during a plan, through the wrapper.
+        if !bench.opts.wants('e') {
+            continue;
+        }
         let one_rss = workspace(
             &work,
             &format!("one-rss-{tag}"),
@@ -1321,42 +1421,43 @@ fn compare(args: &[String]) -> i32 {
     }
 
     // (c) `authcheck check` vs curl doing the bare token request.
-    let cli = bench.opts.cli.clone();
-    let curl = bench.opts.curl.clone();
-    let check_cmd = || {
-        let mut cmd = Command::new(&cli);
-        cmd.args(["check", "--token-url", &url, "--client-id", CLIENT_ID])
-            .env("AUTHCHECK_CLIENT_SECRET", SECRET);
-        cmd
-    };
-    let curl_cmd = || {
-        let mut cmd = Command::new(&curl);
-        cmd.args(["-sS", "-f", "-o", "/dev/null", "-u"])
-            .arg(format!("{CLIENT_ID}:{SECRET}"))
-            .args(["-d", "grant_type=client_credentials", &url]);
-        cmd
-    };
-    let limit = Duration::from_secs(30);
-    let warm = (
-        bench.captured(check_cmd(), limit),
-        bench.captured(curl_cmd(), limit),
-    );
-    match warm {
-        (Ok((a, _)), Ok((c, _))) if a.success() && c.success() => {
-            let mut made = 0;
-            let made_ref = &mut made;
-            let idp_ref = &idp;
-            let measured = bench.interleave(
-                runs,
-                |b| {
-                    let before = idp_ref.requests();
-                    let t = b.timed(check_cmd(), limit);
-                    *made_ref += idp_ref.requests() - before;
-                    t
-                },
-                |b| b.timed(curl_cmd(), limit),
-            );
-            match measured {
+    if bench.opts.wants('c') {
+        let cli = bench.opts.cli.clone();
+        let curl = bench.opts.curl.clone();
+        let check_cmd = || {
+            let mut cmd = Command::new(&cli);
+            cmd.args(["check", "--token-url", &url, "--client-id", CLIENT_ID])
+                .env("AUTHCHECK_CLIENT_SECRET", SECRET);
+            cmd
+        };
+        let curl_cmd = || {
+            let mut cmd = Command::new(&curl);
+            cmd.args(["-sS", "-f", "-o", "/dev/null", "-u"])
+                .arg(format!("{CLIENT_ID}:{SECRET}"))
+                .args(["-d", "grant_type=client_credentials", &url]);
+            cmd
+        };
+        let limit = Duration::from_secs(30);
+        let warm = (
+            bench.captured(check_cmd(), limit),
+            bench.captured(curl_cmd(), limit),
+        );
+        match warm {
+            (Ok((a, _)), Ok((c, _))) if a.success() && c.success() => {
+                let mut made = 0;
+                let made_ref = &mut made;
+                let idp_ref = &idp;
+                let measured = bench.interleave(
+                    runs,
+                    |b| {
+                        let before = idp_ref.requests();
+                        let t = b.timed(check_cmd(), limit);
+                        *made_ref += idp_ref.requests() - before;
+                        t
+                    },
+                    |b| b.timed(curl_cmd(), limit),
+                );
+                match measured {
                 Ok((a, c)) => bench.row(
                     "c",
                     format!(
@@ -1371,31 +1472,34 @@ fn compare(args: &[String]) -> i32 {
                 ),
                 Err(e) => bench.notes.push(format!("(c): {e}")),
             }
+            }
+            other => bench.notes.push(format!("(c) warm-up failed: {other:?}")),
         }
-        other => bench.notes.push(format!("(c) warm-up failed: {other:?}")),
     }
 
     // (e) sizes.
-    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-    let mb = |b: u64| format!("{:.2} MiB ({b} bytes)", b as f64 / 1048576.0);
-    let (ps, cs, gs) = (size(&provider), size(&cli), size(&go_null));
-    bench.row(
-        "e",
-        format!(
-            "release binary size, stripped: terraform-provider-authcheck {}; authcheck CLI {}",
-            mb(ps),
-            mb(cs)
-        ),
-        None,
-        format!("Go null v2.1.2 {}", mb(gs)),
-        None,
-        "< 8 MiB",
-        format!(
-            "{} ({:.2}x of Go null)",
-            verdict((ps as f64) < 8.0 * 1048576.0),
-            ps as f64 / gs as f64
-        ),
-    );
+    if bench.opts.wants('e') {
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let mb = |b: u64| format!("{:.2} MiB ({b} bytes)", b as f64 / 1048576.0);
+        let (ps, cs, gs) = (size(&provider), size(&bench.opts.cli), size(&go_null));
+        bench.row(
+            "e",
+            format!(
+                "release binary size, stripped: terraform-provider-authcheck {}; authcheck CLI {}",
+                mb(ps),
+                mb(cs)
+            ),
+            None,
+            format!("Go null v2.1.2 {}", mb(gs)),
+            None,
+            "< 8 MiB",
+            format!(
+                "{} ({:.2}x of Go null)",
+                verdict((ps as f64) < 8.0 * 1048576.0),
+                ps as f64 / gs as f64
+            ),
+        );
+    }
     drop(idp);
 
     println!(

@@ -50,8 +50,8 @@ pub(super) fn decode(
     let Some(config) = config else {
         return Ok(Value::Null);
     };
-    let ty = schema::object_type(&schema::attrs_of(place));
-    cty::decode_dynamic(&config.msgpack, &config.json, &ty).map_err(|err| {
+    let ty = schema::object_type_of(place);
+    cty::decode_dynamic(&config.msgpack, &config.json, ty).map_err(|err| {
         error(
             format!("Cannot read the {what} configuration"),
             format!(
@@ -74,7 +74,11 @@ pub(super) fn wipe_dynamic(config: &mut Option<tf::DynamicValue>) {
 /// Validation diagnostics for one object's configuration: undecodable numbers and the engine's input rules.
 /// Unknown values pass: they are checked when they are known.
 pub(super) fn validate_config(value: &Value, place: Place) -> Vec<tf::Diagnostic> {
-    let decoded = config::decode(value, place);
+    validate_decoded(&config::decode(value, place), place)
+}
+
+/// [`validate_config`] for a configuration already decoded into inputs.
+fn validate_decoded(decoded: &Decoded, place: Place) -> Vec<tf::Diagnostic> {
     let mut diags = diagnostics::decode_problems(&decoded.problems, place);
     diags.extend(diagnostics::problems(
         &check::validate(&decoded.inputs),
@@ -165,10 +169,12 @@ impl AuthcheckProvider {
     ) -> Result<Done, Vec<tf::Diagnostic>> {
         let place = object.place();
         let mut config = object.decode(type_name, config)?;
+        // Decoded once for both the validation and the check.
+        let decoded = config::decode(&config, place);
+        let mut diagnostics = validate_decoded(&decoded, place);
         let Decoded {
             inputs, unknown, ..
-        } = config::decode(&config, place);
-        let mut diagnostics = validate_config(&config, place);
+        } = decoded;
         if !unknown.is_empty() {
             let names: Vec<&str> = unknown.iter().map(|i| i.name()).collect();
             diagnostics.push(error(
@@ -222,7 +228,7 @@ impl AuthcheckProvider {
             fail_on_error,
             place,
         ));
-        let encoded = cty::encode_msgpack(&value, &schema::object_type(&schema::attrs_of(place)));
+        let encoded = cty::encode_msgpack(&value, schema::object_type_of(place));
         // The encoded bytes carry what the object must (the ephemeral token); the decoded copies go now.
         config::wipe_sensitive(&mut config, place);
         ephemeral::wipe_token(&mut value);

@@ -122,6 +122,47 @@ pub fn ephemeral_attrs() -> Vec<Attr> {
     attrs_of(Place::Ephemeral)
 }
 
+/// The attributes and object type of one place, built once per process.
+struct Built {
+    attrs: Vec<Attr>,
+    ty: CtyType,
+}
+
+/// [`Built`] for `place`. Every validation and read decodes against the type, and a read encodes against it too:
+/// a hundred times in a fifty-instance plan, and rebuilding them from the surface table each time cost 40 % as
+/// much as the msgpack decoding itself (BENCHMARKS.md, "Per-instance cost"). The table is static, so they never
+/// change once built.
+fn built(place: Place) -> &'static Built {
+    use std::sync::OnceLock;
+    static BUILT: [OnceLock<Built>; 5] = [const { OnceLock::new() }; 5];
+    let index = match place {
+        Place::Provider => 0,
+        Place::DataSource => 1,
+        Place::Ephemeral => 2,
+        Place::Cli => 3,
+        Place::External => 4,
+    };
+    BUILT[index].get_or_init(|| Built::of(place))
+}
+
+impl Built {
+    fn of(place: Place) -> Built {
+        let attrs = attrs_of(place);
+        let ty = object_type(&attrs);
+        Built { attrs, ty }
+    }
+}
+
+/// [`attrs_of`], built once per process.
+pub fn attrs_in(place: Place) -> &'static [Attr] {
+    &built(place).attrs
+}
+
+/// The object type of [`attrs_of`]`(place)`, built once per process.
+pub fn object_type_of(place: Place) -> &'static CtyType {
+    &built(place).ty
+}
+
 /// The object type a list of attributes makes.
 pub fn object_type(attrs: &[Attr]) -> CtyType {
     CtyType::Object(

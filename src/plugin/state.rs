@@ -41,7 +41,7 @@ fn encode(value: OutValue) -> Value {
 pub fn state_value(config: &Value, report: &Report, object: Place) -> Value {
     let words = TerraformWords { object };
     let mut fields = BTreeMap::new();
-    for attr in schema::attrs_of(object) {
+    for attr in schema::attrs_in(object) {
         if attr.role != schema::Role::Computed {
             fields.insert(
                 attr.name.to_string(),

@@ -416,6 +416,13 @@ impl CtyError {
             message: message.into(),
         }
     }
+
+    /// The error with `step` inserted at position `at` of its path: for a level that adds its step only to an
+    /// error passing through it. Inner levels insert first, at positions after `at`, so the order comes out right.
+    pub(super) fn with_step(mut self, at: usize, step: PathStep) -> CtyError {
+        self.path.insert(at.min(self.path.len()), step);
+        self
+    }
 }
 
 impl fmt::Display for CtyError {

@@ -314,28 +314,49 @@ impl<'a> MsgpackDecoder<'a> {
             }
             (CtyType::Object(attrs), Head::Map(n)) => {
                 self.enter()?;
-                let mut out = BTreeMap::new();
+                // One slot per attribute, in the type's (name) order. go-cty writes attributes sorted by name, so
+                // the slot after the last one filled is nearly always the next name's: one comparison instead
+                // of a tree search, and no String for a name that is only looked up. Any order is accepted.
+                let mut slots: Vec<(&String, &CtyType, Option<Value>)> =
+                    attrs.iter().map(|(name, aty)| (name, aty, None)).collect();
+                let mut next = 0;
                 for _ in 0..n {
-                    let key = self.key()?;
-                    // Strict on unknown names: they mean the schema and the
-                    // sender disagree, which silent dropping would hide.
-                    let Some(aty) = attrs.get(&key) else {
-                        return Err(self.error(format!("unsupported attribute {key:?}")));
+                    let key = self.key_str()?;
+                    let index = match slots.get(next) {
+                        Some((name, _, _)) if name.as_str() == key => next,
+                        _ => match slots.binary_search_by(|(name, _, _)| name.as_str().cmp(key)) {
+                            Ok(index) => index,
+                            // Strict on unknown names: they mean the schema and the
+                            // sender disagree, which silent dropping would hide.
+                            Err(_) => {
+                                return Err(self.error(format!("unsupported attribute {key:?}")));
+                            }
+                        },
                     };
-                    self.path.push(PathStep::Attr(key.clone()));
-                    if out.contains_key(&key) {
-                        return Err(self.error("duplicate attribute"));
+                    next = index + 1;
+                    let (name, aty, slot) = &mut slots[index];
+                    if slot.is_some() {
+                        let mut err = self.error("duplicate attribute");
+                        err.path.push(PathStep::Attr((*name).clone()));
+                        return Err(err);
                     }
-                    let v = self.value(aty)?;
-                    self.path.pop();
-                    out.insert(key, v);
-                }
-                // Lenient on missing ones: go-cty treats them as null too.
-                for name in attrs.keys() {
-                    out.entry(name.clone()).or_insert(Value::Null);
+                    // The attribute's step enters the path only when an error needs it (a clone of every name
+                    // otherwise); steps below it are already in the error's path, after this position.
+                    let at = self.path.len();
+                    let value = self
+                        .value(aty)
+                        .map_err(|err| err.with_step(at, PathStep::Attr((*name).clone())))?;
+                    *slot = Some(value);
                 }
                 self.depth -= 1;
-                Ok(Value::Object(out))
+                // Lenient on missing ones: go-cty treats them as null too. Collected in name order, so the map
+                // is built without a search per attribute.
+                Ok(Value::Object(
+                    slots
+                        .into_iter()
+                        .map(|(name, _, value)| (name.clone(), value.unwrap_or(Value::Null)))
+                        .collect(),
+                ))
             }
             (ty, head) => Err(self.mismatch(ty, &head)),
         }
@@ -354,8 +375,14 @@ impl<'a> MsgpackDecoder<'a> {
     }
 
     fn key(&mut self) -> Result<String, CtyError> {
+        self.key_str().map(str::to_owned)
+    }
+
+    /// A map key or attribute name, borrowed from the input.
+    fn key_str(&mut self) -> Result<&'a str, CtyError> {
         match self.read_head()? {
-            Head::Str(b) | Head::Bin(b) => self.utf8(b),
+            Head::Str(b) | Head::Bin(b) => std::str::from_utf8(b)
+                .map_err(|e| self.error(format!("string is not valid UTF-8: {e}"))),
             other => Err(self.error(format!(
                 "map key must be a string, found {}",
                 other.describe()
@@ -444,18 +471,30 @@ impl Encoder {
                 self.depth -= 1;
             }
             (CtyType::Object(attrs), Value::Map(m) | Value::Object(m)) => {
-                if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
-                    return Err(self.error(format!("unsupported attribute {extra:?}")));
+                // Both maps iterate in name order, so one pass over each finds a name the type lacks (the
+                // first, as a lookup per name would) and then each attribute's value, without a search per name.
+                let mut names = attrs.keys().peekable();
+                for key in m.keys() {
+                    while names.next_if(|name| *name < key).is_some() {}
+                    if names.next_if(|name| *name == key).is_none() {
+                        return Err(self.error(format!("unsupported attribute {key:?}")));
+                    }
                 }
                 self.enter()?;
                 // Terraform expects every attribute of the type on the wire,
                 // null or not; BTreeMap order makes the output deterministic.
                 self.len_header(attrs.len(), 0x80, 0xde)?;
+                let mut values = m.iter().peekable();
                 for (name, aty) in attrs {
-                    self.path.push(PathStep::Attr(name.clone()));
-                    self.str(name)?;
-                    self.value(m.get(name).unwrap_or(&Value::Null), aty)?;
-                    self.path.pop();
+                    let item = values
+                        .next_if(|(key, _)| *key == name)
+                        .map_or(&Value::Null, |(_, item)| item);
+                    // The attribute's step enters the path only when an error needs it, as in decoding.
+                    let at = self.path.len();
+                    let step = || PathStep::Attr(name.clone());
+                    self.str(name).map_err(|err| err.with_step(at, step()))?;
+                    self.value(item, aty)
+                        .map_err(|err| err.with_step(at, step()))?;
                 }
                 self.depth -= 1;
             }
@@ -1146,6 +1185,92 @@ mod tests {
         assert_eq!(
             encode_msgpack(&v, &ty).unwrap_err().to_string(),
             "at .scopes[1]: expected string, found number"
+        );
+    }
+
+    /// `{"a": [{"b": <item>}], "c": <c>}` against `{a: list(object({b: string})), c: string}`.
+    fn nested(item: &str, c: &str) -> (Vec<u8>, CtyType) {
+        let ty = obj_ty(&[
+            ("a", CtyType::list_of(obj_ty(&[("b", CtyType::String)]))),
+            ("c", CtyType::String),
+        ]);
+        (hex(&format!("82 a1 61 91 81 a1 62 {item} a1 63 {c}")), ty)
+    }
+
+    #[test]
+    fn errors_below_nested_objects_report_the_whole_path() {
+        let (bytes, ty) = nested("05", "a1 78");
+        let e = decode_msgpack(&bytes, &ty).unwrap_err();
+        assert_eq!(e.to_string(), "at .a[0].b: expected string, found integer");
+        assert_eq!(
+            e.path,
+            vec![
+                PathStep::Attr("a".into()),
+                PathStep::Index(0),
+                PathStep::Attr("b".into())
+            ]
+        );
+        // An error after a nested object: that object's step is not left on the path.
+        let (bytes, ty) = nested("a1 78", "05");
+        let e = decode_msgpack(&bytes, &ty).unwrap_err();
+        assert_eq!(e.path, vec![PathStep::Attr("c".into())]);
+        // Unknown and duplicate names inside a nested object.
+        let (bytes, ty) = nested("a1 78", "a1 78");
+        let mut unknown = bytes.clone();
+        unknown[6] = b'z';
+        let e = decode_msgpack(&unknown, &ty).unwrap_err();
+        assert_eq!(e.to_string(), "at .a[0]: unsupported attribute \"z\"");
+        let ty = obj_ty(&[("b", CtyType::String), ("c", CtyType::String)]);
+        let e = decode_msgpack(&hex("83 a1 62 a1 78 a1 63 a1 79 a1 62 a1 7a"), &ty).unwrap_err();
+        assert_eq!(e.to_string(), "at .b: duplicate attribute");
+    }
+
+    #[test]
+    fn object_attributes_decode_in_any_order() {
+        // {"c": true, "a": "x", "b": 5}: go-cty writes them sorted, but nothing requires it.
+        let v = decode_msgpack(&hex("83 a1 63 c3 a1 61 a1 78 a1 62 05"), &abc_type()).unwrap();
+        assert_eq!(
+            v,
+            obj(&[("a", s("x")), ("b", int(5)), ("c", Value::Bool(true))])
+        );
+        let v = decode_msgpack(&hex("81 a1 63 c3"), &abc_type()).unwrap();
+        assert_eq!(
+            v,
+            obj(&[
+                ("a", Value::Null),
+                ("b", Value::Null),
+                ("c", Value::Bool(true))
+            ])
+        );
+    }
+
+    #[test]
+    fn encode_errors_below_nested_objects_report_the_whole_path() {
+        let ty = obj_ty(&[
+            ("a", CtyType::list_of(obj_ty(&[("b", CtyType::String)]))),
+            ("c", CtyType::String),
+        ]);
+        let v = obj(&[
+            ("a", Value::List(vec![obj(&[("b", int(1))])])),
+            ("c", s("x")),
+        ]);
+        let e = encode_msgpack(&v, &ty).unwrap_err();
+        assert_eq!(e.to_string(), "at .a[0].b: expected string, found number");
+        let v = obj(&[
+            ("a", Value::List(vec![obj(&[("b", s("y"))])])),
+            ("c", int(1)),
+        ]);
+        let e = encode_msgpack(&v, &ty).unwrap_err();
+        assert_eq!(e.path, vec![PathStep::Attr("c".into())]);
+        // The attribute the type lacks is reported before any nested error, at the object.
+        let v = obj(&[("a", int(1)), ("b", s("x"))]);
+        let e = encode_msgpack(&v, &ty).unwrap_err();
+        assert_eq!(e.message, "unsupported attribute \"b\"");
+        assert!(e.path.is_empty());
+        // Attributes missing from the value are written as null, in the type's order.
+        assert_eq!(
+            enc(&obj(&[("c", s("x"))]), &ty),
+            hex("82 a1 61 c0 a1 63 a1 78")
         );
     }
 
