@@ -561,6 +561,7 @@ async fn preflight_check(dir: &std::path::Path, env: &HashMap<&str, String>) -> 
         .map(|e| match &e.verdict {
             preflight::run::Verdict::Checked(report) => report.reason.code().to_string(),
             preflight::run::Verdict::NotChecked(why) => format!("not checked: {why}"),
+            preflight::run::Verdict::Unfinished => "unfinished".to_string(),
         })
         .collect();
     (preflight::render::valid(&done), reasons.join(" "))

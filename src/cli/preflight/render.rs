@@ -28,10 +28,14 @@ pub enum Standing {
     Usage,
 }
 
+/// What an entry whose check ended without a report says.
+const UNFINISHED: &str = "the check ended before it could tell (interrupted)";
+
 /// An entry's standing.
 pub fn standing(entry: &Entry) -> Standing {
     match &entry.verdict {
         Verdict::NotChecked(_) => Standing::Skipped,
+        Verdict::Unfinished => Standing::Unknown,
         Verdict::Checked(report) if report.valid => Standing::Ok,
         Verdict::Checked(report) if report.usage => Standing::Usage,
         Verdict::Checked(report) if report.reason.is_inconclusive() => Standing::Unknown,
@@ -140,6 +144,7 @@ pub fn text(preflight: &Preflight, style: Style) -> String {
             (Verdict::NotChecked(why), _) => {
                 (style.paint("2", "skip"), format!("not checked: {why}"))
             }
+            (Verdict::Unfinished, _) => (style.paint("33;1", "????"), UNFINISHED.to_string()),
             (Verdict::Checked(report), Standing::Ok) => (
                 style.paint("32", " ok "),
                 report
@@ -202,6 +207,7 @@ pub fn json(preflight: &Preflight) -> Value {
         .map(|entry| {
             let (checked, why, report) = match &entry.verdict {
                 Verdict::NotChecked(why) => (false, Some(why.clone()), Value::Null),
+                Verdict::Unfinished => (false, Some(UNFINISHED.to_string()), Value::Null),
                 Verdict::Checked(report) => (
                     true,
                     None,
@@ -286,6 +292,7 @@ pub fn step_summary(preflight: &Preflight) -> String {
     for entry in &preflight.entries {
         let (verdict, principal, reason) = match &entry.verdict {
             Verdict::NotChecked(why) => ("not checked".to_string(), String::new(), why.clone()),
+            Verdict::Unfinished => ("unknown".to_string(), String::new(), UNFINISHED.to_string()),
             Verdict::Checked(report) => (
                 render::verdict(report).to_ascii_lowercase(),
                 report
@@ -348,6 +355,12 @@ pub fn junit(preflight: &Preflight, timestamp: &str) -> String {
                     out,
                     ">\n      <skipped message=\"{}\"/>\n    </testcase>",
                     junit::escape(why)
+                );
+            }
+            Verdict::Unfinished => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure message=\"{UNFINISHED}\" type=\"unfinished\"/>\n    </testcase>"
                 );
             }
             Verdict::Checked(report) if report.valid => {

@@ -39,6 +39,8 @@ pub enum Verdict {
     NotChecked(String),
     /// Checked (or refused before anything was sent): the report.
     Checked(Box<Report>),
+    /// The check ended without a report (Ctrl-C, or a bug): nothing can be said, which is not a pass.
+    Unfinished,
 }
 
 /// One provider configuration and its verdict.
@@ -80,12 +82,14 @@ pub async fn run(
     cancel: Cancel,
 ) -> Preflight {
     let mut entries = Vec::new();
+    // The verdict of each entry; `None` while its check runs.
+    let mut verdicts: Vec<Option<Verdict>> = Vec::new();
     let mut accounts = Vec::new();
     let mut tasks = JoinSet::new();
     for configured in providers::configurations(config) {
         let (ready, prepared) = prepare(&configured, config, dir, env, options);
-        let index = entries.len();
-        let verdict = match ready {
+        let index = verdicts.len();
+        verdicts.push(match ready {
             Ready::Run(request) => {
                 let cancel = cancel.clone();
                 let fresh = options.fresh;
@@ -97,37 +101,36 @@ pub async fn run(
                     };
                     (index, report)
                 });
-                Verdict::NotChecked(String::new())
+                None
             }
-            Ready::Done(verdict) => verdict,
-        };
+            Ready::Done(verdict) => Some(verdict),
+        });
         let (notes, given_by, guard) = prepared
             .map(|p| (p.notes, p.given_by, p.accounts))
             .unwrap_or_default();
         accounts.push(guard);
-        entries.push(Entry {
-            configured,
-            verdict,
-            notes,
-            given_by,
-        });
+        entries.push((configured, notes, given_by));
     }
     while let Some(joined) = tasks.join_next().await {
-        // A check that panicked is a bug; the entry then says the check could not finish.
+        // A check that panicked leaves its entry without a verdict: `Unfinished` below.
         let Ok((index, report)) = joined else {
             continue;
         };
-        let report = guard_accounts(report, &accounts[index]);
-        if let Some(entry) = entries.get_mut(index) {
-            entry.verdict = Verdict::Checked(Box::new(report));
+        let guard = accounts.get(index).cloned().unwrap_or_default();
+        if let Some(slot) = verdicts.get_mut(index) {
+            *slot = Some(Verdict::Checked(Box::new(guard_accounts(report, &guard))));
         }
     }
-    for entry in &mut entries {
-        if matches!(&entry.verdict, Verdict::NotChecked(why) if why.is_empty()) {
-            entry.verdict =
-                Verdict::NotChecked("the check stopped before it could finish".to_string());
-        }
-    }
+    let entries = entries
+        .into_iter()
+        .zip(verdicts)
+        .map(|((configured, notes, given_by), verdict)| Entry {
+            configured,
+            verdict: verdict.unwrap_or(Verdict::Unfinished),
+            notes,
+            given_by,
+        })
+        .collect();
     Preflight {
         files: config.files.clone(),
         runs_elsewhere: config.runs_elsewhere.clone(),
