@@ -110,20 +110,39 @@ pub struct Requirement {
     pub endpoint: Option<String>,
 }
 
+/// Why a type has no requirements. The message (with its "did you mean", an edit distance to each of the table's
+/// types) is built only when asked for: `cli::plan::parse` only counts unknown types and never shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoRequirements {
+    /// The embedded table did not parse.
+    NoTable,
+    /// The type is not in the table.
+    UnknownType(String),
+}
+
+impl NoRequirements {
+    /// The one-line message for a person.
+    pub fn message(&self) -> String {
+        match self {
+            NoRequirements::NoTable => "the embedded permissions table cannot be read".to_string(),
+            NoRequirements::UnknownType(name) => nearest_type(name),
+        }
+    }
+}
+
 /// The requirements of `type_name`'s `ops`, one per endpoint (NONE endpoints need nothing). A data source type
 /// (given plain or as `data.TYPE`) has only reads.
 pub fn requirements(
     type_name: &str,
     ops: &[Op],
     subject: &str,
-) -> Result<Vec<Requirement>, String> {
-    let table =
-        table().ok_or_else(|| "the embedded permissions table cannot be read".to_string())?;
+) -> Result<Vec<Requirement>, NoRequirements> {
+    let table = table().ok_or(NoRequirements::NoTable)?;
     let entry = table
         .types
         .get(type_name)
         .or_else(|| table.types.get(&format!("data.{type_name}")))
-        .ok_or_else(|| nearest_type(type_name))?;
+        .ok_or_else(|| NoRequirements::UnknownType(type_name.to_string()))?;
     let data_source = entry.kind == "data_source";
     let mut out = Vec::new();
     for op in ops {
@@ -300,6 +319,7 @@ mod tests {
     fn an_unknown_type_gets_the_nearest_real_one() {
         let err =
             requirements("genesyscloud_routing_queues", &[Op::Read], "x").expect_err("unknown");
+        let err = err.message();
         assert!(
             err.contains("did you mean genesyscloud_routing_queue?"),
             "{err}"

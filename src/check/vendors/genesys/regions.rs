@@ -154,23 +154,22 @@ fn derive_api_from_login(login: &str) -> String {
 
 /// Accepts a region name, a bare domain, or an `api.`/`login.` URL; returns the region name when known and the domain.
 fn resolve_region(text: &str) -> Result<(Option<&'static str>, String), (Words, Words)> {
+    lookup_region(text).ok_or_else(|| region_error(text))
+}
+
+/// What `resolve_region` accepts, without building its error: `region_note` only asks whether a text is a region,
+/// and the error's "did you mean" costs an edit distance to every region name.
+fn lookup_region(text: &str) -> Option<(Option<&'static str>, String)> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err((
-            words![Input::GenesysRegion, " is empty"],
-            words![
-                "Set ",
-                Input::GenesysRegion,
-                format!(" to one of: {}.", region_names())
-            ],
-        ));
+        return None;
     }
     if let Some(domain) = domain_of(trimmed) {
         let name = REGIONS
             .iter()
             .find(|(_, d)| *d == domain)
             .map(|(name, _)| *name);
-        return Ok((name, domain.to_string()));
+        return Some((name, domain.to_string()));
     }
     let host = trimmed
         .trim_start_matches("https://")
@@ -183,13 +182,26 @@ fn resolve_region(text: &str) -> Result<(Option<&'static str>, String), (Words, 
         .strip_prefix("api.")
         .or_else(|| host.strip_prefix("login."))
         .unwrap_or(&host);
-    if let Some(name) = region_of_domain(domain)
-        && let Some(canonical) = domain_of(name)
-    {
-        // The table's spelling, not the input's: "mypurecloud.com." and "mypurecloud.com " name the same hosts.
-        return Ok((Some(name), canonical.to_string()));
+    let name = region_of_domain(domain)?;
+    // The table's spelling, not the input's: "mypurecloud.com." and "mypurecloud.com " name the same hosts.
+    let canonical = domain_of(name)?;
+    Some((Some(name), canonical.to_string()))
+}
+
+/// Why `lookup_region` refused `text`, in the words `endpoint` reports.
+fn region_error(text: &str) -> (Words, Words) {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return (
+            words![Input::GenesysRegion, " is empty"],
+            words![
+                "Set ",
+                Input::GenesysRegion,
+                format!(" to one of: {}.", region_names())
+            ],
+        );
     }
-    Err((
+    (
         words![format!(
             "Unknown Genesys Cloud region {trimmed:?}; did you mean {}?",
             closest_region(trimmed)
@@ -207,13 +219,13 @@ fn resolve_region(text: &str) -> Result<(Option<&'static str>, String), (Words, 
             Input::GenesysApiUrl,
             " instead."
         ],
-    ))
+    )
 }
 
 /// A one-line note saying how a non-canonical `genesys_region` was read; None for a canonical or unknown one.
 pub fn region_note(text: &str) -> Option<Words> {
     // An unknown region is `endpoint()`'s error to report; a note would only repeat it less well.
-    let (name, domain) = resolve_region(text).ok()?;
+    let (name, domain) = lookup_region(text)?;
     let name = name?;
     if text == name {
         return None;

@@ -314,7 +314,7 @@ fn required_permissions(
                     Input::GenesysResources,
                     format!(" entry {index} is not a genesyscloud type")
                 ],
-                words![why],
+                words![why.message()],
             )
         })?;
         out.extend(found);
