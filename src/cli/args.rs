@@ -26,6 +26,27 @@ pub enum Format {
     Junit,
 }
 
+impl Format {
+    /// The `--format` a command line gave (text when none).
+    pub fn from_matches(matches: &ArgMatches) -> Format {
+        match matches.get_one::<String>("format").map(String::as_str) {
+            Some("json") => Format::Json,
+            Some("github") => Format::Github,
+            Some("junit") => Format::Junit,
+            _ => Format::Text,
+        }
+    }
+}
+
+/// The `--format` flag of a command, with that command's `help`.
+pub fn format_arg(help: &'static str) -> Arg {
+    Arg::new("format")
+        .long("format")
+        .value_name("FORMAT")
+        .value_parser(["text", "json", "github", "junit"])
+        .help(help)
+}
+
 const CHECK_ABOUT: &str =
     "Check one set of client credentials and name the real reason when they fail";
 
@@ -52,16 +73,12 @@ pub fn command() -> Command {
         .about(CHECK_ABOUT)
         .after_help(CHECK_AFTER)
         .arg(
-            Arg::new("format")
-                .long("format")
-                .value_name("FORMAT")
-                .value_parser(["text", "json", "github", "junit"])
-                .help(
-                    "text (default); json (the data source's names); github (an ::error or ::warning annotation \
-                     per failed or warning check, then the text); junit (JUnit XML, one test case per check). \
-                     With GITHUB_STEP_SUMMARY set, a Markdown summary is appended to that file in any format",
-                )
-                .help_heading("Output"),
+            format_arg(
+                "text (default); json (the data source's names); github (an ::error or ::warning annotation \
+                 per failed or warning check, then the text); junit (JUnit XML, one test case per check). \
+                 With GITHUB_STEP_SUMMARY set, a Markdown summary is appended to that file in any format",
+            )
+            .help_heading("Output"),
         )
         .arg(
             Arg::new("plan_json")
@@ -177,12 +194,7 @@ impl Args {
             ));
         }
         given.remove(Input::ClientSecretStdin);
-        let format = match matches.get_one::<String>("format").map(String::as_str) {
-            Some("json") => Format::Json,
-            Some("github") => Format::Github,
-            Some("junit") => Format::Junit,
-            _ => Format::Text,
-        };
+        let format = Format::from_matches(matches);
         Ok(Args {
             given,
             secret_stdin,

@@ -78,8 +78,20 @@ pub fn annotations(report: &Report) -> String {
     out
 }
 
+/// Annotations, then the human text that follows them: no line of that text may read as a workflow command.
+pub fn with_human_text(annotations: String, human: &str) -> String {
+    let mut out = annotations;
+    for line in human.lines() {
+        match line.strip_prefix("::") {
+            Some(rest) => out.push_str(&format!(" ::{rest}\n")),
+            None => out.push_str(&format!("{line}\n")),
+        }
+    }
+    out
+}
+
 /// Text for a Markdown table cell or a line: one line, pipes and markup made literal.
-fn cell(text: &str) -> String {
+pub fn cell(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('<', "&lt;")
@@ -135,6 +147,11 @@ pub fn step_summary(report: &Report) -> String {
 
 /// Appends the job summary to the file `GITHUB_STEP_SUMMARY` names, when it names one.
 pub fn append_step_summary(report: &Report) -> Result<(), String> {
+    append_to_step_summary(&step_summary(report))
+}
+
+/// Appends Markdown to the file `GITHUB_STEP_SUMMARY` names, when it names one.
+pub fn append_to_step_summary(markdown: &str) -> Result<(), String> {
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
         return Ok(());
     };
@@ -143,7 +160,7 @@ pub fn append_step_summary(report: &Report) -> Result<(), String> {
         .create(true)
         .append(true)
         .open(&path)
-        .and_then(|mut file| file.write_all(step_summary(report).as_bytes()))
+        .and_then(|mut file| file.write_all(markdown.as_bytes()))
         .map_err(|err| {
             format!(
                 "cannot append the job summary to GITHUB_STEP_SUMMARY ({}): {err}",

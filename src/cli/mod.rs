@@ -116,15 +116,20 @@ pub(crate) fn runtime_or_report() -> Option<tokio::runtime::Runtime> {
     }
 }
 
-/// Runs a check to completion; Ctrl-C cancels it.
-pub async fn run_with_ctrl_c(request: check::CheckRequest) -> Report {
+/// A cancellation that Ctrl-C sets; call inside the runtime.
+pub(crate) fn cancel_on_ctrl_c() -> check::Cancel {
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             let _ = cancel_tx.send(true);
         }
     });
-    check::run(request, cancel).await
+    cancel
+}
+
+/// Runs a check to completion; Ctrl-C cancels it.
+pub async fn run_with_ctrl_c(request: check::CheckRequest) -> Report {
+    check::run(request, cancel_on_ctrl_c()).await
 }
 
 /// `authcheck check`.
@@ -174,18 +179,10 @@ fn check_command(matches: &clap::ArgMatches) -> i32 {
     let text = match parsed.format {
         Format::Json => format!("{:#}\n", render::json(&report)),
         Format::Text => render::text(&report, style_for_stdout()),
-        Format::Github => {
-            // The human text follows the annotations; no line of it may read as a workflow command.
-            let human = render::text(&report, render::Style { color: false });
-            let human: String = human
-                .lines()
-                .map(|line| match line.strip_prefix("::") {
-                    Some(rest) => format!(" ::{rest}\n"),
-                    None => format!("{line}\n"),
-                })
-                .collect();
-            format!("{}{human}", github::annotations(&report))
-        }
+        Format::Github => github::with_human_text(
+            github::annotations(&report),
+            &render::text(&report, render::Style { color: false }),
+        ),
         Format::Junit => junit::junit(
             &report,
             inputs_client_id.as_deref(),

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use clap::{Arg, ArgMatches, Command};
 
 use super::{read, render, run};
-use crate::cli::args::Format;
-use crate::cli::{EXIT_UNKNOWN, EXIT_USAGE, plan, runtime_or_report, style_for_stdout};
+use crate::cli::args::{Format, format_arg};
+use crate::cli::{
+    EXIT_UNKNOWN, EXIT_USAGE, cancel_on_ctrl_c, github, plan, runtime_or_report, style_for_stdout,
+};
 
 const ABOUT: &str =
     "Check every identity a Terraform configuration's providers will use (no config change)";
@@ -50,16 +52,10 @@ pub fn command() -> Command {
                      (`terraform show -json plan.out > plan.json`)",
                 ),
         )
-        .arg(
-            Arg::new("format")
-                .long("format")
-                .value_name("FORMAT")
-                .value_parser(["text", "json", "github", "junit"])
-                .help(
-                    "text (default); json; github (an ::error annotation per failing provider, then the text); \
-                     junit (a test case per provider). With GITHUB_STEP_SUMMARY set, a table is appended to it",
-                ),
-        )
+        .arg(format_arg(
+            "text (default); json; github (an ::error annotation per failing provider, then the text); junit (a \
+             test case per provider). With GITHUB_STEP_SUMMARY set, a table is appended to it",
+        ))
         .arg(
             Arg::new("timeout")
                 .long("timeout")
@@ -69,19 +65,10 @@ pub fn command() -> Command {
         )
 }
 
-fn format_of(matches: &ArgMatches) -> Format {
-    match matches.get_one::<String>("format").map(String::as_str) {
-        Some("json") => Format::Json,
-        Some("github") => Format::Github,
-        Some("junit") => Format::Junit,
-        _ => Format::Text,
-    }
-}
-
 /// `authcheck preflight`.
 pub fn preflight_command(matches: &ArgMatches) -> i32 {
     let dir = PathBuf::from(matches.get_one::<String>("dir").map_or(".", String::as_str));
-    let format = format_of(matches);
+    let format = Format::from_matches(matches);
     let planned = match matches
         .get_one::<String>("plan_json")
         .map(|path| plan::read(path))
@@ -114,44 +101,23 @@ pub fn preflight_command(matches: &ArgMatches) -> i32 {
         planned,
         fresh: false,
     };
-    let preflight = runtime.block_on(async {
-        let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                let _ = cancel_tx.send(true);
-            }
-        });
-        run::run(&config, &dir, &env, &options, cancel).await
-    });
+    let preflight = runtime
+        .block_on(async { run::run(&config, &dir, &env, &options, cancel_on_ctrl_c()).await });
     let text = match format {
         Format::Json => format!("{:#}\n", render::json(&preflight)),
         Format::Text => render::text(&preflight, style_for_stdout()),
-        Format::Github => {
-            let human = render::text(&preflight, crate::cli::render::Style { color: false });
-            let human: String = human
-                .lines()
-                .map(|line| match line.strip_prefix("::") {
-                    Some(rest) => format!(" ::{rest}\n"),
-                    None => format!("{line}\n"),
-                })
-                .collect();
-            format!("{}{human}", render::annotations(&preflight))
-        }
+        Format::Github => github::with_human_text(
+            render::annotations(&preflight),
+            &render::text(&preflight, crate::cli::render::Style { color: false }),
+        ),
         Format::Junit => render::junit(
             &preflight,
             &crate::check::base::clock::rfc3339(crate::check::base::clock::now_unix()),
         ),
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-        let appended = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .and_then(|mut file| file.write_all(render::step_summary(&preflight).as_bytes()));
-        if let Err(err) = appended {
-            eprintln!("authcheck: cannot append the job summary to GITHUB_STEP_SUMMARY: {err}");
-        }
+    if let Err(message) = github::append_to_step_summary(&render::step_summary(&preflight)) {
+        eprintln!("authcheck: {message}");
     }
     render::exit_code(&preflight)
 }

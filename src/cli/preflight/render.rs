@@ -276,13 +276,7 @@ pub fn annotations(preflight: &Preflight) -> String {
 
 /// The job summary: a table with a row per provider configuration.
 pub fn step_summary(preflight: &Preflight) -> String {
-    let cell = |text: &str| {
-        text.replace('\\', "\\\\")
-            .replace('|', "\\|")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace(['\r', '\n'], " ")
-    };
+    let cell = github::cell;
     let icon = if valid(preflight) { "✅" } else { "❌" };
     let mut out = format!("### {icon} authcheck preflight\n\n");
     if let Some(line) = elsewhere_line(preflight) {
