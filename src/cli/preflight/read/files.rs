@@ -32,14 +32,22 @@ pub(super) fn tfvars_rank(name: &str) -> Option<u8> {
     }
 }
 
-/// Terraform's order: primary files by name, then override files by name.
-pub(super) fn sort_configs(files: &mut [(String, Vec<u8>)]) {
-    files.sort_by(|(a, _), (b, _)| (is_override(a), a).cmp(&(is_override(b), b)));
+/// Terraform's order of configuration files: primary files by name, then override files by name.
+pub(super) fn config_order(a: &str, b: &str) -> std::cmp::Ordering {
+    (is_override(a), a).cmp(&(is_override(b), b))
 }
 
 /// Definitions files in precedence order, lowest first (auto files in lexical order of their names).
-pub(super) fn sort_tfvars(files: &mut [(String, Vec<u8>)]) {
-    files.sort_by(|(a, _), (b, _)| (tfvars_rank(a), a).cmp(&(tfvars_rank(b), b)));
+pub(super) fn tfvars_order(a: &str, b: &str) -> std::cmp::Ordering {
+    (tfvars_rank(a), a).cmp(&(tfvars_rank(b), b))
+}
+
+fn sort_configs(files: &mut [(String, Vec<u8>)]) {
+    files.sort_by(|(a, _), (b, _)| config_order(a, b));
+}
+
+fn sort_tfvars(files: &mut [(String, Vec<u8>)]) {
+    files.sort_by(|(a, _), (b, _)| tfvars_order(a, b));
 }
 
 fn error(kind: ReadErrorKind, message: String) -> ReadError {

@@ -227,6 +227,14 @@ fn too_big(name: &str) -> ReadError {
     }
 }
 
+/// A loaded file as text: within the size cap, and UTF-8.
+fn text_of<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, ReadError> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(name));
+    }
+    utf8(name, bytes)
+}
+
 /// Reads loaded sources. Pure: the file system is reached only through `read_file`, which `file("...")` calls
 /// with the path as written (the caller resolves it). `env` answers `TF_VAR_<name>` and `TF_CLOUD_ORGANIZATION`.
 pub fn parse(
@@ -234,19 +242,15 @@ pub fn parse(
     env: &dyn Fn(&str) -> Option<String>,
     read_file: &dyn Fn(&str) -> Result<Vec<u8>, String>,
 ) -> Result<Configuration, ReadError> {
-    // Sorted here too, so sources built by hand are read in Terraform's order.
+    // Sorted here too (by the loader's own order), so sources built by hand are read in Terraform's order.
     let mut tf: Vec<&(String, Vec<u8>)> = sources.tf.iter().collect();
-    tf.sort_by(|(a, _), (b, _)| (assemble::is_override(a), a).cmp(&(assemble::is_override(b), b)));
+    tf.sort_by(|(a, _), (b, _)| files::config_order(a, b));
     let mut tfvars_files: Vec<&(String, Vec<u8>)> = sources.tfvars.iter().collect();
-    tfvars_files
-        .sort_by(|(a, _), (b, _)| (files::tfvars_rank(a), a).cmp(&(files::tfvars_rank(b), b)));
+    tfvars_files.sort_by(|(a, _), (b, _)| files::tfvars_order(a, b));
 
     let mut parsed = Vec::with_capacity(tf.len());
     for (name, bytes) in &tf {
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(too_big(name));
-        }
-        let text = utf8(name, bytes)?;
+        let text = text_of(name, bytes)?;
         let blocks = if name.ends_with(".json") {
             json::parse_file(name, text)?
         } else {
@@ -259,10 +263,7 @@ pub fn parse(
     }
     let mut tfvars = Vec::with_capacity(tfvars_files.len());
     for (name, bytes) in &tfvars_files {
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(too_big(name));
-        }
-        let text = utf8(name, bytes)?;
+        let text = text_of(name, bytes)?;
         let lines = if name.ends_with(".json") {
             json::parse_tfvars(name, text)?
         } else {
