@@ -1,0 +1,163 @@
+//! Secrets kept out of `Debug` and out of freed memory, and bounds that hostile input cannot pass.
+
+use super::*;
+
+#[test]
+fn debug_of_a_configuration_holding_a_secret_literal_does_not_show_it() {
+    let config = read_with(
+        &[(
+            "main.tf",
+            "variable \"s\" {}\nprovider \"azurerm\" {\n  client_secret = \"s3cr3t-literal-value\"\n  other = var.s\n}\n",
+        )],
+        &[("terraform.tfvars", "s = \"s3cr3t-from-tfvars\"\n")],
+        &[],
+    );
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    assert!(shown.contains("client_secret"));
+    assert_eq!(
+        known_text(&config, "azurerm", "client_secret").0,
+        "s3cr3t-literal-value"
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused_without_overflowing_the_stack() {
+    for open in ["[", "{a=", "(", "f(", "\"${", "-", "!"] {
+        let tf = format!("a = {}", open.repeat(100_000));
+        let error = parse(&sources(&[("deep.tf", &tf)], &[]), &|_| None, &no_files);
+        assert!(
+            matches!(
+                error,
+                Err(ReadError {
+                    kind: ReadErrorKind::Parse,
+                    ..
+                })
+            ),
+            "{open}"
+        );
+    }
+    let json = "[".repeat(100_000);
+    let error = parse(
+        &sources(&[("deep.tf.json", &json)], &[]),
+        &|_| None,
+        &no_files,
+    );
+    assert!(matches!(
+        error,
+        Err(ReadError {
+            kind: ReadErrorKind::Parse,
+            ..
+        })
+    ));
+    let blocks = "b {\n".repeat(100_000);
+    assert!(parse(&sources(&[("deep.tf", &blocks)], &[]), &|_| None, &no_files).is_err());
+    // Within the limits, the deepest values hcl-edit and serde_json accept evaluate.
+    let tf = format!(
+        "variable \"v\" {{ type = any }}\nprovider \"x\" {{ a = {}1{} }}\n",
+        "[".repeat(60),
+        "]".repeat(60)
+    );
+    read_with(
+        &[("main.tf", &tf)],
+        &[],
+        &[(
+            "TF_VAR_v",
+            &format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000)),
+        )],
+    );
+}
+
+#[test]
+fn a_value_used_many_times_stops_at_the_budget() {
+    let big = "x".repeat(1 << 20);
+    let mut tf = String::from("variable \"big\" {}\nprovider \"x\" {\n");
+    for i in 0..40 {
+        tf.push_str(&format!("  a{i} = var.big\n"));
+    }
+    tf.push_str("}\n");
+    let config = read_with(&[("main.tf", &tf)], &[], &[("TF_VAR_big", &big)]);
+    let unreadable = provider(&config, "x")
+        .attributes
+        .values()
+        .filter(|a| matches!(a, Attr::Unreadable { .. }))
+        .count();
+    assert!(
+        (5..40).contains(&unreadable),
+        "{unreadable} of 40 unreadable"
+    );
+}
+
+#[test]
+fn debug_of_sources_shows_names_and_lengths_only() {
+    let shown = format!(
+        "{:?}",
+        sources(&[("main.tf", "client_secret = \"s3cr3t\"")], &[])
+    );
+    assert_eq!(shown, r#"Sources { tf: [("main.tf", 24)], tfvars: [] }"#);
+}
+
+#[test]
+fn the_files_bytes_are_wiped_when_the_sources_are_dropped() {
+    let watch = crate::wiped::Watch::new(&[b"preflight-sources-marker-8c2e4a"]);
+    let sources = Sources {
+        tf: vec![(
+            "main.tf".to_string(),
+            b"provider \"genesyscloud\" {\n  oauthclient_secret = \"preflight-sources-marker-8c2e4a\"\n}\n".to_vec(),
+        )],
+        tfvars: Vec::new(),
+    };
+    drop(sources);
+    assert_eq!(watch.leaks(), 0);
+}
+
+#[test]
+fn a_secret_literal_leaves_no_copy_behind_once_parsed_and_dropped() {
+    let watch = crate::wiped::Watch::new(&[
+        b"preflight-parse-marker-3b7d1f",
+        b"preflight-tfvars-marker-9e0c2d",
+    ]);
+    let sources = Sources {
+        tf: vec![(
+            "main.tf".to_string(),
+            b"variable \"s\" {}\nprovider \"genesyscloud\" {\n  oauthclient_secret = \"preflight-parse-marker-3b7d1f\"\n  oauthclient_id = var.s\n}\n".to_vec(),
+        )],
+        tfvars: vec![(
+            "terraform.tfvars".to_string(),
+            b"s = \"preflight-tfvars-marker-9e0c2d\"\n".to_vec(),
+        )],
+    };
+    let config = parse(&sources, &|_| None, &|_| Err("none".into()));
+    assert!(config.is_ok());
+    drop(config);
+    drop(sources);
+    assert_eq!(watch.leaks(), 0);
+}
+
+#[test]
+fn a_secret_read_by_file_or_from_json_leaves_no_copy_behind() {
+    let watch = crate::wiped::Watch::new(&[
+        b"preflight-file-marker-5a1b7c",
+        b"preflight-json-marker-2d4f6a",
+    ]);
+    let sources = Sources {
+        tf: vec![
+            (
+                "main.tf".to_string(),
+                b"provider \"google\" {\n  credentials = file(\"key.json\")\n}\n".to_vec(),
+            ),
+            (
+                "azure.tf.json".to_string(),
+                br#"{"provider": {"azurerm": {"client_secret": "preflight-json-marker-2d4f6a"}}}"#
+                    .to_vec(),
+            ),
+        ],
+        tfvars: Vec::new(),
+    };
+    let read_file = |_: &str| Ok(b"preflight-file-marker-5a1b7c".to_vec());
+    let config = parse(&sources, &|_| None, &read_file);
+    assert!(config.is_ok());
+    drop(config);
+    drop(sources);
+    assert_eq!(watch.leaks(), 0);
+}
