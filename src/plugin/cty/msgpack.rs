@@ -255,25 +255,7 @@ impl<'a> MsgpackDecoder<'a> {
                 Ok(Value::Number(Number::Decimal(s)))
             }
             (CtyType::Bool, Head::Bool(b)) => Ok(Value::Bool(b)),
-            (CtyType::Dynamic, Head::Array(2)) => {
-                self.enter()?;
-                let ty_json = match self.read_head()? {
-                    Head::Str(b) | Head::Bin(b) => b,
-                    other => {
-                        return Err(self.error(format!(
-                            "dynamic value type must be a string, found {}",
-                            other.describe()
-                        )));
-                    }
-                };
-                let json: Json = serde_json::from_slice(ty_json)
-                    .map_err(|e| self.error(format!("dynamic value type is not JSON: {e}")))?;
-                let inner = type_from_json(&json, 0)
-                    .map_err(|m| self.error(format!("dynamic value type: {m}")))?;
-                let v = self.value(&inner)?;
-                self.depth -= 1;
-                Ok(v)
-            }
+            (CtyType::Dynamic, Head::Array(2)) => self.dynamic(),
             (CtyType::Dynamic, Head::Array(n)) => Err(self.error(format!(
                 "dynamic value must be a [type, value] array, found {n} elements"
             ))),
@@ -312,54 +294,78 @@ impl<'a> MsgpackDecoder<'a> {
                 self.depth -= 1;
                 Ok(Value::Map(out))
             }
-            (CtyType::Object(attrs), Head::Map(n)) => {
-                self.enter()?;
-                // One slot per attribute, in the type's (name) order. go-cty writes attributes sorted by name, so
-                // the slot after the last one filled is nearly always the next name's: one comparison instead
-                // of a tree search, and no String for a name that is only looked up. Any order is accepted.
-                let mut slots: Vec<(&String, &CtyType, Option<Value>)> =
-                    attrs.iter().map(|(name, aty)| (name, aty, None)).collect();
-                let mut next = 0;
-                for _ in 0..n {
-                    let key = self.key_str()?;
-                    let index = match slots.get(next) {
-                        Some((name, _, _)) if name.as_str() == key => next,
-                        _ => match slots.binary_search_by(|(name, _, _)| name.as_str().cmp(key)) {
-                            Ok(index) => index,
-                            // Strict on unknown names: they mean the schema and the
-                            // sender disagree, which silent dropping would hide.
-                            Err(_) => {
-                                return Err(self.error(format!("unsupported attribute {key:?}")));
-                            }
-                        },
-                    };
-                    next = index + 1;
-                    let (name, aty, slot) = &mut slots[index];
-                    if slot.is_some() {
-                        let mut err = self.error("duplicate attribute");
-                        err.path.push(PathStep::Attr((*name).clone()));
-                        return Err(err);
-                    }
-                    // The attribute's step enters the path only when an error needs it (a clone of every name
-                    // otherwise); steps below it are already in the error's path, after this position.
-                    let at = self.path.len();
-                    let value = self
-                        .value(aty)
-                        .map_err(|err| err.with_step(at, PathStep::Attr((*name).clone())))?;
-                    *slot = Some(value);
-                }
-                self.depth -= 1;
-                // Lenient on missing ones: go-cty treats them as null too. Collected in name order, so the map
-                // is built without a search per attribute.
-                Ok(Value::Object(
-                    slots
-                        .into_iter()
-                        .map(|(name, _, value)| (name.clone(), value.unwrap_or(Value::Null)))
-                        .collect(),
-                ))
-            }
+            (CtyType::Object(attrs), Head::Map(n)) => self.object(attrs, n),
             (ty, head) => Err(self.mismatch(ty, &head)),
         }
+    }
+
+    /// A `dynamic` value: `[type as JSON, value]`.
+    fn dynamic(&mut self) -> Result<Value, CtyError> {
+        self.enter()?;
+        let ty_json = match self.read_head()? {
+            Head::Str(b) | Head::Bin(b) => b,
+            other => {
+                return Err(self.error(format!(
+                    "dynamic value type must be a string, found {}",
+                    other.describe()
+                )));
+            }
+        };
+        let json: Json = serde_json::from_slice(ty_json)
+            .map_err(|e| self.error(format!("dynamic value type is not JSON: {e}")))?;
+        let inner =
+            type_from_json(&json, 0).map_err(|m| self.error(format!("dynamic value type: {m}")))?;
+        let v = self.value(&inner)?;
+        self.depth -= 1;
+        Ok(v)
+    }
+
+    /// An object of `n` attributes, each decoded by its type in `attrs`.
+    fn object(&mut self, attrs: &BTreeMap<String, CtyType>, n: usize) -> Result<Value, CtyError> {
+        self.enter()?;
+        // One slot per attribute, in the type's (name) order. go-cty writes attributes sorted by name, so
+        // the slot after the last one filled is nearly always the next name's: one comparison instead
+        // of a tree search, and no String for a name that is only looked up. Any order is accepted.
+        let mut slots: Vec<(&String, &CtyType, Option<Value>)> =
+            attrs.iter().map(|(name, aty)| (name, aty, None)).collect();
+        let mut next = 0;
+        for _ in 0..n {
+            let key = self.key_str()?;
+            let index = match slots.get(next) {
+                Some((name, _, _)) if name.as_str() == key => next,
+                _ => match slots.binary_search_by(|(name, _, _)| name.as_str().cmp(key)) {
+                    Ok(index) => index,
+                    // Strict on unknown names: they mean the schema and the
+                    // sender disagree, which silent dropping would hide.
+                    Err(_) => {
+                        return Err(self.error(format!("unsupported attribute {key:?}")));
+                    }
+                },
+            };
+            next = index + 1;
+            let (name, aty, slot) = &mut slots[index];
+            if slot.is_some() {
+                let mut err = self.error("duplicate attribute");
+                err.path.push(PathStep::Attr((*name).clone()));
+                return Err(err);
+            }
+            // The attribute's step enters the path only when an error needs it (a clone of every name
+            // otherwise); steps below it are already in the error's path, after this position.
+            let at = self.path.len();
+            let value = self
+                .value(aty)
+                .map_err(|err| err.with_step(at, PathStep::Attr((*name).clone())))?;
+            *slot = Some(value);
+        }
+        self.depth -= 1;
+        // Lenient on missing ones: go-cty treats them as null too. Collected in name order, so the map
+        // is built without a search per attribute.
+        Ok(Value::Object(
+            slots
+                .into_iter()
+                .map(|(name, _, value)| (name.clone(), value.unwrap_or(Value::Null)))
+                .collect(),
+        ))
     }
 
     fn sequence(&mut self, n: usize, et: &CtyType) -> Result<Vec<Value>, CtyError> {
