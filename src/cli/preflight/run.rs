@@ -178,7 +178,7 @@ fn prepare(
     let resolved = prepared.inputs.clone().resolve(&env_of_check);
     let ready = match resolved {
         Ok(mut request) => {
-            if kind.title == genesyscloud::KIND.title
+            if std::ptr::eq(kind, &genesyscloud::KIND)
                 && let Some(planned) = &options.planned
             {
                 plan::require(&mut request, planned.clone());

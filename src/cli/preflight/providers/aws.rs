@@ -7,7 +7,7 @@ use crate::surface::Input;
 use crate::words;
 
 /// The aws provider.
-pub const KIND: Kind = Kind {
+pub static KIND: Kind = Kind {
     sources: &["registry.terraform.io/hashicorp/aws"],
     title: "AWS",
     env_prefixes: &["AWS_"],

@@ -19,7 +19,7 @@ const ATTRIBUTES: &[(&str, Input)] = &[
 ];
 
 /// The azurerm provider.
-pub const AZURERM: Kind = Kind {
+pub static AZURERM: Kind = Kind {
     sources: &["registry.terraform.io/hashicorp/azurerm"],
     title: "Azure Resource Manager",
     env_prefixes: ENV,
@@ -30,7 +30,7 @@ pub const AZURERM: Kind = Kind {
 };
 
 /// The azuread provider: the same credentials, no subscription.
-pub const AZUREAD: Kind = Kind {
+pub static AZUREAD: Kind = Kind {
     sources: &["registry.terraform.io/hashicorp/azuread"],
     title: "Microsoft Entra ID",
     env_prefixes: ENV,

@@ -6,7 +6,7 @@ use crate::surface::Input;
 use crate::words;
 
 /// The genesyscloud provider.
-pub const KIND: Kind = Kind {
+pub static KIND: Kind = Kind {
     sources: &["registry.terraform.io/mypurecloud/genesyscloud"],
     title: "Genesys Cloud",
     env_prefixes: &["GENESYSCLOUD_"],

@@ -7,7 +7,7 @@ use crate::check::Report;
 use crate::surface::Input;
 
 /// The google provider.
-pub const KIND: Kind = Kind {
+pub static KIND: Kind = Kind {
     sources: &[
         "registry.terraform.io/hashicorp/google",
         "registry.terraform.io/hashicorp/google-beta",
@@ -23,14 +23,6 @@ pub const KIND: Kind = Kind {
     ],
     plan,
 };
-
-/// The variables through which the google provider finds a credential configuration, in its order.
-const CONFIG_VARIABLES: &[&str] = &[
-    "GOOGLE_CREDENTIALS",
-    "GOOGLE_CLOUD_KEYFILE_JSON",
-    "GCLOUD_KEYFILE_JSON",
-    "GOOGLE_APPLICATION_CREDENTIALS",
-];
 
 fn plan(block: &Block<'_>) -> Plan {
     prepare(block).unwrap_or_else(Plan::Refused)
@@ -67,7 +59,11 @@ fn prepare(block: &Block<'_>) -> Result<Plan, Box<Report>> {
             );
         }
     }
-    configured |= CONFIG_VARIABLES.iter().any(|v| block.env(v).is_some());
+    // The variables the engine reads the configuration from, in the google provider's order (the surface table's).
+    configured |= crate::surface::input(Input::GcpCredentialsFile)
+        .env
+        .iter()
+        .any(|v| block.env(v).is_some());
     if !configured {
         return Ok(Plan::NotChecked(
             "no credential configuration is given (credentials, GOOGLE_CREDENTIALS or \

@@ -40,7 +40,7 @@ pub struct Kind {
 }
 
 /// Every family checked, in the order reports list them.
-pub const KINDS: &[&Kind] = &[
+pub static KINDS: &[&Kind] = &[
     &genesyscloud::KIND,
     &azure::AZURERM,
     &azure::AZUREAD,
