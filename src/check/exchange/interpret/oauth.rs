@@ -261,6 +261,9 @@ fn unknown_code(
     }
 }
 
+/// The most characters of requested scopes a sentence shows.
+const SCOPES_SHOWN: usize = 500;
+
 fn invalid_scope(
     failure: &mut Failure,
     body: &Body,
@@ -270,10 +273,13 @@ fn invalid_scope(
 ) {
     failure.reason = Reason::InvalidScope;
     failure.blame = Some(Input::Scopes);
+    // The scopes are the check's own input, but a secret pasted into them must not be shown either: they pass
+    // the scrubber like every server word does.
+    let shown = |scope: &str| ctx.scrub.quote_text(scope, SCOPES_SHOWN).into_string();
     let requested = if ctx.scopes.is_empty() {
         "no scope (the server's default)".to_string()
     } else {
-        format!("{:?}", ctx.scopes.join(" "))
+        format!("{:?}", shown(&ctx.scopes.join(" ")))
     };
     // Which scope was refused: the body may say (oidc-provider adds a `scope` field), or the words may name it;
     // with a single scope requested there is no doubt.
@@ -304,7 +310,7 @@ fn invalid_scope(
             "{host} refused scope {} for client {id}",
             named
                 .iter()
-                .map(|s| format!("{s:?}"))
+                .map(|s| format!("{:?}", shown(s)))
                 .collect::<Vec<_>>()
                 .join(", ")
         )]

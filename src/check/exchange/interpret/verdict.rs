@@ -258,6 +258,29 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_pasted_into_the_requested_scopes_is_never_quoted_back() {
+        let scopes = vec![
+            "read".to_string(),
+            "client-1:the-real-secret-value".to_string(),
+        ];
+        let ctx = Context {
+            scopes: &scopes,
+            ..ctx(false)
+        };
+        let body = r#"{"error":"invalid_scope","scope":"client-1:the-real-secret-value"}"#;
+        let Verdict::Failed(failure) = interpret(&answer(400, "application/json", body), &ctx)
+        else {
+            panic!("an invalid_scope answer is a failure");
+        };
+        assert_eq!(failure.reason, Reason::InvalidScope);
+        for text in [&failure.summary, &failure.meaning] {
+            let text = text.render(&Plain);
+            assert!(!text.contains("the-real-secret-value"), "{text}");
+            assert!(text.contains("[redacted]"), "{text}");
+        }
+    }
+
+    #[test]
     fn a_legacy_aadsts70021_refusal_of_a_federated_token_is_an_invalid_assertion() {
         // Entra's pre-2023 wording came as invalid_request (facts: machine-credentials.md 3a), not invalid_client.
         let facts = crate::check::inputs::credential::jwt::AssertionFacts {
