@@ -8,7 +8,6 @@ use crate::check::inputs::request::{CheckRequest, Note};
 use crate::check::inputs::validate::{self, Problem};
 use crate::check::report::{Report, Status, Step};
 use crate::check::vendors::registry;
-use crate::check::vendors::vendor::Identity;
 
 /// Every problem with one level's inputs: each input by the generic rules, then each vendor's rules for its
 /// own inputs, then the conflicts between inputs.
@@ -28,9 +27,10 @@ impl Inputs {
         }
         let (vendor, selected) = registry::select(&self, env)?;
         let adopted = vendor.adopt(&mut self, env);
-        let mut request = match vendor.identity() {
-            Identity::OAuthClient => self.request(env, selected.endpoint, &adopted)?,
-            Identity::Own(_) => self.bare_request(selected.endpoint),
+        let mut request = if vendor.is_oauth_client() {
+            self.request(env, selected.endpoint, &adopted)?
+        } else {
+            self.bare_request(selected.endpoint)
         };
         let mut settings = selected.settings;
         registry::own_inputs(&self, env, &mut settings)?;

@@ -4,8 +4,11 @@
 //! [`REGISTERED`](registry::REGISTERED) lists them; a plain OAuth2 / OIDC server is the default. The stages below name no vendor: the
 //! run stage hands them what the vendors know ([`registry`]).
 //!
-//! Adding a vendor: a folder here with a type that implements [`Vendor`](vendor::Vendor), its rows in the surface table, and one
-//! line in [`REGISTERED`](registry::REGISTERED).
+//! Each vendor has two sides: [`VendorInputs`](vendor_inputs::VendorInputs), what it reads of the inputs and
+//! environment (all that resolving inputs links), and [`Vendor`](vendor::Vendor), its check from the endpoint on.
+//!
+//! Adding a vendor: a folder here with a type that implements both, its rows in the surface table, and one line in
+//! each of [`READ_BY`](registry::READ_BY) and [`REGISTERED`](registry::REGISTERED).
 
 pub mod aws;
 pub mod entra;
@@ -14,3 +17,4 @@ pub mod google;
 pub mod oauth;
 pub mod registry;
 pub mod vendor;
+pub mod vendor_inputs;

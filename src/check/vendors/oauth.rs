@@ -7,7 +7,7 @@ use crate::check::inputs::given::Inputs;
 use crate::check::inputs::request::{Endpoint, NO_VENDOR, VendorSettings};
 use crate::check::report::Report;
 use crate::check::report::refusal::ErrorCode;
-use crate::check::vendors::vendor::{Selected, Vendor};
+use crate::check::vendors::vendor::{Selected, Vendor, VendorInputs};
 use crate::surface::Input;
 
 /// Keycloak's and Auth0's phrases.
@@ -32,7 +32,7 @@ pub static PHRASES: Codes = Codes::phrases(&[
 /// Any OAuth2 / OIDC server: a token URL or an issuer, given or in `AUTHCHECK_TOKEN_URL` / `AUTHCHECK_ISSUER`.
 pub struct OAuth;
 
-impl Vendor for OAuth {
+impl VendorInputs for OAuth {
     fn id(&self) -> &'static str {
         NO_VENDOR
     }
@@ -60,7 +60,9 @@ impl Vendor for OAuth {
             settings: VendorSettings::none(),
         }))
     }
+}
 
+impl Vendor for OAuth {
     fn codes(&self) -> Option<&'static Codes> {
         Some(&PHRASES)
     }

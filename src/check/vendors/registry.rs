@@ -9,12 +9,23 @@ use crate::check::inputs::request::{NO_VENDOR, VendorSettings};
 use crate::check::inputs::validate::Problem;
 use crate::check::report::Report;
 use crate::check::report::words::Words;
-use crate::check::vendors::vendor::{Selected, Vendor};
+use crate::check::vendors::vendor::Vendor;
+use crate::check::vendors::vendor_inputs::{Selected, VendorInputs};
 use crate::check::vendors::{aws, entra, genesys, google, oauth};
 use crate::surface::Input;
 use crate::words;
 
-/// Every vendor, the default first; the order is the order endpoint inputs and variables are read in.
+/// Every vendor's input side, the default first; the order is the order endpoint inputs and variables are read
+/// in. Resolving inputs goes through this list only, so it links no vendor's check.
+pub static READ_BY: [&dyn VendorInputs; 5] = [
+    &oauth::OAuth,
+    &genesys::Genesys,
+    &entra::Entra,
+    &aws::Aws,
+    &google::Google,
+];
+
+/// Every vendor's check side, in the same order as [`READ_BY`].
 pub static REGISTERED: [&dyn Vendor; 5] = [
     &oauth::OAuth,
     &genesys::Genesys,
@@ -32,18 +43,27 @@ pub fn of(settings: &VendorSettings) -> &'static dyn Vendor {
         .unwrap_or(&oauth::OAuth)
 }
 
+/// The input side of the vendor a check's settings belong to.
+pub fn inputs_of(settings: &VendorSettings) -> &'static dyn VendorInputs {
+    READ_BY
+        .iter()
+        .copied()
+        .find(|vendor| vendor.id() == settings.vendor())
+        .unwrap_or(&oauth::OAuth)
+}
+
 /// The input rules of every vendor.
 pub fn validate(inputs: &Inputs) -> Vec<Problem> {
-    REGISTERED.iter().flat_map(|v| v.validate(inputs)).collect()
+    READ_BY.iter().flat_map(|v| v.validate(inputs)).collect()
 }
 
 /// The vendor whose endpoint the inputs name (the inputs first, then the environment), and what it selected.
 pub fn select(
     inputs: &Inputs,
     env: Env<'_>,
-) -> Result<(&'static dyn Vendor, Selected), Box<Report>> {
+) -> Result<(&'static dyn VendorInputs, Selected), Box<Report>> {
     for from_env in [false, true] {
-        for vendor in REGISTERED {
+        for vendor in READ_BY {
             if let Some(selected) = vendor.select(inputs, env, from_env) {
                 return Ok((vendor, selected?));
             }
@@ -84,8 +104,8 @@ pub fn own_inputs(
 ) -> Result<(), Box<Report>> {
     let selected = settings.vendor();
     // What the check's vendor reads of other vendors' inputs, those vendors do not refuse.
-    let others_see = inputs.without(of(settings).reads());
-    for vendor in REGISTERED {
+    let others_see = inputs.without(inputs_of(settings).reads());
+    for vendor in READ_BY {
         if vendor.id() == selected {
             vendor.own_inputs(inputs, env, Some(&mut *settings))?;
         } else {
@@ -125,4 +145,20 @@ impl Hosts for Known {
 /// True when `settings` are a plain OAuth2 server's.
 pub fn is_default(settings: &VendorSettings) -> bool {
     settings.vendor() == NO_VENDOR
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::vendors::vendor::Identity;
+
+    #[test]
+    fn both_lists_name_the_same_vendors_in_the_same_order_and_agree_on_their_identity() {
+        assert_eq!(READ_BY.len(), REGISTERED.len());
+        for (reads, checks) in READ_BY.iter().zip(REGISTERED.iter()) {
+            assert_eq!(reads.id(), checks.id());
+            let oauth = matches!(checks.identity(), Identity::OAuthClient);
+            assert_eq!(reads.is_oauth_client(), oauth, "vendor {}", reads.id());
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! The one trait every vendor implements, and what it is told and tells back at each stage.
+//! A vendor's check side, the trait every vendor implements on top of its input side, and what it is told
+//! and tells back at each stage from the endpoint on.
 
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -8,29 +9,15 @@ use crate::check::base::secret::Secret;
 use crate::check::exchange::interpret::context::{Codes, Wording};
 use crate::check::exchange::present::Presentation;
 use crate::check::inputs::credential::keys::Alg;
-use crate::check::inputs::env::Env;
-use crate::check::inputs::given::Inputs;
-use crate::check::inputs::request::{CheckRequest, Endpoint, VendorSettings};
-use crate::check::inputs::sources::Adopted;
-use crate::check::inputs::validate::Problem;
+use crate::check::inputs::request::CheckRequest;
 use crate::check::report::words::Words;
-use crate::check::report::{Findings, Outcome, Report, Status, Step};
+use crate::check::report::{Findings, Outcome, Status, Step};
+pub use crate::check::vendors::vendor_inputs::{Selected, VendorInputs};
 use crate::surface::Input;
 use crate::words;
 
 /// A future a vendor's follow-up returns (boxed, since a trait object cannot name its own).
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-
-/// The endpoint a vendor's inputs name, what was assumed reading them, and the vendor's settings so far.
-#[derive(Debug)]
-pub struct Selected {
-    /// Where to ask for the token.
-    pub endpoint: Endpoint,
-    /// What was assumed (a region given as a URL), for a warning.
-    pub note: Option<Words>,
-    /// The vendor's own settings, to be completed from its other inputs.
-    pub settings: VendorSettings,
-}
 
 /// How a vendor's servers are spoken to and read.
 #[derive(Clone, Copy, Default)]
@@ -129,55 +116,13 @@ pub trait OwnIdentity: Sync {
     fn check<'a>(&'a self, with: OwnCheck<'a>) -> BoxFuture<'a, Outcome>;
 }
 
-/// One vendor: what it knows, from the inputs to the follow-ups.
-pub trait Vendor: Sync {
-    /// The id its settings carry.
-    fn id(&self) -> &'static str;
-
-    /// What its identity is; an OAuth2 client unless the vendor says otherwise.
+/// One vendor's check side: what it knows from the endpoint on (its identity, manner, codes, hosts and
+/// follow-ups). Its input side, [`VendorInputs`], is what resolving inputs links; this is what a check links.
+pub trait Vendor: VendorInputs {
+    /// What its identity is; an OAuth2 client unless the vendor says otherwise (and then
+    /// [`VendorInputs::is_oauth_client`] says so too).
     fn identity(&self) -> Identity {
         Identity::OAuthClient
-    }
-
-    /// Inputs that other vendors own but this one reads too when it is the check's vendor (Google Cloud asks
-    /// IAM for `required_permissions`): the others do not refuse them then.
-    fn reads(&self) -> &'static [Input] {
-        &[]
-    }
-
-    /// The input rules for this vendor's own inputs, which every face runs.
-    fn validate(&self, _inputs: &Inputs) -> Vec<Problem> {
-        Vec::new()
-    }
-
-    /// The endpoint these inputs name for this vendor: by the inputs themselves, or (`from_env`) by the
-    /// environment its Terraform provider reads. `None` when they name none.
-    fn select(
-        &self,
-        inputs: &Inputs,
-        env: Env<'_>,
-        from_env: bool,
-    ) -> Option<Result<Selected, Box<Report>>>;
-
-    /// Reads the credential its Terraform provider's environment names into the inputs, when they name none.
-    fn adopt(&self, _inputs: &mut Inputs, _env: Env<'_>) -> Adopted {
-        Adopted::default()
-    }
-
-    /// Completes the vendor's settings from its other inputs when it is the vendor of the check (`settings`),
-    /// or refuses them when another vendor is (`None`): they would be ignored.
-    fn own_inputs(
-        &self,
-        _inputs: &Inputs,
-        _env: Env<'_>,
-        _settings: Option<&mut VendorSettings>,
-    ) -> Result<(), Box<Report>> {
-        Ok(())
-    }
-
-    /// Scopes to request when none are given.
-    fn default_scopes(&self, _settings: &VendorSettings) -> Vec<String> {
-        Vec::new()
     }
 
     /// How its servers are spoken to and read.

@@ -9,7 +9,9 @@ use crate::check::inputs::validate::Problem;
 use crate::check::report::{Findings, Report, Status};
 use crate::check::vendors::aws::chain::{self, Files};
 use crate::check::vendors::aws::settings::{Settings, is_account, is_region, is_role_arn};
-use crate::check::vendors::vendor::{BoxFuture, Identity, OwnCheck, OwnIdentity, Selected, Vendor};
+use crate::check::vendors::vendor::{
+    BoxFuture, Identity, OwnCheck, OwnIdentity, Selected, Vendor, VendorInputs,
+};
 use crate::surface::Input;
 use crate::words;
 
@@ -32,13 +34,9 @@ const AWS_INPUTS: [Input; 6] = [
 /// AWS.
 pub struct Aws;
 
-impl Vendor for Aws {
+impl VendorInputs for Aws {
     fn id(&self) -> &'static str {
         ID
-    }
-
-    fn identity(&self) -> Identity {
-        Identity::Own(&Aws)
     }
 
     fn validate(&self, inputs: &Inputs) -> Vec<Problem> {
@@ -123,6 +121,16 @@ impl Vendor for Aws {
             ours.source = Some(source);
         }
         Ok(())
+    }
+
+    fn is_oauth_client(&self) -> bool {
+        false
+    }
+}
+
+impl Vendor for Aws {
+    fn identity(&self) -> Identity {
+        Identity::Own(&Aws)
     }
 }
 

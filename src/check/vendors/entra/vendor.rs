@@ -15,7 +15,9 @@ use crate::check::inputs::sources::Adopted;
 use crate::check::report::{Findings, Outcome, Report};
 use crate::check::vendors::entra::cloud::{self, Cloud, is_guid};
 use crate::check::vendors::entra::{azurerm, codes, subscription};
-use crate::check::vendors::vendor::{AfterToken, BoxFuture, FollowUp, Manner, Selected, Vendor};
+use crate::check::vendors::vendor::{
+    AfterToken, BoxFuture, FollowUp, Manner, Selected, Vendor, VendorInputs,
+};
 use crate::surface::Input;
 use crate::words;
 
@@ -65,7 +67,7 @@ impl Settings {
     }
 }
 
-impl Vendor for Entra {
+impl VendorInputs for Entra {
     fn id(&self) -> &'static str {
         ID
     }
@@ -124,7 +126,9 @@ impl Vendor for Entra {
             .map(|s| vec![s.cloud.management_scope().to_string()])
             .unwrap_or_default()
     }
+}
 
+impl Vendor for Entra {
     fn manner(&self) -> Manner {
         Manner {
             rsa_alg: Some(Alg::Ps256),

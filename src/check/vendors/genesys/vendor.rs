@@ -20,7 +20,7 @@ use crate::check::vendors::genesys::regions::{self, Hosts};
 pub use crate::check::vendors::genesys::settings::Settings;
 use crate::check::vendors::genesys::{api, grants, organization, probe, required, wording};
 use crate::check::vendors::vendor::{
-    AfterRefusal, AfterToken, BoxFuture, FollowUp, Manner, Selected, Vendor,
+    AfterRefusal, AfterToken, BoxFuture, FollowUp, Manner, Selected, Vendor, VendorInputs,
 };
 use crate::surface::Input;
 use crate::words;
@@ -63,7 +63,7 @@ fn region_problem(summary: Words, detail: Words) -> Box<Report> {
     refuse(Input::GenesysRegion, summary, detail)
 }
 
-impl Vendor for Genesys {
+impl VendorInputs for Genesys {
     fn id(&self) -> &'static str {
         ID
     }
@@ -124,7 +124,9 @@ impl Vendor for Genesys {
         }
         Ok(())
     }
+}
 
+impl Vendor for Genesys {
     fn manner(&self) -> Manner {
         Manner {
             raw_basic: true,

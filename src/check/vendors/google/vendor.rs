@@ -15,7 +15,9 @@ use crate::check::report::words::Words;
 use crate::check::report::{Findings, Outcome, Report};
 use crate::check::vendors::google::config::{Config, MAX_CONFIG_BYTES, printable};
 use crate::check::vendors::google::settings::{IAM_CREDENTIALS, RESOURCE_MANAGER, Settings};
-use crate::check::vendors::vendor::{BoxFuture, Identity, OwnCheck, OwnIdentity, Selected, Vendor};
+use crate::check::vendors::vendor::{
+    BoxFuture, Identity, OwnCheck, OwnIdentity, Selected, Vendor, VendorInputs,
+};
 use crate::surface::Input;
 use crate::words;
 
@@ -33,41 +35,9 @@ const GOOGLE_INPUTS: [Input; 4] = [
 /// Google Cloud.
 pub struct Google;
 
-impl Vendor for Google {
+impl VendorInputs for Google {
     fn id(&self) -> &'static str {
         ID
-    }
-
-    fn identity(&self) -> Identity {
-        Identity::Own(&Google)
-    }
-
-    fn prewarm(
-        &self,
-        request: &CheckRequest,
-        client: &reqwest::Client,
-        deadline: Instant,
-    ) -> Option<JoinSet<()>> {
-        let settings = request.vendor.get::<Settings>()?;
-        // generateAccessToken needs one connection to IAM Credentials; projects.get and testIamPermissions run
-        // side by side, so Resource Manager needs two (one when only the project is read). The same host (an
-        // API URL given for both) serves them one after the other: the larger count is enough.
-        let iam = usize::from(settings.service_account.is_some());
-        let manager = match (&settings.project, settings.required_permissions.is_empty()) {
-            (None, _) => 0,
-            (Some(_), true) => 1,
-            (Some(_), false) => 2,
-        };
-        let (iam_host, manager_host) = (
-            format!("{}/", settings.iam_base),
-            format!("{}/", settings.resource_manager_base),
-        );
-        let hosts = if iam_host == manager_host {
-            vec![(iam_host.as_str(), iam.max(manager))]
-        } else {
-            vec![(iam_host.as_str(), iam), (manager_host.as_str(), manager)]
-        };
-        Some(http::prewarm_each(client, &hosts, deadline))
     }
 
     fn reads(&self) -> &'static [Input] {
@@ -180,6 +150,44 @@ impl Vendor for Google {
             }
         }
         Ok(())
+    }
+
+    fn is_oauth_client(&self) -> bool {
+        false
+    }
+}
+
+impl Vendor for Google {
+    fn identity(&self) -> Identity {
+        Identity::Own(&Google)
+    }
+
+    fn prewarm(
+        &self,
+        request: &CheckRequest,
+        client: &reqwest::Client,
+        deadline: Instant,
+    ) -> Option<JoinSet<()>> {
+        let settings = request.vendor.get::<Settings>()?;
+        // generateAccessToken needs one connection to IAM Credentials; projects.get and testIamPermissions run
+        // side by side, so Resource Manager needs two (one when only the project is read). The same host (an
+        // API URL given for both) serves them one after the other: the larger count is enough.
+        let iam = usize::from(settings.service_account.is_some());
+        let manager = match (&settings.project, settings.required_permissions.is_empty()) {
+            (None, _) => 0,
+            (Some(_), true) => 1,
+            (Some(_), false) => 2,
+        };
+        let (iam_host, manager_host) = (
+            format!("{}/", settings.iam_base),
+            format!("{}/", settings.resource_manager_base),
+        );
+        let hosts = if iam_host == manager_host {
+            vec![(iam_host.as_str(), iam.max(manager))]
+        } else {
+            vec![(iam_host.as_str(), iam), (manager_host.as_str(), manager)]
+        };
+        Some(http::prewarm_each(client, &hosts, deadline))
     }
 }
 
