@@ -169,11 +169,16 @@ impl Body {
         {
             return Body::Json(json);
         }
-        // The first 512 characters, looked at in place: a copy of a body may hold a token.
-        let head = &trimmed[..trimmed
-            .char_indices()
-            .nth(512)
-            .map_or(trimmed.len(), |(at, _)| at)];
+        // The first 512 characters, looked at in place: a copy of a body may hold a token. A body of at most 512
+        // bytes is all head, without counting its characters.
+        let head = if trimmed.len() <= HEAD_CHARS {
+            trimmed
+        } else {
+            &trimmed[..trimmed
+                .char_indices()
+                .nth(HEAD_CHARS)
+                .map_or(trimmed.len(), |(at, _)| at)]
+        };
         if content_type.contains("html")
             || head
                 .get(.."<!doctype html".len())
@@ -237,6 +242,9 @@ impl Body {
         }
     }
 }
+
+/// How much of a body is looked at for the signs of an HTML page, in characters.
+const HEAD_CHARS: usize = 512;
 
 /// Where `needle` (ASCII, lower case) first appears in `text` at or after byte `from`, in any letter case.
 fn find_ci(text: &str, needle: &str, from: usize) -> Option<usize> {
