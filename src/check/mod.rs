@@ -8,8 +8,9 @@
 //! - `endpoint/`: one token URL (given, derived or discovered).
 //! - `exchange/`: presenting the client, retries, one answer to a verdict.
 //! - `verify/`: the required scopes, with the strongest evidence there is.
-//! - `vendors/`: what each vendor knows, one folder behind the `Vendor` trait (the default OAuth2 / OIDC server,
-//!   Genesys Cloud, Microsoft Entra ID); a new vendor is a folder, its surface rows and one line in `REGISTERED`.
+//! - `vendors/`: what each vendor knows, one folder each behind two traits, its input side (`VendorInputs`) and its
+//!   check side (`Vendor`): the default OAuth2 / OIDC server, Genesys Cloud, Microsoft Entra ID, AWS, Google
+//!   Cloud; a new vendor is a folder, its surface rows and a line in each of `READ_BY` and `REGISTERED`.
 //! - `run/`: the budget, cancellation, the identical-check cache, and the stages in order.
 
 pub(crate) mod base;

@@ -7,7 +7,8 @@ use crate::check::inputs::given::Inputs;
 use crate::check::inputs::request::{Endpoint, NO_VENDOR, VendorSettings};
 use crate::check::report::Report;
 use crate::check::report::refusal::ErrorCode;
-use crate::check::vendors::vendor::{Selected, Vendor, VendorInputs};
+use crate::check::vendors::vendor::Vendor;
+use crate::check::vendors::vendor_inputs::{Selected, VendorInputs};
 use crate::surface::Input;
 
 /// Keycloak's and Auth0's phrases.

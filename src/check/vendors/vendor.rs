@@ -12,7 +12,7 @@ use crate::check::inputs::credential::keys::Alg;
 use crate::check::inputs::request::CheckRequest;
 use crate::check::report::words::Words;
 use crate::check::report::{Findings, Outcome, Status, Step};
-pub use crate::check::vendors::vendor_inputs::{Selected, VendorInputs};
+use crate::check::vendors::vendor_inputs::VendorInputs;
 use crate::surface::Input;
 use crate::words;
 

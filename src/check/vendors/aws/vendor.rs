@@ -9,9 +9,8 @@ use crate::check::inputs::validate::Problem;
 use crate::check::report::{Findings, Report, Status};
 use crate::check::vendors::aws::chain::{self, Files};
 use crate::check::vendors::aws::settings::{Settings, is_account, is_region, is_role_arn};
-use crate::check::vendors::vendor::{
-    BoxFuture, Identity, OwnCheck, OwnIdentity, Selected, Vendor, VendorInputs,
-};
+use crate::check::vendors::vendor::{BoxFuture, Identity, OwnCheck, OwnIdentity, Vendor};
+use crate::check::vendors::vendor_inputs::{Selected, VendorInputs};
 use crate::surface::Input;
 use crate::words;
 

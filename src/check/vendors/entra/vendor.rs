@@ -15,9 +15,8 @@ use crate::check::inputs::sources::Adopted;
 use crate::check::report::{Findings, Outcome, Report};
 use crate::check::vendors::entra::cloud::{self, Cloud, is_guid};
 use crate::check::vendors::entra::{azurerm, codes, subscription};
-use crate::check::vendors::vendor::{
-    AfterToken, BoxFuture, FollowUp, Manner, Selected, Vendor, VendorInputs,
-};
+use crate::check::vendors::vendor::{AfterToken, BoxFuture, FollowUp, Manner, Vendor};
+use crate::check::vendors::vendor_inputs::{Selected, VendorInputs};
 use crate::surface::Input;
 use crate::words;
 

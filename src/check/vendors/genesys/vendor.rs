@@ -20,8 +20,9 @@ use crate::check::vendors::genesys::regions::{self, Hosts};
 pub use crate::check::vendors::genesys::settings::Settings;
 use crate::check::vendors::genesys::{api, grants, organization, probe, required, wording};
 use crate::check::vendors::vendor::{
-    AfterRefusal, AfterToken, BoxFuture, FollowUp, Manner, Selected, Vendor, VendorInputs,
+    AfterRefusal, AfterToken, BoxFuture, FollowUp, Manner, Vendor,
 };
+use crate::check::vendors::vendor_inputs::{Selected, VendorInputs};
 use crate::surface::Input;
 use crate::words;
 

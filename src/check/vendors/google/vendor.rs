@@ -15,9 +15,8 @@ use crate::check::report::words::Words;
 use crate::check::report::{Findings, Outcome, Report};
 use crate::check::vendors::google::config::{Config, MAX_CONFIG_BYTES, printable};
 use crate::check::vendors::google::settings::{IAM_CREDENTIALS, RESOURCE_MANAGER, Settings};
-use crate::check::vendors::vendor::{
-    BoxFuture, Identity, OwnCheck, OwnIdentity, Selected, Vendor, VendorInputs,
-};
+use crate::check::vendors::vendor::{BoxFuture, Identity, OwnCheck, OwnIdentity, Vendor};
+use crate::check::vendors::vendor_inputs::{Selected, VendorInputs};
 use crate::surface::Input;
 use crate::words;
 
