@@ -1,6 +1,7 @@
 //! The environment, as the inputs stage reads it: a lookup closure (so tests and fuzzers never touch the real
 //! environment), the documented fallbacks of an input, and the refusals that name a variable or an input.
 
+use crate::check::inputs::given::Inputs;
 use crate::check::report::Report;
 use crate::check::report::words::Words;
 use crate::surface::{self, Input};
@@ -25,6 +26,16 @@ pub fn from_env(input: Input, env: Env<'_>) -> Option<(&'static str, String)> {
         .env
         .iter()
         .find_map(|name| env(name).filter(|v| !v.is_empty()).map(|v| (*name, v)))
+}
+
+/// An input as given, or else the first of its documented variables that holds more than blanks: how a vendor
+/// reads an endpoint override (`AUTHCHECK_GENESYS_LOGIN_URL`, ...) once its check is selected.
+pub fn given_or_env(inputs: &Inputs, input: Input, env: Env<'_>) -> Option<String> {
+    inputs.text(input).map(str::to_string).or_else(|| {
+        from_env(input, env)
+            .map(|(_, value)| value)
+            .filter(|value| !value.trim().is_empty())
+    })
 }
 
 /// `A (or B, C)`: an input's environment fallbacks in a sentence.

@@ -60,6 +60,7 @@ impl Inputs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::inputs::given::Given;
     use crate::check::report::words::Plain;
     use crate::surface::Input;
 
@@ -80,6 +81,75 @@ mod tests {
         assert!(
             problems[1].contains("Conflicting endpoint inputs"),
             "{problems:?}"
+        );
+    }
+
+    fn token_url(inputs: Inputs, env: &dyn Fn(&str) -> Option<String>) -> String {
+        let request = match inputs
+            .with_text(Input::ClientId, "3f2a9c1e-8d7b-4c6a-9e5f-0a1b2c3d4e5f")
+            .with(
+                Input::ClientSecret,
+                Given::Secret(
+                    crate::check::base::secret::Secret::new("s3cr3t"),
+                    crate::check::inputs::request::SecretOrigin::Input(Input::ClientSecret),
+                ),
+            )
+            .resolve(env)
+        {
+            Ok(request) => request,
+            Err(report) => panic!("refused: {}", report.summary_in(&Plain)),
+        };
+        match request.endpoint {
+            crate::check::inputs::request::Endpoint::Derived(derived) => derived.url,
+            crate::check::inputs::request::Endpoint::TokenUrl(url)
+            | crate::check::inputs::request::Endpoint::Issuer(url) => url,
+        }
+    }
+
+    #[test]
+    fn authcheck_genesys_login_url_points_a_genesys_check_elsewhere_and_selects_nothing_alone() {
+        let env = |name: &str| match name {
+            "AUTHCHECK_GENESYS_LOGIN_URL" => Some("https://login.gateway.example/".to_string()),
+            "AUTHCHECK_GENESYS_API_URL" => Some("   ".to_string()),
+            _ => None,
+        };
+        let region = Inputs::new().with_text(Input::GenesysRegion, "eu-west-1");
+        assert_eq!(
+            token_url(region, &env),
+            "https://login.gateway.example/oauth/token"
+        );
+        // The region from GENESYSCLOUD_REGION makes it a Genesys check too.
+        let from_env = |name: &str| match name {
+            "GENESYSCLOUD_REGION" => Some("eu-west-1".to_string()),
+            other => env(other),
+        };
+        assert_eq!(
+            token_url(Inputs::new(), &from_env),
+            "https://login.gateway.example/oauth/token"
+        );
+        // Alone it names no endpoint: a check of another server is not made a Genesys one.
+        let other = Inputs::new().with_text(Input::TokenUrl, "https://idp.example/token");
+        assert_eq!(token_url(other, &env), "https://idp.example/token");
+        // A host given as an input wins over the variable.
+        let given = Inputs::new()
+            .with_text(Input::GenesysRegion, "eu-west-1")
+            .with_text(Input::GenesysLoginUrl, "https://login.given.example");
+        assert_eq!(
+            token_url(given, &env),
+            "https://login.given.example/oauth/token"
+        );
+    }
+
+    #[test]
+    fn authcheck_entra_login_url_points_an_entra_check_elsewhere() {
+        let env = |name: &str| match name {
+            "AUTHCHECK_ENTRA_LOGIN_URL" => Some("https://login.entra.test".to_string()),
+            _ => None,
+        };
+        let tenant = Inputs::new().with_text(Input::EntraTenantId, "contoso.onmicrosoft.com");
+        assert_eq!(
+            token_url(tenant, &env),
+            "https://login.entra.test/contoso.onmicrosoft.com/oauth2/v2.0/token"
         );
     }
 }

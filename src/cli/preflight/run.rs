@@ -162,7 +162,6 @@ fn prepare(
         Plan::NotChecked(why) => return (Ready::Done(Verdict::NotChecked(why)), None),
         Plan::Refused(report) => return (Ready::Done(Verdict::Checked(report)), None),
     };
-    overrides(&mut prepared, kind.overrides, &seen);
     if let Some(timeout) = options.timeout {
         prepared
             .inputs
@@ -188,18 +187,6 @@ fn prepare(
         Err(report) => Ready::Done(Verdict::Checked(report)),
     };
     (ready, Some(prepared))
-}
-
-/// Endpoint overrides for tests and private endpoints: `AUTHCHECK_<INPUT>` (DESIGN), given as inputs.
-fn overrides(prepared: &mut Prepared, inputs: &[Input], env: &dyn Fn(&str) -> Option<String>) {
-    for input in inputs {
-        let name = format!("AUTHCHECK_{}", input.name().to_ascii_uppercase());
-        if !prepared.inputs.is_set(*input)
-            && let Some(value) = env(&name).filter(|v| !v.trim().is_empty())
-        {
-            prepared.inputs.set(*input, Given::Text(value));
-        }
-    }
 }
 
 /// `allowed_account_ids` with more than one account, and `forbidden_account_ids`: a working identity in the

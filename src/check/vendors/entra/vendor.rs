@@ -239,7 +239,7 @@ fn subscription(
             )],
         ));
     }
-    let base = inputs.text(Input::AzureManagementUrl).map_or_else(
+    let base = env::given_or_env(inputs, Input::AzureManagementUrl, env).map_or_else(
         || cloud.management_base().to_string(),
         |u| u.trim().trim_end_matches('/').to_string(),
     );
@@ -293,7 +293,7 @@ fn endpoint(
             )
         })?,
     };
-    let login_base = inputs.text(Input::EntraLoginUrl).map_or_else(
+    let login_base = env::given_or_env(inputs, Input::EntraLoginUrl, env).map_or_else(
         || cloud.login_base().to_string(),
         |u| u.trim().trim_end_matches('/').to_string(),
     );

@@ -89,24 +89,29 @@ impl VendorInputs for Genesys {
         env: Env<'_>,
         from_env: bool,
     ) -> Option<Result<Selected, Box<Report>>> {
+        // The host overrides' variables (AUTHCHECK_GENESYS_API_URL, ..._LOGIN_URL) apply once a region or a
+        // host input has made this a Genesys check; alone they select nothing.
+        let api = env::given_or_env(inputs, Input::GenesysApiUrl, env);
+        let login = env::given_or_env(inputs, Input::GenesysLoginUrl, env);
         if from_env {
             let (name, region) = env::from_env(Input::GenesysRegion, env)?;
             let note =
                 regions::region_note(&region).map(|note| words![note, format!(" (from {name})")]);
             return Some(
-                regions::endpoint(Some(&region), None, None)
+                regions::endpoint(Some(&region), api.as_deref(), login.as_deref())
                     .map(|hosts| Genesys::selected(hosts, note))
                     .map_err(|(summary, detail)| region_problem(summary, detail)),
             );
         }
         let region = inputs.text(Input::GenesysRegion);
-        let api = inputs.text(Input::GenesysApiUrl);
-        let login = inputs.text(Input::GenesysLoginUrl);
-        if region.is_none() && api.is_none() && login.is_none() {
+        if region.is_none()
+            && !inputs.is_set(Input::GenesysApiUrl)
+            && !inputs.is_set(Input::GenesysLoginUrl)
+        {
             return None;
         }
         Some(
-            regions::endpoint(region, api, login)
+            regions::endpoint(region, api.as_deref(), login.as_deref())
                 .map(|hosts| Genesys::selected(hosts, region.and_then(regions::region_note)))
                 .map_err(|(summary, detail)| region_problem(summary, detail)),
         )

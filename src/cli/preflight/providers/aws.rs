@@ -11,7 +11,6 @@ pub static KIND: Kind = Kind {
     sources: &["registry.terraform.io/hashicorp/aws"],
     title: "AWS",
     env_prefixes: &["AWS_"],
-    overrides: &[Input::AwsStsUrl],
     hides: &[],
     attributes: &[
         ("region", Input::AwsRegion),

@@ -10,7 +10,6 @@ pub static KIND: Kind = Kind {
     sources: &["registry.terraform.io/mypurecloud/genesyscloud"],
     title: "Genesys Cloud",
     env_prefixes: &["GENESYSCLOUD_"],
-    overrides: &[Input::GenesysApiUrl, Input::GenesysLoginUrl],
     hides: &[],
     attributes: &[
         ("oauthclient_id", Input::ClientId),

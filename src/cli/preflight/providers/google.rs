@@ -14,7 +14,6 @@ pub static KIND: Kind = Kind {
     ],
     title: "Google Cloud",
     env_prefixes: &["GOOGLE_", "GCLOUD_", "CLOUDSDK_"],
-    overrides: &[Input::GcpApiUrl],
     hides: &[],
     attributes: &[
         ("credentials", Input::GcpCredentialsFile),

@@ -30,9 +30,6 @@ pub struct Kind {
     pub env_prefixes: &'static [&'static str],
     /// Variables of its own prefixes this provider does not read (azuread has no subscription).
     pub hides: &'static [&'static str],
-    /// Endpoint-override inputs of this family, read from `AUTHCHECK_<INPUT>` (DESIGN) so tests and private
-    /// endpoints can point its check elsewhere.
-    pub overrides: &'static [Input],
     /// Provider attributes that become an engine input, for the report's words (`region` for `aws_region`).
     pub attributes: &'static [(&'static str, Input)],
     /// The check this provider's configuration amounts to.
