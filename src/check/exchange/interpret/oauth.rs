@@ -263,6 +263,9 @@ fn unknown_code(
 
 /// The most characters of requested scopes a sentence shows.
 const SCOPES_SHOWN: usize = 500;
+/// How many refused scopes a summary names, and how much of each.
+const NAMED_SHOWN: usize = 5;
+const NAMED_CHARS: usize = 100;
 
 fn invalid_scope(
     failure: &mut Failure,
@@ -299,6 +302,9 @@ fn invalid_scope(
     if named.is_empty() && ctx.scopes.len() == 1 {
         named = ctx.scopes.iter().collect();
     }
+    // A scope requested twice is named once.
+    let mut seen = std::collections::HashSet::new();
+    named.retain(|scope| seen.insert(scope.as_str()));
     let id = short(ctx.client_id);
     let host = ctx.host;
     failure.summary = if named.is_empty() {
@@ -306,13 +312,18 @@ fn invalid_scope(
             "{host} refused the requested scopes {requested} for client {id}"
         )]
     } else {
+        // A bounded few, so that a long scope list cannot make the summary long.
+        let mut list: Vec<String> = named
+            .iter()
+            .take(NAMED_SHOWN)
+            .map(|s| format!("{:?}", ctx.scrub.quote_text(s, NAMED_CHARS)))
+            .collect();
+        if named.len() > NAMED_SHOWN {
+            list.push(format!("and {} more", named.len() - NAMED_SHOWN));
+        }
         words![format!(
             "{host} refused scope {} for client {id}",
-            named
-                .iter()
-                .map(|s| format!("{:?}", shown(s)))
-                .collect::<Vec<_>>()
-                .join(", ")
+            list.join(", ")
         )]
     };
     failure.meaning = words![format!(

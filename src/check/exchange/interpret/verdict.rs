@@ -281,6 +281,40 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_of_many_requested_scopes_names_a_bounded_few_once_each() {
+        // Found by the token_response fuzz target: every requested scope the refusal's words contained was named,
+        // each up to 500 characters, duplicates included, so a long scope list made a 2,000-character summary.
+        let mut scopes: Vec<String> = (0..60).map(|i| format!("scope{i:02}")).collect();
+        scopes.extend(std::iter::repeat_n("scope00".to_string(), 40));
+        scopes.push("x".repeat(900));
+        let ctx = Context {
+            scopes: &scopes,
+            ..ctx(false)
+        };
+        let description = scopes.join(" ");
+        let body = format!(r#"{{"error":"invalid_scope","error_description":"{description}"}}"#);
+        let Verdict::Failed(failure) = interpret(&answer(400, "application/json", &body), &ctx)
+        else {
+            panic!("an invalid_scope answer is a failure");
+        };
+        assert_eq!(failure.reason, Reason::InvalidScope);
+        let summary = failure.summary.render(&Plain);
+        assert!(
+            summary.chars().count() < 400,
+            "{} characters: {summary}",
+            summary.len()
+        );
+        assert_eq!(summary.matches("\"scope00\"").count(), 1, "{summary}");
+        assert!(summary.contains("and 56 more"), "{summary}");
+        let meaning = failure.meaning.render(&Plain);
+        assert!(
+            meaning.chars().count() < 2000,
+            "{} characters",
+            meaning.len()
+        );
+    }
+
+    #[test]
     fn a_legacy_aadsts70021_refusal_of_a_federated_token_is_an_invalid_assertion() {
         // Entra's pre-2023 wording came as invalid_request (facts: machine-credentials.md 3a), not invalid_client.
         let facts = crate::check::inputs::credential::jwt::AssertionFacts {
