@@ -7,6 +7,7 @@
 //! pin this).
 
 use super::assemble::{Block, Item, is_kept, keeps_attr};
+use super::brackets;
 use super::expr::{Expr, Part, Step};
 use super::value::{Text, masked, printable};
 use super::{Location, ReadError, ReadErrorKind};
@@ -84,6 +85,15 @@ fn parse_error(file: &str, error: &parser::Error) -> ReadError {
 }
 
 fn parse_body(file: &str, text: &str) -> Result<Body, ReadError> {
+    // Brackets first: the parser's time explodes on one left open (see `brackets`).
+    brackets::check(text).map_err(|unbalanced| ReadError {
+        kind: ReadErrorKind::Parse,
+        at: Some(Location {
+            file: file.to_owned(),
+            line: unbalanced.line,
+        }),
+        message: unbalanced.message,
+    })?;
     parser::parse_body(text).map_err(|error| parse_error(file, &error))
 }
 

@@ -23,6 +23,7 @@
 //! text reaches a [`ReadError`] beyond the parser's own description and a position.
 
 mod assemble;
+mod brackets;
 mod expr;
 mod files;
 mod hcl;
