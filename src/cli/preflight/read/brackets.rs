@@ -38,6 +38,8 @@ pub(super) fn check(text: &str) -> Result<(), Unbalanced> {
         let next = bytes.get(i + 1).copied();
         if let Some(Open::Quoted(at)) = open.last() {
             match c {
+                // A backslash does not escape the end of a line: the string still ends there, unclosed.
+                b'\\' if next == Some(b'\n') => return Err(unterminated_string(*at)),
                 b'\\' => i += 1,
                 b'"' => {
                     open.pop();
@@ -283,6 +285,7 @@ mod tests {
             string.message
         );
         assert_eq!(line_of("a = \"${x} then ${ y\n} still open\n"), Some(1));
+        assert_eq!(line_of("a = {\n  b = \"c \\\n  d\"\n}\n"), Some(2));
         let comment = check("a = 1\n/* unterminated {\n").unwrap_err();
         assert_eq!(comment.line, 2);
         assert!(comment.message.contains("`*/`"), "{}", comment.message);
