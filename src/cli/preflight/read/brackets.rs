@@ -85,7 +85,7 @@ pub(super) fn check(text: &str) -> Result<(), Unbalanced> {
                         line,
                         message: format!(
                             "the heredoc opened on this line never reaches a line holding only its closing `{}`",
-                            String::from_utf8_lossy(ident)
+                            shown_marker(ident)
                         ),
                     });
                 }
@@ -153,6 +153,20 @@ fn close(open: &mut Vec<Open>, c: u8, line: u32) -> Result<(), Unbalanced> {
             message: format!("this `{shown}` closes nothing that is open"),
         }),
     }
+}
+
+/// How many characters of a heredoc's marker a message shows; a longer one is cut, with `…`.
+const MARKER_SHOWN: usize = 40;
+
+/// A heredoc marker as a message shows it (letters, digits, `_` and `-` only, so nothing to escape).
+fn shown_marker(ident: &[u8]) -> String {
+    let text = String::from_utf8_lossy(ident);
+    if text.chars().count() <= MARKER_SHOWN {
+        return text.into_owned();
+    }
+    let mut cut: String = text.chars().take(MARKER_SHOWN).collect();
+    cut.push('…');
+    cut
 }
 
 fn closer(open: u8) -> u8 {
@@ -292,6 +306,14 @@ mod tests {
         let heredoc = check("a = {\n  b = <<EOT\n{\n").unwrap_err();
         assert_eq!(heredoc.line, 2);
         assert!(heredoc.message.contains("`EOT`"), "{}", heredoc.message);
+    }
+
+    #[test]
+    fn a_long_heredoc_marker_is_shown_cut_short() {
+        let marker = "EOT".repeat(100);
+        let heredoc = check(&format!("a = <<{marker}\nb\n")).unwrap_err();
+        assert!(heredoc.message.chars().count() < 160, "{}", heredoc.message);
+        assert!(heredoc.message.contains("`EOTEOT"), "{}", heredoc.message);
     }
 
     #[test]
