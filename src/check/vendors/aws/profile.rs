@@ -88,6 +88,7 @@ pub fn profile(name: &str, credentials: Option<&str>, config: Option<&str>) -> O
 pub fn names(text: &str, kind: FileKind) -> Vec<String> {
     text.lines()
         .filter_map(|line| section_profile(line.trim(), kind))
+        .map(str::to_owned)
         .collect()
 }
 
@@ -96,8 +97,9 @@ pub fn read_file(path: &str) -> Result<Option<Secret>, String> {
     crate::check::inputs::env::read_secret_file(path, MAX_FILE_BYTES)
 }
 
-/// The profile a section header names in a file of `kind`, if it is one.
-fn section_profile(line: &str, kind: FileKind) -> Option<String> {
+/// The profile a section header names in a file of `kind`, if it is one. Borrowed: a lookup compares every
+/// header of the file with the name it wants.
+fn section_profile(line: &str, kind: FileKind) -> Option<&str> {
     let inner = line.strip_prefix('[')?.split(']').next()?.trim();
     let name = match kind {
         FileKind::Credentials => inner,
@@ -107,7 +109,7 @@ fn section_profile(line: &str, kind: FileKind) -> Option<String> {
             .strip_prefix([' ', '\t'])?
             .trim(),
     };
-    (!name.is_empty()).then(|| name.to_string())
+    (!name.is_empty()).then_some(name)
 }
 
 /// Adds the settings of section `name` of one file; true when the file has that section.
@@ -118,7 +120,7 @@ fn read_section(text: &str, kind: FileKind, name: &str, profile: &mut Profile) -
         let indented = raw.starts_with([' ', '\t']);
         let line = raw.trim();
         if line.starts_with('[') {
-            inside = section_profile(line, kind).as_deref() == Some(name);
+            inside = section_profile(line, kind) == Some(name);
             found |= inside;
             continue;
         }
