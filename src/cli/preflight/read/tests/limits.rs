@@ -177,20 +177,24 @@ fn a_secret_read_by_file_or_from_json_leaves_no_copy_behind() {
     assert_eq!(watch.leaks(), 0);
 }
 
+/// How a fuzz regression input, read as `main.tf`, is refused.
+fn refusal_of(input: &[u8]) -> ReadError {
+    let text = String::from_utf8_lossy(input).into_owned();
+    match parse(&sources(&[("main.tf", &text)], &[]), &|_| None, &no_files) {
+        Ok(_) => panic!("read as a configuration"),
+        Err(error) => error,
+    }
+}
+
 #[test]
 fn unclosed_braces_are_refused_before_the_parser_backtracks_over_them() {
     // Found by the preflight_config fuzz target: with these braces left open, hcl-edit's parser took over ten
     // seconds on 1.1 KB, and about three times longer with every six lines more. The file also runs a quoted
     // string into the end of line 53: the scan names the first thing it finds left open, before the end of the
     // file shows that the braces never close.
-    let text = String::from_utf8_lossy(include_bytes!(
+    let error = refusal_of(include_bytes!(
         "../../../../../fuzz/regressions/preflight_config/unclosed-braces-backtracking"
-    ))
-    .into_owned();
-    let error = parse(&sources(&[("main.tf", &text)], &[]), &|_| None, &no_files);
-    let Err(error) = error else {
-        panic!("read as a configuration");
-    };
+    ));
     assert_eq!(error.kind, ReadErrorKind::Parse);
     assert_eq!(error.at.as_ref().map(|at| at.line), Some(53), "{error}");
     assert!(error.message.contains("cannot span lines"), "{error}");
@@ -200,14 +204,9 @@ fn unclosed_braces_are_refused_before_the_parser_backtracks_over_them() {
 fn a_string_left_open_is_refused_at_its_line_before_the_parser_backtracks_over_it() {
     // Found by the preflight_config fuzz target: braces never closed, then a quoted string that runs into the
     // end of its line; the bracket check left the string to hcl-edit's parser, which took over ten seconds.
-    let text = String::from_utf8_lossy(include_bytes!(
+    let error = refusal_of(include_bytes!(
         "../../../../../fuzz/regressions/preflight_config/unterminated-string-backtracking"
-    ))
-    .into_owned();
-    let error = parse(&sources(&[("main.tf", &text)], &[]), &|_| None, &no_files);
-    let Err(error) = error else {
-        panic!("read as a configuration");
-    };
+    ));
     assert_eq!(error.kind, ReadErrorKind::Parse);
     assert!(error.message.contains("cannot span lines"), "{error}");
 }
