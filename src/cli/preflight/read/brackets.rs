@@ -9,6 +9,8 @@
 //! opens as well: behind an open bracket the parser backtracks over it just the same (a quoted string running
 //! into the end of its line took over ten seconds, found by the same target), and HCL refuses all three.
 
+use super::value::printable;
+
 /// An unmatched bracket: the 1-based line to point at, and one sentence.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct Unbalanced {
@@ -85,7 +87,7 @@ pub(super) fn check(text: &str) -> Result<(), Unbalanced> {
                         line,
                         message: format!(
                             "the heredoc opened on this line never reaches a line holding only its closing `{}`",
-                            shown_marker(ident)
+                            printable(&String::from_utf8_lossy(ident), MARKER_SHOWN)
                         ),
                     });
                 }
@@ -157,17 +159,6 @@ fn close(open: &mut Vec<Open>, c: u8, line: u32) -> Result<(), Unbalanced> {
 
 /// How many characters of a heredoc's marker a message shows; a longer one is cut, with `…`.
 const MARKER_SHOWN: usize = 40;
-
-/// A heredoc marker as a message shows it (letters, digits, `_` and `-` only, so nothing to escape).
-fn shown_marker(ident: &[u8]) -> String {
-    let text = String::from_utf8_lossy(ident);
-    if text.chars().count() <= MARKER_SHOWN {
-        return text.into_owned();
-    }
-    let mut cut: String = text.chars().take(MARKER_SHOWN).collect();
-    cut.push('…');
-    cut
-}
 
 fn closer(open: u8) -> u8 {
     match open {
