@@ -4,10 +4,12 @@
 //! bracket was opened on is also a better message than the parser's own at the end of the file.
 //!
 //! The scan knows just enough HCL to skip what may hold brackets that do not count: quoted strings (with `\`
-//! escapes, and the `${ }` / `%{ }` templates inside them, which do count, `$${` and `%%{` being literal),
-//! heredocs, and `#`, `//` and `/* */` comments. A string, comment or heredoc left open is named on the line it
-//! opens as well: behind an open bracket the parser backtracks over it just the same (a quoted string running
-//! into the end of its line took over ten seconds, found by the same target), and HCL refuses all three.
+//! escapes), heredoc bodies, and `#`, `//` and `/* */` comments. Strings and heredocs are templates: the `${ }` and
+//! `%{ }` inside them do count (`$${` and `%%{` are literal), and inside one the scan reads an expression again, so
+//! a heredoc's closing marker is only seen outside its templates, as HCL sees it. A string, comment, heredoc or
+//! template left open is named on the line it opens as well: behind an open bracket the parser backtracks over it
+//! just the same (a quoted string running into the end of its line, and a heredoc's `${` never closed, each took
+//! over ten seconds; found by the same target), and HCL refuses all of them.
 
 use super::value::printable;
 
@@ -18,107 +20,195 @@ pub(super) struct Unbalanced {
     pub message: String,
 }
 
-/// What is open at a point of the scan.
+/// What is open at a point of the scan; the innermost decides how the next byte is read.
 #[derive(Clone, Copy)]
 enum Open {
     /// `{`, `[` or `(`, on a line.
     Bracket(u8, u32),
-    /// A `${` or `%{` template inside a quoted string, closed by `}`.
+    /// A `${` or `%{` template inside a quoted string or a heredoc, closed by `}`.
     Template(u32),
     /// A quoted string, on a line.
     Quoted(u32),
+    /// A heredoc's body, opened on a line, ended by a line holding only the marker at `marker` (a byte range).
+    Heredoc { line: u32, marker: (usize, usize) },
 }
 
-/// Checks that brackets pair up and that no string, comment or heredoc is left open.
+/// Checks that brackets pair up and that no string, comment, heredoc or template is left open.
 pub(super) fn check(text: &str) -> Result<(), Unbalanced> {
-    let bytes = text.as_bytes();
-    let mut open: Vec<Open> = Vec::new();
-    let mut line: u32 = 1;
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        let next = bytes.get(i + 1).copied();
-        if let Some(Open::Quoted(at)) = open.last() {
-            match c {
-                // A backslash does not escape the end of a line: the string still ends there, unclosed.
-                b'\\' if next == Some(b'\n') => return Err(unterminated_string(*at)),
-                b'\\' => i += 1,
-                b'"' => {
-                    open.pop();
-                }
-                // HCL's quoted strings end on their line (a template inside one may span lines).
-                b'\n' => return Err(unterminated_string(*at)),
-                b'$' | b'%' if next == Some(c) && bytes.get(i + 2) == Some(&b'{') => i += 2,
-                b'$' | b'%' if next == Some(b'{') => {
-                    open.push(Open::Template(line));
-                    i += 1;
-                }
-                _ => {}
+    let mut scan = Scan {
+        bytes: text.as_bytes(),
+        open: Vec::new(),
+        line: 1,
+        i: 0,
+    };
+    while scan.i < scan.bytes.len() {
+        match scan.open.last().copied() {
+            Some(Open::Quoted(at)) => scan.quoted(at)?,
+            Some(Open::Heredoc { marker, .. }) => scan.heredoc(marker),
+            _ => scan.expression()?,
+        }
+    }
+    scan.at_the_end()
+}
+
+/// A scan in progress: the text, what is open, the line and the byte it is at.
+struct Scan<'a> {
+    bytes: &'a [u8],
+    open: Vec<Open>,
+    line: u32,
+    i: usize,
+}
+
+impl Scan<'_> {
+    fn at(&self, offset: usize) -> Option<u8> {
+        self.bytes.get(self.i + offset).copied()
+    }
+
+    /// `$${` or `%%{` at the scan: a literal `${` or `%{`.
+    fn escaped_template(&self, c: u8) -> bool {
+        matches!(c, b'$' | b'%') && self.at(1) == Some(c) && self.at(2) == Some(b'{')
+    }
+
+    /// `${` or `%{` at the scan: a template opens.
+    fn opens_template(&self, c: u8) -> bool {
+        matches!(c, b'$' | b'%') && self.at(1) == Some(b'{')
+    }
+
+    /// One step inside a quoted string opened on line `at`.
+    fn quoted(&mut self, at: u32) -> Result<(), Unbalanced> {
+        let c = self.bytes[self.i];
+        match c {
+            // A backslash does not escape the end of a line: the string still ends there, unclosed.
+            b'\\' if self.at(1) == Some(b'\n') => return Err(unterminated_string(at)),
+            b'\\' => self.i += 1,
+            b'"' => {
+                self.open.pop();
             }
-            i += 1;
-            continue;
+            // HCL's quoted strings end on their line (a template inside one may span lines).
+            b'\n' => return Err(unterminated_string(at)),
+            _ if self.escaped_template(c) => self.i += 2,
+            _ if self.opens_template(c) => {
+                self.open.push(Open::Template(self.line));
+                self.i += 1;
+            }
+            _ => {}
+        }
+        self.i += 1;
+        Ok(())
+    }
+
+    /// One step inside a heredoc's body, whose marker is the byte range `marker`: a line holding only the marker
+    /// ends it (its newline is left to the expression around it, which counts the line); no escapes but `$${`.
+    fn heredoc(&mut self, marker: (usize, usize)) {
+        let c = self.bytes[self.i];
+        if self.i > 0 && self.bytes[self.i - 1] == b'\n' {
+            let end = line_end(self.bytes, self.i);
+            if self.bytes[self.i..end].trim_ascii() == &self.bytes[marker.0..marker.1] {
+                self.open.pop();
+                self.i = end;
+                return;
+            }
         }
         match c {
-            b'\n' => line += 1,
-            b'#' => i = line_end(bytes, i),
-            b'/' if next == Some(b'/') => i = line_end(bytes, i),
-            b'/' if next == Some(b'*') => match find(bytes, i + 2, b"*/") {
+            b'\n' => self.line += 1,
+            _ if self.escaped_template(c) => self.i += 2,
+            _ if self.opens_template(c) => {
+                self.open.push(Open::Template(self.line));
+                self.i += 1;
+            }
+            _ => {}
+        }
+        self.i += 1;
+    }
+
+    /// One step of an expression: at the top of the file, in brackets, or in a template.
+    fn expression(&mut self) -> Result<(), Unbalanced> {
+        let c = self.bytes[self.i];
+        let next = self.at(1);
+        match c {
+            b'\n' => self.line += 1,
+            // A comment runs to its line's newline, which the next step counts.
+            b'#' => {
+                self.i = line_end(self.bytes, self.i);
+                return Ok(());
+            }
+            b'/' if next == Some(b'/') => {
+                self.i = line_end(self.bytes, self.i);
+                return Ok(());
+            }
+            b'/' if next == Some(b'*') => match find(self.bytes, self.i + 2, b"*/") {
                 Some(end) => {
-                    line += newlines(&bytes[i..end]);
-                    i = end + 1;
+                    self.line += newlines(&self.bytes[self.i..end]);
+                    self.i = end + 1;
                 }
                 None => {
                     return Err(Unbalanced {
-                        line,
+                        line: self.line,
                         message: "the `/*` comment opened on this line is never closed with `*/`"
                             .to_owned(),
                     });
                 }
             },
-            b'"' => open.push(Open::Quoted(line)),
-            b'<' if next == Some(b'<') => match heredoc_end(bytes, i) {
-                Some(Heredoc::Skip(end)) => {
-                    line += newlines(&bytes[i..end]);
-                    i = end;
-                    continue;
-                }
-                Some(Heredoc::Unterminated(ident)) => {
-                    return Err(Unbalanced {
-                        line,
-                        message: format!(
-                            "the heredoc opened on this line never reaches a line holding only its closing `{}`",
-                            printable(&String::from_utf8_lossy(ident), MARKER_SHOWN)
-                        ),
+            b'"' => self.open.push(Open::Quoted(self.line)),
+            b'<' if next == Some(b'<') => {
+                if let Some((marker, newline)) = heredoc_start(self.bytes, self.i) {
+                    self.open.push(Open::Heredoc {
+                        line: self.line,
+                        marker,
                     });
+                    // The body starts past the newline; the heredoc's step counts that newline's line.
+                    self.i = newline;
+                    return Ok(());
                 }
-                None => {}
-            },
-            b'{' | b'[' | b'(' => open.push(Open::Bracket(c, line)),
-            b'}' | b']' | b')' => close(&mut open, c, line)?,
+            }
+            b'{' | b'[' | b'(' => self.open.push(Open::Bracket(c, self.line)),
+            b'}' | b']' | b')' => close(&mut self.open, c, self.line)?,
             _ => {}
         }
-        i += 1;
+        self.i += 1;
+        Ok(())
     }
-    // A string open at the very end (no newline after it) is named itself; otherwise the outermost bracket or
-    // template left open, whose line is where the missing closer belongs.
-    if let Some(Open::Quoted(at)) = open.last() {
-        return Err(unterminated_string(*at));
-    }
-    match open.iter().find(|o| !matches!(o, Open::Quoted(_))) {
-        Some(Open::Bracket(c, at)) => Err(Unbalanced {
-            line: *at,
-            message: format!(
-                "the `{}` opened on this line is never closed before the end of the file (a missing `{}` here or \
-                 in a block or value inside it)",
-                char::from(*c),
-                char::from(closer(*c))
-            ),
-        }),
-        Some(Open::Template(at)) => Err(Unbalanced {
-            line: *at,
-            message: "the `${` template opened on this line is never closed".to_owned(),
-        }),
-        _ => Ok(()),
+
+    /// What is left open at the end of the text. A string open at the very end (no newline after it) is named
+    /// itself. Otherwise the innermost heredoc or template left open: it reads everything after it as its own, so
+    /// the closers of whatever is around it never count, and its line is the one to look at. Otherwise the
+    /// outermost bracket, whose line is where the missing closer belongs.
+    fn at_the_end(&self) -> Result<(), Unbalanced> {
+        if let Some(Open::Quoted(at)) = self.open.last() {
+            return Err(unterminated_string(*at));
+        }
+        let swallowing = self
+            .open
+            .iter()
+            .rev()
+            .find(|o| matches!(o, Open::Template(_) | Open::Heredoc { .. }));
+        match swallowing.or_else(|| self.open.first()) {
+            Some(Open::Bracket(c, at)) => Err(Unbalanced {
+                line: *at,
+                message: format!(
+                    "the `{}` opened on this line is never closed before the end of the file (a missing `{}` here \
+                     or in a block or value inside it)",
+                    char::from(*c),
+                    char::from(closer(*c))
+                ),
+            }),
+            Some(Open::Template(at)) => Err(Unbalanced {
+                line: *at,
+                message: "the template (`${` or `%{`) opened on this line is never closed with `}`"
+                    .to_owned(),
+            }),
+            Some(Open::Heredoc { line, marker }) => Err(Unbalanced {
+                line: *line,
+                message: format!(
+                    "the heredoc opened on this line never reaches a line holding only its closing `{}`",
+                    printable(
+                        &String::from_utf8_lossy(&self.bytes[marker.0..marker.1]),
+                        MARKER_SHOWN
+                    )
+                ),
+            }),
+            Some(Open::Quoted(_)) | None => Ok(()),
+        }
     }
 }
 
@@ -150,7 +240,7 @@ fn close(open: &mut Vec<Open>, c: u8, line: u32) -> Result<(), Unbalanced> {
                 "this `{shown}` does not close the `${{` template opened on line {at}"
             ),
         }),
-        Some(Open::Quoted(_)) | None => Err(Unbalanced {
+        Some(Open::Quoted(_) | Open::Heredoc { .. }) | None => Err(Unbalanced {
             line,
             message: format!("this `{shown}` closes nothing that is open"),
         }),
@@ -168,14 +258,6 @@ fn closer(open: u8) -> u8 {
     }
 }
 
-/// The index of the newline that ends the line holding `from` (or the end of the text).
-fn line_end(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |at| from + at - 1)
-}
-
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     bytes
         .get(from..)?
@@ -188,16 +270,17 @@ fn newlines(bytes: &[u8]) -> u32 {
     u32::try_from(bytes.iter().filter(|&&b| b == b'\n').count()).unwrap_or(u32::MAX)
 }
 
-enum Heredoc<'a> {
-    /// The index just past the terminator's line (its newline is left to the scan, so lines are counted).
-    Skip(usize),
-    /// A heredoc whose terminator (the identifier given) never comes.
-    Unterminated(&'a [u8]),
+/// The end of the line holding `from`: the index of its newline, or the end of the text.
+fn line_end(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |at| from + at)
 }
 
-/// A heredoc starting at `<<` at `at` (`<<ID` or `<<-ID`, then a newline): where the scan goes on. `None` when
-/// `<<` does not start one.
-fn heredoc_end(bytes: &[u8], at: usize) -> Option<Heredoc<'_>> {
+/// A heredoc starting at `<<` at `at` (`<<ID` or `<<-ID`, then only spaces to the end of the line): its marker's
+/// byte range and the index of that line's newline. `None` when `<<` does not start one.
+fn heredoc_start(bytes: &[u8], at: usize) -> Option<((usize, usize), usize)> {
     let mut i = at + 2;
     if bytes.get(i) == Some(&b'-') {
         i += 1;
@@ -209,23 +292,11 @@ fn heredoc_end(bytes: &[u8], at: usize) -> Option<Heredoc<'_>> {
     {
         i += 1;
     }
-    let ident = &bytes[start..i];
-    let rest_of_line = i + bytes[i..].iter().position(|&b| b == b'\n')?;
-    if ident.is_empty() || !bytes[i..rest_of_line].iter().all(u8::is_ascii_whitespace) {
+    let newline = i + bytes[i..].iter().position(|&b| b == b'\n')?;
+    if i == start || !bytes[i..newline].iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    let mut line_start = rest_of_line + 1;
-    while line_start < bytes.len() {
-        let end = bytes[line_start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |p| line_start + p);
-        if bytes[line_start..end].trim_ascii() == ident {
-            return Some(Heredoc::Skip(end));
-        }
-        line_start = end + 1;
-    }
-    Some(Heredoc::Unterminated(ident))
+    Some(((start, i), newline))
 }
 
 #[cfg(test)]
@@ -254,6 +325,7 @@ mod tests {
         ];
         for text in texts {
             assert_eq!(check(text), Ok(()), "{text:?}");
+            assert!(hcl::edit::parser::parse_body(text).is_ok(), "{text:?}");
         }
     }
 
@@ -305,6 +377,35 @@ mod tests {
         let heredoc = check(&format!("a = <<{marker}\nb\n")).unwrap_err();
         assert!(heredoc.message.chars().count() < 160, "{}", heredoc.message);
         assert!(heredoc.message.contains("`EOTEOT"), "{}", heredoc.message);
+    }
+
+    #[test]
+    fn a_heredoc_body_is_a_template_whose_marker_counts_only_outside_its_templates() {
+        let balanced = [
+            "a = <<EOT\n${ {k = \"}\"}.k } and %{ if true }{%{ endif }\nEOT\n",
+            "a = <<EOT\n$${ literal, never closed\n%%{ also literal\nEOT\n",
+            "a = <<EOT\n\"an unclosed quote is text here\nEOT\n",
+            "a = <<-EOT\n  ${\n    x\n  }\n  EOT\nb = {}\n",
+            "a = <<EOT\n${ <<INNER\n{\nINNER\n}\nEOT\n",
+            "a = <<EOT\nEOT",
+        ];
+        for text in balanced {
+            assert_eq!(check(text), Ok(()), "{text:?}");
+            // Each is HCL the parser reads: the scan refuses none that it would read.
+            assert!(hcl::edit::parser::parse_body(text).is_ok(), "{text:?}");
+        }
+        // The `EOT` line is read inside the template, so the heredoc never ends: the template is named.
+        let template = check("a = {\n  b = <<EOT\n  x ${ y\nEOT\n").unwrap_err();
+        assert_eq!(template.line, 3);
+        assert!(template.message.contains("`${`"), "{}", template.message);
+        assert_eq!(line_of("a = <<EOT\n${ \"s\"\n\nEOT\n"), Some(2));
+        assert_eq!(line_of("a = <<EOT\n${ [ }\nEOT\n"), Some(2));
+        // A `}` after the marker closes the template; then the heredoc runs to the end of the file unended.
+        let heredoc = check("a = {\n  b = <<EOT\n  x ${ y\nEOT\n}\n").unwrap_err();
+        assert_eq!(heredoc.line, 2);
+        assert!(heredoc.message.contains("`EOT`"), "{}", heredoc.message);
+        // Lines are counted through a heredoc's templates as through its text.
+        assert_eq!(line_of("a = <<EOT\n${\n1\n}\nEOT\nb = (\n"), Some(6));
     }
 
     #[test]

@@ -210,3 +210,18 @@ fn a_string_left_open_is_refused_at_its_line_before_the_parser_backtracks_over_i
     assert_eq!(error.kind, ReadErrorKind::Parse);
     assert!(error.message.contains("cannot span lines"), "{error}");
 }
+
+#[test]
+fn a_template_left_open_in_a_heredoc_is_refused_at_its_line_before_the_parser_backtracks_over_it() {
+    // Found by the preflight_config fuzz target at 2.6 M executions: a `<<-EOT` heredoc whose second line opens a
+    // `${` template that never closes. A heredoc's body is a template, so the `EOT` lines after it are read inside
+    // the template and the heredoc never ends; the bracket check skipped heredoc bodies whole and left this to
+    // hcl-edit's parser, which took over ten seconds. Read inside that template, line 4 holds a quoted string that
+    // runs into the end of its line: the first thing the scan finds left open.
+    let error = refusal_of(include_bytes!(
+        "../../../../../fuzz/regressions/preflight_config/heredoc-template-backtracking"
+    ));
+    assert_eq!(error.kind, ReadErrorKind::Parse);
+    assert_eq!(error.at.as_ref().map(|at| at.line), Some(4), "{error}");
+    assert!(error.message.contains("cannot span lines"), "{error}");
+}
