@@ -31,20 +31,34 @@ enum Open {
     Quoted(u32),
     /// A heredoc's body, opened on a line, ended by a line holding only the marker at `marker` (a byte range).
     Heredoc { line: u32, marker: (usize, usize) },
+    /// A whole text read as a template (a `.tf.json` string), which nothing closes.
+    Text,
 }
 
 /// Checks that brackets pair up and that no string, comment, heredoc or template is left open.
 pub(super) fn check(text: &str) -> Result<(), Unbalanced> {
+    scan(text, Vec::new())
+}
+
+/// The same for a text read as a template, whose brackets and quotes count only inside its `${ }` and `%{ }`: a
+/// `.tf.json` string in a place Terraform evaluates templates. (An expression, such as a `.tf.json` variable's
+/// `type`, is read by `check`: the parser backtracks over those as over a file.)
+pub(super) fn check_template(text: &str) -> Result<(), Unbalanced> {
+    scan(text, vec![Open::Text])
+}
+
+fn scan(text: &str, open: Vec<Open>) -> Result<(), Unbalanced> {
     let mut scan = Scan {
         bytes: text.as_bytes(),
-        open: Vec::new(),
+        open,
         line: 1,
         i: 0,
     };
     while scan.i < scan.bytes.len() {
         match scan.open.last().copied() {
             Some(Open::Quoted(at)) => scan.quoted(at)?,
-            Some(Open::Heredoc { marker, .. }) => scan.heredoc(marker),
+            Some(Open::Heredoc { marker, .. }) => scan.template_text(Some(marker)),
+            Some(Open::Text) => scan.template_text(None),
             _ => scan.expression()?,
         }
     }
@@ -97,11 +111,15 @@ impl Scan<'_> {
         Ok(())
     }
 
-    /// One step inside a heredoc's body, whose marker is the byte range `marker`: a line holding only the marker
-    /// ends it (its newline is left to the expression around it, which counts the line); no escapes but `$${`.
-    fn heredoc(&mut self, marker: (usize, usize)) {
+    /// One step of template text: a heredoc's body, whose marker is the byte range `marker` (a line holding only
+    /// the marker ends it; its newline is left to the expression around it, which counts the line), or a whole
+    /// text read as a template (no marker). No escapes but `$${` and `%%{`.
+    fn template_text(&mut self, marker: Option<(usize, usize)>) {
         let c = self.bytes[self.i];
-        if self.i > 0 && self.bytes[self.i - 1] == b'\n' {
+        if let Some(marker) = marker
+            && self.i > 0
+            && self.bytes[self.i - 1] == b'\n'
+        {
             let end = line_end(self.bytes, self.i);
             if self.bytes[self.i..end].trim_ascii() == &self.bytes[marker.0..marker.1] {
                 self.open.pop();
@@ -207,7 +225,7 @@ impl Scan<'_> {
                     )
                 ),
             }),
-            Some(Open::Quoted(_)) | None => Ok(()),
+            Some(Open::Quoted(_) | Open::Text) | None => Ok(()),
         }
     }
 }
@@ -240,7 +258,7 @@ fn close(open: &mut Vec<Open>, c: u8, line: u32) -> Result<(), Unbalanced> {
                 "this `{shown}` does not close the `${{` template opened on line {at}"
             ),
         }),
-        Some(Open::Quoted(_) | Open::Heredoc { .. }) | None => Err(Unbalanced {
+        Some(Open::Quoted(_) | Open::Heredoc { .. } | Open::Text) | None => Err(Unbalanced {
             line,
             message: format!("this `{shown}` closes nothing that is open"),
         }),
@@ -406,6 +424,31 @@ mod tests {
         assert!(heredoc.message.contains("`EOT`"), "{}", heredoc.message);
         // Lines are counted through a heredoc's templates as through its text.
         assert_eq!(line_of("a = <<EOT\n${\n1\n}\nEOT\nb = (\n"), Some(6));
+    }
+
+    #[test]
+    fn a_text_read_as_a_template_counts_brackets_only_inside_its_templates() {
+        let balanced = [
+            "plain { [ ( \" text",
+            "${var.a}-${ {k = \"}\"}.k }",
+            "%{ for x in [1, 2] }${x}%{ endfor }",
+            "$${ literal %%{ literal",
+            "line one\n\nEOT\n${\n  x\n}",
+        ];
+        for text in balanced {
+            assert_eq!(check_template(text), Ok(()), "{text:?}");
+            assert!(hcl::edit::parser::parse_template(text).is_ok(), "{text:?}");
+        }
+        assert_eq!(check_template("a ${ b").map_err(|u| u.line), Err(1));
+        assert_eq!(check_template("a\n${ [b }").map_err(|u| u.line), Err(2));
+        assert_eq!(check_template("${ \"b }").map_err(|u| u.line), Err(1));
+    }
+
+    #[test]
+    fn an_expression_is_checked_as_a_file_is() {
+        // A `.tf.json` variable's `type` is an expression: `%{` there is a modulo and an object.
+        assert!(check(&"5111%{ -51.11".repeat(18)).is_err());
+        assert_eq!(check("map(object({ a = string }))"), Ok(()));
     }
 
     #[test]

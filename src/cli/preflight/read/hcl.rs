@@ -193,6 +193,8 @@ pub(super) fn parse_tfvars(file: &str, text: &str) -> Result<Vec<(String, Item)>
 
 /// One HCL expression (a `TF_VAR_` value for a complex type, a `.tf.json` string in expression mode).
 pub(super) fn parse_expression(text: &str) -> Option<Expr> {
+    // Brackets first, as for a file: the parser backtracks over one left open here just the same.
+    brackets::check(text).ok()?;
     let expr = parser::parse_expr(text).ok()?;
     let source = Source {
         file: "",
@@ -204,6 +206,7 @@ pub(super) fn parse_expression(text: &str) -> Option<Expr> {
 
 /// One HCL template (a `.tf.json` string in a place where Terraform evaluates templates).
 pub(super) fn parse_template(text: &str) -> Option<Expr> {
+    brackets::check_template(text).ok()?;
     let template = parser::parse_template(text).ok()?;
     let source = Source {
         file: "",
