@@ -236,15 +236,14 @@ pub struct Policy {
 impl Policy {
     /// True when the policy grants `permission` (`domain:entity:action`), wildcards included.
     pub fn grants(&self, permission: &str) -> bool {
-        let mut parts = permission.splitn(3, ':');
-        let (Some(domain), Some(entity), Some(action)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return false;
-        };
+        Parts::of(permission).is_some_and(|parts| self.grants_parts(&parts))
+    }
+
+    fn grants_parts(&self, want: &Parts<'_>) -> bool {
         let matches = |have: &str, want: &str| have == "*" || have.eq_ignore_ascii_case(want);
-        matches(&self.domain, domain)
-            && matches(&self.entity, entity)
-            && self.actions.iter().any(|a| matches(a, action))
+        matches(&self.domain, want.domain)
+            && matches(&self.entity, want.entity)
+            && self.actions.iter().any(|a| matches(a, want.action))
     }
 
     /// True when the grant holds in every division.
@@ -264,19 +263,44 @@ pub enum Held {
     No,
 }
 
+/// A permission's three parts, split once to be matched against many policies.
+struct Parts<'a> {
+    domain: &'a str,
+    entity: &'a str,
+    action: &'a str,
+}
+
+impl<'a> Parts<'a> {
+    /// `domain:entity:action` (the action may hold more colons); `None` with fewer than three parts.
+    fn of(permission: &'a str) -> Option<Self> {
+        let mut parts = permission.splitn(3, ':');
+        Some(Parts {
+            domain: parts.next()?,
+            entity: parts.next()?,
+            action: parts.next()?,
+        })
+    }
+}
+
 /// Whether `policies` hold `permission`.
 pub fn held(policies: &[Policy], permission: &str) -> Held {
-    let matching: Vec<&Policy> = policies.iter().filter(|p| p.grants(permission)).collect();
+    let Some(parts) = Parts::of(permission) else {
+        return Held::No;
+    };
+    let matching: Vec<&Policy> = policies.iter().filter(|p| p.grants_parts(&parts)).collect();
     if matching.is_empty() {
         return Held::No;
     }
     if matching.iter().any(|p| p.everywhere()) {
         return Held::Everywhere;
     }
-    let mut divisions: Vec<String> = matching.iter().filter_map(|p| p.division.clone()).collect();
-    divisions.sort();
+    let mut divisions: Vec<&str> = matching
+        .iter()
+        .filter_map(|p| p.division.as_deref())
+        .collect();
+    divisions.sort_unstable();
     divisions.dedup();
-    Held::In(divisions)
+    Held::In(divisions.into_iter().map(str::to_owned).collect())
 }
 
 #[cfg(test)]
