@@ -246,13 +246,20 @@ impl Body {
 /// How much of a body is looked at for the signs of an HTML page, in characters.
 const HEAD_CHARS: usize = 512;
 
-/// Where `needle` (ASCII, lower case) first appears in `text` at or after byte `from`, in any letter case.
+/// Where `needle` (ASCII, lower case, starting with `<`) first appears in `text` at or after byte `from`, in any
+/// letter case. Only the places holding a `<` are compared: `str::find` reaches each with one fast byte search,
+/// where comparing a window at every byte of a 512-character head cost a fuzz target 8 % of its time.
 fn find_ci(text: &str, needle: &str, from: usize) -> Option<usize> {
-    let bytes = text.as_bytes().get(from..)?;
-    bytes
-        .windows(needle.len())
-        .position(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
-        .map(|at| at + from)
+    debug_assert!(needle.starts_with('<'));
+    let mut at = from;
+    loop {
+        let found = at + text.get(at..)?.find('<')?;
+        let window = text.as_bytes().get(found..found + needle.len())?;
+        if window.eq_ignore_ascii_case(needle.as_bytes()) {
+            return Some(found);
+        }
+        at = found + 1;
+    }
 }
 
 fn html_title(html: &str) -> Option<Heard> {
@@ -288,6 +295,17 @@ mod tests {
             drop((answer, body, token));
         }
         assert_eq!(watch.leaks(), 0);
+    }
+
+    #[test]
+    fn tags_are_found_in_any_letter_case_after_other_angle_brackets() {
+        assert_eq!(find_ci("a < b <<HTML x", "<html", 0), Some(7));
+        assert_eq!(find_ci("<title>T</TiTlE>", "</title", 7), Some(8));
+        assert_eq!(find_ci("<title>T</TiTlE>", "<title", 1), None);
+        assert_eq!(find_ci("é<html", "<html", 0), Some(2));
+        assert_eq!(find_ci("ab<htm", "<html", 0), None);
+        assert_eq!(find_ci("", "<html", 0), None);
+        assert_eq!(find_ci("<html", "<html", 9), None);
     }
 
     #[test]
