@@ -9,7 +9,7 @@ use crate::check::base::http::{self, TransportError};
 use crate::check::base::secret::Secret;
 use crate::check::endpoint::transport;
 use crate::check::inputs::credential::federated::Federated;
-use crate::check::inputs::env::io_reason;
+use crate::check::inputs::env::{io_reason, shown_path};
 use crate::check::report::words::Words;
 use crate::check::report::{Diagnosis, Outcome, Reason};
 use crate::surface::Input;
@@ -38,7 +38,10 @@ pub async fn obtain(
                 Err(_) => {
                     return Err(refused(
                         Input::FederatedTokenFile,
-                        words![format!("The federated token file {path} is not text")],
+                        words![format!(
+                            "The federated token file {} is not text",
+                            shown_path(path)
+                        )],
                         words![
                             "A federated token is a JWT (three base64url parts separated by dots)."
                         ],
@@ -49,14 +52,16 @@ pub async fn obtain(
                 return Err(refused(
                     Input::FederatedTokenFile,
                     words![format!(
-                        "Cannot read the federated token file {path}: {}",
+                        "Cannot read the federated token file {}: {}",
+                        shown_path(path),
                         io_reason(&err)
                     )],
                     words![
                         Input::FederatedTokenFile,
                         format!(
-                            " is {path}; reading it failed ({}). In Kubernetes, check that the pod has the \
+                            " is {}; reading it failed ({}). In Kubernetes, check that the pod has the \
                              projected service account token volume (workload identity injects it).",
+                            shown_path(path),
                             io_reason(&err)
                         )
                     ],

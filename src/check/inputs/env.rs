@@ -10,6 +10,26 @@ use crate::words;
 /// Reads an environment variable (a closure, so tests and fuzzers never touch the real environment).
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
+/// A path the user or a configuration gave, for one line of a message: each control character as its escape
+/// (`\n`, `\u{7f}`), so that the name is still told apart and nothing reaches a terminal, and at most 200
+/// characters, then `…` (an unreadable path may be a value pasted in the wrong place).
+pub fn shown_path(path: &str) -> String {
+    const SHOWN: usize = 200;
+    let mut out = String::new();
+    for (count, c) in path.chars().enumerate() {
+        if count == SHOWN {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A short, stable description of an I/O error (without the OS error number noise).
 pub fn io_reason(err: &std::io::Error) -> String {
     match err.kind() {
@@ -99,5 +119,19 @@ pub fn read_secret_file(
             zeroize::Zeroize::zeroize(&mut err.into_bytes());
             Err("it is not UTF-8 text".to_string())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_shown_with_its_control_characters_escaped_and_cut_short() {
+        assert_eq!(shown_path("/tmp/a b/c.pem"), "/tmp/a b/c.pem");
+        assert_eq!(shown_path("a\u{7f}\u{1b}[2J\nb"), "a\\u{7f}\\u{1b}[2J\\nb");
+        let long = shown_path(&"é".repeat(300));
+        assert_eq!(long.chars().count(), 201);
+        assert!(long.ends_with('…'));
     }
 }

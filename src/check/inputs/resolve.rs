@@ -9,7 +9,7 @@ use crate::check::base::secret::Secret;
 use crate::check::inputs::credential::federated::Federated;
 use crate::check::inputs::credential::keys::Alg;
 use crate::check::inputs::env::{
-    Env, env_names, environment_refusal, from_env, io_reason, refuse, unset_variable,
+    Env, env_names, environment_refusal, from_env, io_reason, refuse, shown_path, unset_variable,
 };
 use crate::check::inputs::given::{Given, Inputs};
 use crate::check::inputs::request::{
@@ -279,15 +279,16 @@ impl Inputs {
 /// Reads a secret file whole; a missing, unreadable or non-text file is an input error naming the file.
 fn read_secret_file(path: &str) -> Result<(Secret, SecretOrigin), Box<Report>> {
     let file = Input::ClientSecretFile;
+    let shown = shown_path(path);
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Ok((Secret::new(text), SecretOrigin::File(path.to_string()))),
+            Ok(text) => Ok((Secret::new(text), SecretOrigin::File(shown))),
             Err(err) => {
                 let mut bytes = err.into_bytes();
                 zeroize::Zeroize::zeroize(&mut bytes);
                 Err(Box::new(
                     Report::refused(
-                        words![format!("The secret file {path} is not UTF-8 text")],
+                        words![format!("The secret file {shown} is not UTF-8 text")],
                         words![
                             "An OAuth2 client secret is text. Check that the file holds the secret itself, not \
                              an encrypted or binary form of it."
@@ -300,11 +301,11 @@ fn read_secret_file(path: &str) -> Result<(Secret, SecretOrigin), Box<Report>> {
         },
         Err(err) => Err(Box::new(
             Report::refused(
-                words![format!("Cannot read the secret file {path}: {}", io_reason(&err))],
+                words![format!("Cannot read the secret file {shown}: {}", io_reason(&err))],
                 words![
                     file,
                     format!(
-                        " is {path}; reading it failed ({}). Check the path (relative paths start in the \
+                        " is {shown}; reading it failed ({}). Check the path (relative paths start in the \
                          directory the check runs in) and the file's permissions.",
                         io_reason(&err)
                     )

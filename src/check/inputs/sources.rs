@@ -5,7 +5,7 @@
 use crate::check::base::secret::Secret;
 use crate::check::inputs::credential::federated::{AZURE_AUDIENCE, Federated};
 use crate::check::inputs::credential::keys;
-use crate::check::inputs::env::{Env, from_env, io_reason, refuse, unset_variable};
+use crate::check::inputs::env::{Env, from_env, io_reason, refuse, shown_path, unset_variable};
 use crate::check::inputs::given::Inputs;
 use crate::check::inputs::request::KeyCredential;
 use crate::check::report::Report;
@@ -34,6 +34,7 @@ pub struct Adopted {
 /// Reads a file for an input; unreadable is an input error naming the file.
 fn read_file(input: Input, path: &str) -> Result<Vec<u8>, Box<Report>> {
     std::fs::read(path).map_err(|err| {
+        let path = shown_path(path);
         Box::new(
             Report::refused(
                 words![format!("Cannot read {path} ("), input, format!("): {}", io_reason(&err))],
@@ -115,7 +116,7 @@ impl Inputs {
         let pkcs12 = match (self.text(Input::Pkcs12File), pkcs12_variable) {
             (Some(path), _) => Some((
                 secret_bytes(read_file(Input::Pkcs12File, path)?),
-                Words::text(format!("PKCS#12 file {path}")),
+                Words::text(format!("PKCS#12 file {}", shown_path(path))),
             )),
             (None, Some(name)) => Some((
                 pkcs12_from_variable(name, env)?,
@@ -149,7 +150,7 @@ impl Inputs {
             (
                 key,
                 certs,
-                Words::text(format!("file {path}")),
+                Words::text(format!("file {}", shown_path(path))),
                 Input::PrivateKeyFile,
             )
         } else if let Some((pem, _)) = self.secret(Input::PrivateKeyPem) {
@@ -276,6 +277,24 @@ mod tests {
         Inputs::new()
             .with_text(Input::ClientId, "6e8a1f3b-2c4d-4e5f-8a9b-0c1d2e3f4a5b")
             .with_text(Input::EntraTenantId, "contoso.onmicrosoft.com")
+    }
+
+    #[test]
+    fn an_unreadable_files_name_is_shown_on_one_bounded_line() {
+        // Found by the external_query fuzz target: a `pkcs12_file` naming a missing file whose name held DEL and
+        // newlines; the refusal quoted the name as given, control characters and all.
+        let name = format!("/nonexistent/a\u{7f}\u{1b}[2J\nb{}", "x".repeat(600));
+        let report = Inputs::new()
+            .with_text(Input::ClientId, "id")
+            .with_text(Input::TokenUrl, "https://idp.example/token")
+            .with_text(Input::Pkcs12File, &name)
+            .resolve(&|_| None)
+            .expect_err("refused");
+        for text in [report.summary_in(&Plain), report.detail_in(&Plain)] {
+            assert!(!text.contains(char::is_control), "{text:?}");
+            assert!(text.contains("/nonexistent/a"), "{text:?}");
+            assert!(text.chars().count() < 600, "{text:?}");
+        }
     }
 
     #[test]

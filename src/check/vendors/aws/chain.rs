@@ -7,7 +7,7 @@
 
 use crate::check::base::secret::Secret;
 use crate::check::inputs::credential::federated::Federated;
-use crate::check::inputs::env::{Env, environment_refusal, refuse};
+use crate::check::inputs::env::{Env, environment_refusal, refuse, shown_path};
 use crate::check::inputs::given::Inputs;
 use crate::check::report::words::Words;
 use crate::check::report::{Report, Status};
@@ -58,7 +58,10 @@ impl Files {
             };
             let text = profile::read_file(&path).map_err(|why| {
                 environment_refusal(
-                    words![format!("Cannot read the AWS shared {default} file {path}: {why}")],
+                    words![format!(
+                        "Cannot read the AWS shared {default} file {}: {why}",
+                        shown_path(&path)
+                    )],
                     words![format!(
                         "The aws provider reads {named} for profiles; authcheck reads it the same way. Fix the \
                          file's permissions or point {variable} at a readable file."
@@ -70,7 +73,8 @@ impl Files {
             } else {
                 &mut files.credentials
             };
-            *slot = text.map(|text| (path, text));
+            // Kept for messages only (the text is read): shown as a message shows a path.
+            *slot = text.map(|text| (shown_path(&path), text));
         }
         Ok(files)
     }

@@ -344,7 +344,10 @@ fn no_subject(
     let (reason, summary, detail) = match why {
         api::NoSubject::File(path, why) => (
             Reason::InvalidInput,
-            words![format!("Cannot read the subject token file {path}: {why}")],
+            words![format!(
+                "Cannot read the subject token file {}: {why}",
+                crate::check::inputs::env::shown_path(&path)
+            )],
             words![
                 "The configuration's credential_source names this file; in Kubernetes, check the projected token volume."
             ],

@@ -7,7 +7,9 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::check::base::http;
-use crate::check::inputs::env::{Env, environment_refusal, from_env, read_secret_file, refuse};
+use crate::check::inputs::env::{
+    Env, environment_refusal, from_env, read_secret_file, refuse, shown_path,
+};
 use crate::check::inputs::given::Inputs;
 use crate::check::inputs::request::{CheckRequest, Derived, Endpoint, VendorSettings};
 use crate::check::inputs::validate::Problem;
@@ -353,6 +355,7 @@ fn read(
     named: Words,
     blame: Option<Input>,
 ) -> Result<crate::check::base::secret::Secret, Box<Report>> {
+    let shown = shown_path(path);
     match read_secret_file(path, MAX_CONFIG_BYTES) {
         Ok(Some(text)) if text.expose().len() <= MAX_CONFIG_BYTES => Ok(text),
         Ok(Some(_)) => Err(refusal(
@@ -363,18 +366,18 @@ fn read(
                 " is too large"
             ],
             words![format!(
-                "{path} is larger than 256 KiB; a credential configuration is a few kilobytes."
+                "{shown} is larger than 256 KiB; a credential configuration is a few kilobytes."
             )],
         )),
         Ok(None) => Err(refusal(
             blame,
             words![format!(
-                "The Google credential configuration {path} does not exist"
+                "The Google credential configuration {shown} does not exist"
             )],
             words![
                 named,
                 format!(
-                    " names {path}, which is not there where the check runs. In GitHub Actions, \
+                    " names {shown}, which is not there where the check runs. In GitHub Actions, \
                      google-github-actions/auth writes it and exports GOOGLE_APPLICATION_CREDENTIALS: run the check \
                      after that step."
                 )
@@ -383,11 +386,11 @@ fn read(
         Err(why) => Err(refusal(
             blame,
             words![format!(
-                "Cannot read the Google credential configuration {path}: {why}"
+                "Cannot read the Google credential configuration {shown}: {why}"
             )],
             words![
                 named,
-                format!(" names {path}; fix its permissions or the path.")
+                format!(" names {shown}; fix its permissions or the path.")
             ],
         )),
     }
