@@ -2,8 +2,9 @@
 //! then, as the command does, `Inputs::resolve`, and the protocol's outputs and stderr line for a failed report.
 //! Never panics; errors are the one line the protocol prints on stderr.
 //!
-//! The environment is a fixed closure, and `client_secret_file` is dropped before resolving: a fuzzer must not
-//! open whatever path it makes up (/dev/stdin would block, /dev/zero would never end).
+//! The environment is a fixed closure, `client_secret_file` is dropped before resolving and the other file inputs
+//! are moved under a directory that does not exist: a fuzzer must not open whatever path it makes up (/dev/stdin
+//! would block, /dev/zero would never end).
 #![no_main]
 
 use authcheck::check::Given;
@@ -31,6 +32,20 @@ fuzz_target!(|data: &[u8]| {
             !path.trim().is_empty(),
             "a blank client_secret_file was kept"
         );
+    }
+    // The other files a check reads are looked for under a directory that does not exist: the refusal naming a
+    // made-up path is exercised (the campaign found one quoting DEL), and nothing is opened.
+    for input in [
+        Input::PrivateKeyFile,
+        Input::CertificateFile,
+        Input::Pkcs12File,
+        Input::FederatedTokenFile,
+        Input::GcpCredentialsFile,
+    ] {
+        if let Some(Given::Text(path)) = query.inputs.remove(input) {
+            let nowhere = format!("/nonexistent-authcheck-fuzz/{path}");
+            query.inputs.set(input, Given::Text(nowhere));
+        }
     }
     let env = |name: &str| match name {
         "AUTHCHECK_CLIENT_ID" => Some("3f2a9c1e".to_string()),
