@@ -156,7 +156,7 @@ impl Words {
         let mut out = String::new();
         for piece in &self.0 {
             match piece {
-                Piece::Text(text) => out.push_str(text),
+                Piece::Text(text) => push_printable(&mut out, text),
                 Piece::Name(input) => out.push_str(&vocabulary.name(*input)),
                 Piece::Assign(input, value) => out.push_str(&vocabulary.assign(*input, value)),
                 Piece::Group(group) => out.push_str(&vocabulary.group(*group)),
@@ -172,6 +172,24 @@ impl Words {
             Piece::Name(i) | Piece::Assign(i, _) | Piece::Place(i) => *i == input,
             _ => false,
         })
+    }
+}
+
+/// Text with its control characters but the line break written as escapes (`\u{7f}`). A piece may hold an
+/// input as it was given (a path, a profile name), and no face may pass a control character on to a terminal or a
+/// one-line protocol; a server's words have been through the scrubber already.
+fn push_printable(out: &mut String, text: &str) {
+    let control = |c: char| c.is_control() && c != '\n';
+    if !text.contains(control) {
+        out.push_str(text);
+        return;
+    }
+    for c in text.chars() {
+        if control(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
     }
 }
 
@@ -235,6 +253,18 @@ impl From<String> for Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_in_text_are_rendered_as_escapes_but_line_breaks() {
+        // Found by the external_query fuzz target: an AWS profile name holding DEL, quoted into "The AWS profile …
+        // is not defined", reached the external program's one-line failure as it was.
+        let words = words!["profile a\u{7f}\u{1b}[2J b\nnext line"];
+        assert_eq!(
+            words.render(&Dashes),
+            "profile a\\u{7f}\\u{1b}[2J b\nnext line"
+        );
+        assert_eq!(words!["plain"].render(&Dashes), "plain");
+    }
 
     struct Dashes;
     impl Vocabulary for Dashes {
