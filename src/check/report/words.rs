@@ -158,7 +158,10 @@ impl Words {
             match piece {
                 Piece::Text(text) => push_printable(&mut out, text),
                 Piece::Name(input) => out.push_str(&vocabulary.name(*input)),
-                Piece::Assign(input, value) => out.push_str(&vocabulary.assign(*input, value)),
+                // A face may write the value bare (`--flag value`): it passes the same test as text.
+                Piece::Assign(input, value) => {
+                    push_printable(&mut out, &vocabulary.assign(*input, value))
+                }
                 Piece::Group(group) => out.push_str(&vocabulary.group(*group)),
                 Piece::Place(input) => out.push_str(&vocabulary.place(*input)),
             }
@@ -264,6 +267,8 @@ mod tests {
             "profile a\\u{7f}\\u{1b}[2J b\nnext line"
         );
         assert_eq!(words!["plain"].render(&Dashes), "plain");
+        let assign = words![Assign(Input::TokenUrl, "https://x\u{7f}".into())];
+        assert_eq!(assign.render(&Dashes), "--token-url https://x\\u{7f}");
     }
 
     struct Dashes;
