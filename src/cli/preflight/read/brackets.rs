@@ -78,19 +78,29 @@ impl Scan<'_> {
         self.bytes.get(self.i + offset).copied()
     }
 
-    /// `$${` or `%%{` at the scan: a literal `${` or `%{`.
-    fn escaped_template(&self, c: u8) -> bool {
-        matches!(c, b'$' | b'%') && self.at(1) == Some(c) && self.at(2) == Some(b'{')
-    }
-
-    /// `${` or `%{` at the scan: a template opens.
-    fn opens_template(&self, c: u8) -> bool {
-        matches!(c, b'$' | b'%') && self.at(1) == Some(b'{')
+    /// Steps over `$${` or `%%{` (a literal `${` or `%{`) or opens a template at `${` or `%{`, as strings and
+    /// heredocs both read them; false, having done nothing, at anything else.
+    fn template_sign(&mut self, c: u8) -> bool {
+        if !matches!(c, b'$' | b'%') {
+            return false;
+        }
+        if self.at(1) == Some(c) && self.at(2) == Some(b'{') {
+            self.i += 3;
+        } else if self.at(1) == Some(b'{') {
+            self.open.push(Open::Template(self.line));
+            self.i += 2;
+        } else {
+            return false;
+        }
+        true
     }
 
     /// One step inside a quoted string opened on line `at`.
     fn quoted(&mut self, at: u32) -> Result<(), Unbalanced> {
         let c = self.bytes[self.i];
+        if self.template_sign(c) {
+            return Ok(());
+        }
         match c {
             // A backslash does not escape the end of a line: the string still ends there, unclosed.
             b'\\' if self.at(1) == Some(b'\n') => return Err(unterminated_string(at)),
@@ -100,11 +110,6 @@ impl Scan<'_> {
             }
             // HCL's quoted strings end on their line (a template inside one may span lines).
             b'\n' => return Err(unterminated_string(at)),
-            _ if self.escaped_template(c) => self.i += 2,
-            _ if self.opens_template(c) => {
-                self.open.push(Open::Template(self.line));
-                self.i += 1;
-            }
             _ => {}
         }
         self.i += 1;
@@ -127,14 +132,11 @@ impl Scan<'_> {
                 return;
             }
         }
-        match c {
-            b'\n' => self.line += 1,
-            _ if self.escaped_template(c) => self.i += 2,
-            _ if self.opens_template(c) => {
-                self.open.push(Open::Template(self.line));
-                self.i += 1;
-            }
-            _ => {}
+        if self.template_sign(c) {
+            return;
+        }
+        if c == b'\n' {
+            self.line += 1;
         }
         self.i += 1;
     }
@@ -321,6 +323,18 @@ fn heredoc_start(bytes: &[u8], at: usize) -> Option<((usize, usize), usize)> {
 mod tests {
     use super::*;
 
+    /// Each text passes the scan and is read by hcl-edit: the scan refuses nothing the parser would read.
+    fn accepted_by_both(
+        texts: &[&str],
+        scan: fn(&str) -> Result<(), Unbalanced>,
+        parses: fn(&str) -> bool,
+    ) {
+        for text in texts {
+            assert_eq!(scan(text), Ok(()), "{text:?}");
+            assert!(parses(text), "hcl-edit refuses {text:?}");
+        }
+    }
+
     fn line_of(text: &str) -> Option<u32> {
         check(text).err().map(|u| u.line)
     }
@@ -341,10 +355,9 @@ mod tests {
             "a = 1 # trailing {\n",
             "",
         ];
-        for text in texts {
-            assert_eq!(check(text), Ok(()), "{text:?}");
-            assert!(hcl::edit::parser::parse_body(text).is_ok(), "{text:?}");
-        }
+        accepted_by_both(&texts, check, |text| {
+            hcl::edit::parser::parse_body(text).is_ok()
+        });
     }
 
     #[test]
@@ -407,11 +420,9 @@ mod tests {
             "a = <<EOT\n${ <<INNER\n{\nINNER\n}\nEOT\n",
             "a = <<EOT\nEOT",
         ];
-        for text in balanced {
-            assert_eq!(check(text), Ok(()), "{text:?}");
-            // Each is HCL the parser reads: the scan refuses none that it would read.
-            assert!(hcl::edit::parser::parse_body(text).is_ok(), "{text:?}");
-        }
+        accepted_by_both(&balanced, check, |text| {
+            hcl::edit::parser::parse_body(text).is_ok()
+        });
         // The `EOT` line is read inside the template, so the heredoc never ends: the template is named.
         let template = check("a = {\n  b = <<EOT\n  x ${ y\nEOT\n").unwrap_err();
         assert_eq!(template.line, 3);
@@ -435,10 +446,9 @@ mod tests {
             "$${ literal %%{ literal",
             "line one\n\nEOT\n${\n  x\n}",
         ];
-        for text in balanced {
-            assert_eq!(check_template(text), Ok(()), "{text:?}");
-            assert!(hcl::edit::parser::parse_template(text).is_ok(), "{text:?}");
-        }
+        accepted_by_both(&balanced, check_template, |text| {
+            hcl::edit::parser::parse_template(text).is_ok()
+        });
         assert_eq!(check_template("a ${ b").map_err(|u| u.line), Err(1));
         assert_eq!(check_template("a\n${ [b }").map_err(|u| u.line), Err(2));
         assert_eq!(check_template("${ \"b }").map_err(|u| u.line), Err(1));
