@@ -45,6 +45,24 @@ pub(super) enum Expr {
     Opaque(String),
 }
 
+impl Expr {
+    /// What kind of expression this is, in words that quote none of it: for values whose text may be a secret
+    /// (a `TF_VAR_` or `.tfvars` value; a key pasted without quotes reads as a reference).
+    pub(super) fn kind(&self) -> &'static str {
+        match self {
+            Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::Str(_) => "a literal",
+            Expr::Var { .. } | Expr::PathModule | Expr::Ref(_) => "a reference (an unquoted word?)",
+            Expr::Call { .. } => "a function call",
+            Expr::Template(_) => "a template with interpolations",
+            Expr::List(_) | Expr::Object(_) => {
+                "a list or object holding something that is not a literal"
+            }
+            Expr::Neg(_) | Expr::Not(_) => "an operation on something that is not a literal",
+            Expr::Opaque(_) => "an expression only Terraform can evaluate",
+        }
+    }
+}
+
 /// One piece of a template.
 #[derive(Debug, Clone)]
 pub(super) enum Part {

@@ -121,10 +121,15 @@ fn from_literal(name: &str, expr: &Expr, from: VarSource, literal: &Scope) -> Re
     match eval(expr, literal) {
         Outcome::Known(value, _) => Resolved::Known(value, from),
         Outcome::Unreadable(why) | Outcome::Unset(why) => {
-            let place = match &from {
-                VarSource::Default => "its default".to_owned(),
-                VarSource::Env => format!("TF_VAR_{}", printable(name, 60)),
-                VarSource::Tfvars(file) => printable(file, 60),
+            // A default is configuration, shown as any other expression is; a TF_VAR_ or .tfvars value is the
+            // variable's value, so only its kind is named (`eval`'s why quotes references and function names).
+            let (place, why) = match &from {
+                VarSource::Default => ("its default".to_owned(), why),
+                VarSource::Env => (
+                    format!("TF_VAR_{}", printable(name, 60)),
+                    expr.kind().to_owned(),
+                ),
+                VarSource::Tfvars(file) => (printable(file, 60), expr.kind().to_owned()),
             };
             Resolved::Unreadable(format!(
                 "var.{}, set in {place} to {why}",

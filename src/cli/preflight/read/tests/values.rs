@@ -270,10 +270,7 @@ fn a_tfvars_value_that_is_not_a_literal_and_a_computed_key_are_unreadable() {
         &[],
     );
     let why = unreadable_why(&config, "x", "a");
-    assert_eq!(
-        why,
-        "var.a, set in terraform.tfvars to the function upper()"
-    );
+    assert_eq!(why, "var.a, set in terraform.tfvars to a function call");
     let config = read_with(
         &[(
             "main.tf",
@@ -286,4 +283,41 @@ fn a_tfvars_value_that_is_not_a_literal_and_a_computed_key_are_unreadable() {
         unreadable_why(&config, "x", "m"),
         "an object key computed from a variable or file"
     );
+}
+
+/// A `TF_VAR_` or `.tfvars` value is the variable's value, often a secret; a key pasted without quotes reads as a
+/// reference. When such a value cannot be evaluated, `why` says what kind of expression it is and quotes none of
+/// it (found by the preflight_config fuzz target: "set in TF_VAR_secret to the reference <the secret>").
+#[test]
+fn an_unreadable_tf_var_or_tfvars_value_is_described_without_quoting_it() {
+    let tf = "variable \"k\" {\n  type = list(string)\n}\nprovider \"x\" {\n  k = var.k\n}\n";
+    let cases = [
+        ("s3cr3tw0rd", "a reference"),
+        ("upper(s3cr3tw0rd)", "a function call"),
+        ("[s3cr3tw0rd]", "a list or object"),
+        ("s3cr3tw0rd.x[0]", "an expression only Terraform"),
+        ("-s3cr3tw0rd", "an operation"),
+        ("\"a-${s3cr3tw0rd}\"", "a template"),
+        ("s3cr3tw0rd ? 1 : 2", "an expression"),
+    ];
+    for (value, kind) in cases {
+        let from_env = read_with(&[("main.tf", tf)], &[], &[("TF_VAR_k", value)]);
+        let tfvars = format!("k = {value}\n");
+        let from_file = read_with(&[("main.tf", tf)], &[("terraform.tfvars", &tfvars)], &[]);
+        for (config, place) in [(from_env, "TF_VAR_k"), (from_file, "terraform.tfvars")] {
+            let why = unreadable_why(&config, "x", "k");
+            assert!(
+                !why.contains("s3cr3t"),
+                "{value}: the value is quoted: {why}"
+            );
+            assert!(
+                !format!("{config:?}").contains("s3cr3t"),
+                "{value}: in Debug"
+            );
+            assert!(
+                why.starts_with(&format!("var.k, set in {place} to {kind}")),
+                "{value}: {why}"
+            );
+        }
+    }
 }
