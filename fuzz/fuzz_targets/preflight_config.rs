@@ -42,12 +42,7 @@ fn lines(sources: &Sources) -> Vec<(String, usize)> {
         .tf
         .iter()
         .chain(&sources.tfvars)
-        .map(|(name, bytes)| {
-            (
-                name.clone(),
-                bytes.iter().filter(|&&b| b == b'\n').count() + 1,
-            )
-        })
+        .map(|(name, bytes)| (name.clone(), common::count_newlines(bytes) + 1))
         .collect()
 }
 
@@ -146,17 +141,19 @@ fuzz_target!(|data: &[u8]| {
                 data.windows(marker.len())
                     .any(|w| w.eq_ignore_ascii_case(marker.as_bytes()))
             };
+            // The input is searched only when the Debug text holds a marker: scanning every input for both
+            // markers was a seventh of this target's time.
             assert!(
-                written(FILE_SECRET) || !shown.contains(FILE_SECRET),
+                !shown.contains(FILE_SECRET) || written(FILE_SECRET),
                 "file() text in Debug: {shown}"
             );
             // A path to `file()` is no secret and is shown (`Origin::File`), so `file(var.secret)` shows it.
-            if !written(ENV_SECRET) && !data.windows(4).any(|w| w == b"file") {
-                assert!(
-                    !shown.contains(ENV_SECRET),
-                    "TF_VAR_secret in Debug: {shown}"
-                );
-            }
+            assert!(
+                !shown.contains(ENV_SECRET)
+                    || written(ENV_SECRET)
+                    || data.windows(4).any(|w| w == b"file"),
+                "TF_VAR_secret in Debug: {shown}"
+            );
         }
     }
 });

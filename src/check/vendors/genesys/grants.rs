@@ -111,18 +111,26 @@ pub fn from_roles(
             .filter(|(r, _)| r.as_str() == id)
             .map(|(_, d)| d)
             .collect();
+        if divisions.is_empty() {
+            continue;
+        }
         for policy in role
             .get("permissionPolicies")
             .map(|p| p.items())
             .into_iter()
             .flatten()
         {
+            // Quoted once, copied into the policy of each division: a role held in many divisions repeats them.
+            let read = Policy {
+                domain: text(policy, "domain", scrub).unwrap_or_default(),
+                entity: text(policy, "entityName", scrub).unwrap_or_default(),
+                actions: strings(policy.get("actionSet"), scrub),
+                division: None,
+            };
             for division in &divisions {
                 policies.push(Policy {
-                    domain: text(policy, "domain", scrub).unwrap_or_default(),
-                    entity: text(policy, "entityName", scrub).unwrap_or_default(),
-                    actions: strings(policy.get("actionSet"), scrub),
                     division: Some(division.to_string()),
+                    ..read.clone()
                 });
             }
         }
