@@ -182,7 +182,6 @@ fn may_hold_a_control(bytes: &[u8]) -> bool {
     flagged(u64::from_le_bytes(word))
 }
 
-/// A bound on text shown as one line.
 /// How many line breaks `bytes` holds, eight bytes a step: an exact zero-byte mask of each word XOR "\n\n…"
 /// (no borrow crosses bytes), counted with `count_ones`. A byte at a time, each comparison reports to libFuzzer.
 pub fn count_newlines(bytes: &[u8]) -> usize {
@@ -200,6 +199,7 @@ pub fn count_newlines(bytes: &[u8]) -> usize {
     count + chunks.remainder().iter().filter(|&&b| b == b'\n').count()
 }
 
+/// A bound on text shown as one line.
 pub fn assert_short(what: &str, text: &str, max_chars: usize) {
     let n = text.chars().count();
     assert!(

@@ -220,7 +220,7 @@ fn may_hold_control(bytes: &[u8]) -> bool {
         .any(|&b| b < 0x20 || b == 0x7f || b == 0xc2)
 }
 
-/// `name = "value"` as HCL writes it/// `name = "value"` as HCL writes it: strings quoted, booleans and numbers bare.
+/// `name = "value"` as HCL writes it: strings quoted, booleans and numbers bare.
 pub fn hcl_assign(input: Input, value: &str) -> String {
     match crate::surface::input(input).kind {
         crate::surface::Kind::Bool | crate::surface::Kind::Int { .. } => {
