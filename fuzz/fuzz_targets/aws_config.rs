@@ -1,19 +1,19 @@
 //! The AWS shared credentials and config files, as `aws::profile` reads them: the input is the credentials file,
 //! a NUL byte, then the config file. Never panics; every profile the config file names is found (the first
-//! `CHECKED` distinct names of each file), and a secret setting never comes out as plain text.
+//! `CHECKED` distinct names of each file, each file split at its headers once), and a secret setting never comes
+//! out as plain text.
 #![no_main]
 
-use authcheck::check::internals::aws::profile::{FileKind, names, profile};
+use authcheck::check::internals::aws::profile::{FileKind, Sections, merged};
 use libfuzzer_sys::fuzz_target;
 
-/// How many distinct profile names of a file are looked up. Each lookup reads the whole file again, so looking up
-/// every name made the target quadratic: past 1 KB of sections it ran 1,300 inputs a second instead of 10,000,
-/// and later names reach no code the first ones do not.
+/// How many distinct profile names of a file are looked up: later names reach no code the first ones do not, and
+/// finding the distinct ones is quadratic in their number.
 const CHECKED: usize = 4;
 
 /// The first `CHECKED` distinct names, in the file's order.
-fn first_distinct(names: Vec<String>) -> Vec<String> {
-    let mut kept: Vec<String> = Vec::with_capacity(CHECKED);
+fn first_distinct<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut kept: Vec<&'a str> = Vec::with_capacity(CHECKED);
     for name in names {
         if kept.len() == CHECKED {
             break;
@@ -28,8 +28,10 @@ fn first_distinct(names: Vec<String>) -> Vec<String> {
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let (credentials, config) = text.split_once('\0').unwrap_or((&text, ""));
-    for name in first_distinct(names(config, FileKind::Config)) {
-        let found = profile(&name, None, Some(config));
+    let credentials_sections = Sections::read(credentials, FileKind::Credentials);
+    let config_sections = Sections::read(config, FileKind::Config);
+    for name in first_distinct(config_sections.names()) {
+        let found = merged(name, None, Some(&config_sections));
         assert!(
             found.is_some(),
             "config names profile {name:?} but it is not found"
@@ -39,11 +41,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(found.get("aws_session_token").is_none());
         }
     }
-    for name in first_distinct(names(credentials, FileKind::Credentials))
-        .into_iter()
-        .chain(["default".to_string()])
-    {
-        if let Some(found) = profile(&name, Some(credentials), Some(config)) {
+    let mut names = first_distinct(credentials_sections.names());
+    names.push("default");
+    for name in names {
+        if let Some(found) = merged(name, Some(&credentials_sections), Some(&config_sections)) {
             assert!(found.get("aws_secret_access_key").is_none());
             let _ = found.secret("aws_secret_access_key");
             let _ = found.get("role_arn");

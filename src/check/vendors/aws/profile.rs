@@ -68,28 +68,88 @@ pub enum FileKind {
 }
 
 /// The profile `name` as the two files' texts define it (either may be absent); `None` when neither has it.
+/// Reads each file's headers once; [`Sections`] lets a caller that looks up several names read them once in all.
 pub fn profile(name: &str, credentials: Option<&str>, config: Option<&str>) -> Option<Profile> {
+    merged(
+        name,
+        credentials
+            .map(|text| Sections::read(text, FileKind::Credentials))
+            .as_ref(),
+        config
+            .map(|text| Sections::read(text, FileKind::Config))
+            .as_ref(),
+    )
+}
+
+/// The profile `name` from two files already split into sections: the credentials file's keys first.
+pub fn merged(
+    name: &str,
+    credentials: Option<&Sections<'_>>,
+    config: Option<&Sections<'_>>,
+) -> Option<Profile> {
     let mut profile = Profile {
         settings: Vec::new(),
     };
     let mut found = false;
-    for (text, kind) in [
-        (credentials, FileKind::Credentials),
-        (config, FileKind::Config),
-    ] {
-        if let Some(text) = text {
-            found |= read_section(text, kind, name, &mut profile);
-        }
+    for sections in [credentials, config].into_iter().flatten() {
+        found |= sections.add_settings(name, &mut profile);
     }
     found.then_some(profile)
 }
 
 /// The profile names a file defines, in order.
 pub fn names(text: &str, kind: FileKind) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| section_profile(line.trim(), kind))
+    Sections::read(text, kind)
+        .names()
         .map(str::to_owned)
         .collect()
+}
+
+/// One file split at its section headers, borrowed from its text: what each header names (a profile, or
+/// `None` for a section that is not one, such as `[sso-session x]`) and the lines up to the next header. Only
+/// the headers are read here; a section's settings are read when its profile is asked for.
+#[derive(Debug)]
+pub struct Sections<'a> {
+    sections: Vec<(Option<&'a str>, &'a str)>,
+}
+
+impl<'a> Sections<'a> {
+    /// Splits `text`, a file of `kind`, at its headers. Lines before the first header belong to no profile.
+    pub fn read(text: &'a str, kind: FileKind) -> Self {
+        let mut sections = Vec::new();
+        let mut current: Option<(Option<&'a str>, usize)> = None;
+        let mut at = 0;
+        for raw in text.split_inclusive('\n') {
+            let next = at + raw.len();
+            // A header is any line whose first visible character is `[`, as the SDKs' INI readers see it.
+            if raw.trim_start().starts_with('[') {
+                if let Some((name, start)) = current {
+                    sections.push((name, &text[start..at]));
+                }
+                current = Some((section_profile(raw.trim(), kind), next));
+            }
+            at = next;
+        }
+        if let Some((name, start)) = current {
+            sections.push((name, &text[start..]));
+        }
+        Sections { sections }
+    }
+
+    /// The profile names the file defines, in order (a name defined twice comes twice).
+    pub fn names(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.sections.iter().filter_map(|(name, _)| *name)
+    }
+
+    /// Adds the settings of every section named `name`; true when there is one.
+    fn add_settings(&self, name: &str, profile: &mut Profile) -> bool {
+        let mut found = false;
+        for (_, body) in self.sections.iter().filter(|(n, _)| *n == Some(name)) {
+            found = true;
+            add_lines(body, profile);
+        }
+        found
+    }
 }
 
 /// Reads a file of at most [`MAX_FILE_BYTES`]: `Ok(None)` when there is none, the reason when it cannot be read.
@@ -112,20 +172,15 @@ fn section_profile(line: &str, kind: FileKind) -> Option<&str> {
     (!name.is_empty()).then_some(name)
 }
 
-/// Adds the settings of section `name` of one file; true when the file has that section.
-fn read_section(text: &str, kind: FileKind, name: &str, profile: &mut Profile) -> bool {
-    let mut inside = false;
-    let mut found = false;
-    for raw in text.lines() {
-        let indented = raw.starts_with([' ', '\t']);
-        let line = raw.trim();
-        if line.starts_with('[') {
-            inside = section_profile(line, kind) == Some(name);
-            found |= inside;
+/// Adds the `key = value` lines of one section's body (the lines after its header, none of them a header).
+fn add_lines(body: &str, profile: &mut Profile) {
+    for raw in body.lines() {
+        // Comments, blank lines and the lines of a nested block (`s3 =` then indented settings).
+        if raw.starts_with([' ', '\t']) {
             continue;
         }
-        // Comments, blank lines and the lines of a nested block (`s3 =` then indented settings).
-        if !inside || indented || line.is_empty() || line.starts_with(['#', ';']) {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with(['#', ';']) {
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
@@ -140,7 +195,6 @@ fn read_section(text: &str, kind: FileKind, name: &str, profile: &mut Profile) -
         };
         profile.set(key, value);
     }
-    found
 }
 
 #[cfg(test)]
@@ -193,6 +247,31 @@ region = not-a-profile-in-the-config-file
         assert_eq!(default.get("region"), Some("eu-west-1"));
         // A secret never comes out as text.
         assert_eq!(default.get("aws_secret_access_key"), None);
+    }
+
+    #[test]
+    fn a_name_defined_twice_merges_its_sections_the_first_setting_winning_and_other_headers_end_a_section() {
+        let text = "\
+region = before-any-header
+[dup]
+region = first
+ [sso-session corp]
+output = not-in-dup
+[dup]\r
+region = second
+output = json
+";
+        let sections = Sections::read(text, FileKind::Credentials);
+        assert_eq!(
+            sections.names().collect::<Vec<_>>(),
+            ["dup", "sso-session corp", "dup"]
+        );
+        let dup = merged("dup", Some(&sections), None).expect("dup");
+        assert_eq!(dup.get("region"), Some("first"));
+        assert_eq!(dup.get("output"), Some("json"));
+        let config = Sections::read(text, FileKind::Config);
+        assert_eq!(config.names().count(), 0);
+        assert!(merged("dup", None, Some(&config)).is_none());
     }
 
     #[test]
