@@ -282,22 +282,23 @@ impl<'a> Parts<'a> {
     }
 }
 
-/// Whether `policies` hold `permission`.
+/// Whether `policies` hold `permission`: one pass over them, a division kept only while none holds everywhere.
 pub fn held(policies: &[Policy], permission: &str) -> Held {
     let Some(parts) = Parts::of(permission) else {
         return Held::No;
     };
-    let matching: Vec<&Policy> = policies.iter().filter(|p| p.grants_parts(&parts)).collect();
-    if matching.is_empty() {
+    let mut divisions: Vec<&str> = Vec::new();
+    let mut granted = false;
+    for policy in policies.iter().filter(|p| p.grants_parts(&parts)) {
+        match policy.division.as_deref() {
+            None | Some("*") => return Held::Everywhere,
+            Some(division) => divisions.push(division),
+        }
+        granted = true;
+    }
+    if !granted {
         return Held::No;
     }
-    if matching.iter().any(|p| p.everywhere()) {
-        return Held::Everywhere;
-    }
-    let mut divisions: Vec<&str> = matching
-        .iter()
-        .filter_map(|p| p.division.as_deref())
-        .collect();
     divisions.sort_unstable();
     divisions.dedup();
     Held::In(divisions.into_iter().map(str::to_owned).collect())
@@ -372,6 +373,17 @@ mod tests {
                 "routing:queue:add"
             ),
             Held::No
+        );
+        // A policy for every division wins wherever it comes; a division granted twice is named once.
+        let sales = policy("routing", "queue", &["view"], Some("Sales"));
+        let anywhere = policy("routing", "*", &["view"], Some("*"));
+        assert_eq!(
+            held(&[sales.clone(), anywhere], "routing:queue:view"),
+            Held::Everywhere
+        );
+        assert_eq!(
+            held(&[sales.clone(), sales], "routing:queue:view"),
+            Held::In(vec!["Sales".into()])
         );
         assert_eq!(
             held(&policies, "admin"),
