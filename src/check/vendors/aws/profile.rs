@@ -250,7 +250,7 @@ region = not-a-profile-in-the-config-file
     }
 
     #[test]
-    fn a_name_defined_twice_merges_its_sections_the_first_setting_winning_and_other_headers_end_a_section() {
+    fn a_name_defined_twice_merges_its_sections_and_any_other_header_ends_one() {
         let text = "\
 region = before-any-header
 [dup]
