@@ -288,15 +288,13 @@ pub fn held(policies: &[Policy], permission: &str) -> Held {
         return Held::No;
     };
     let mut divisions: Vec<&str> = Vec::new();
-    let mut granted = false;
     for policy in policies.iter().filter(|p| p.grants_parts(&parts)) {
         match policy.division.as_deref() {
             None | Some("*") => return Held::Everywhere,
             Some(division) => divisions.push(division),
         }
-        granted = true;
     }
-    if !granted {
+    if divisions.is_empty() {
         return Held::No;
     }
     divisions.sort_unstable();
