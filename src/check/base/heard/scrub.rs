@@ -236,6 +236,7 @@ fn one_line(text: &str, max_chars: usize) -> String {
         let rest = &text[at..];
         let run = visible_ascii_run(rest.as_bytes());
         let (piece, chars) = if run > 0 {
+            at += run;
             (&rest[..run], run)
         } else {
             let Some(c) = rest.chars().next() else { break };
@@ -265,9 +266,6 @@ fn one_line(text: &str, max_chars: usize) -> String {
         }
         out.push_str(piece);
         count += chars;
-        if run > 0 {
-            at += run;
-        }
     }
     out
 }
